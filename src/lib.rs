@@ -1,0 +1,2 @@
+//! oxidis library root.
+#![deny(unsafe_code)]
