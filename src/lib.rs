@@ -1,2 +1,23 @@
-//! oxidis library root.
+//! oxidis: a Redis 7.0-compatible server that mirrors Redis's internals
+//! module by module. See README.md for the module map (Rust module ⇐ Redis
+//! file). Only `sys` may use `unsafe`.
 #![deny(unsafe_code)]
+
+pub mod ae;
+#[path = "config_shim.rs"]
+pub mod config;
+pub mod config_cmd;
+pub mod db;
+pub mod debug;
+pub mod dict;
+pub mod expire;
+pub mod keyspace;
+pub mod log;
+pub mod networking;
+pub mod object;
+pub mod server;
+pub mod sha1;
+pub mod siphash;
+pub mod sys;
+pub mod t_string;
+pub mod util;

@@ -1,1 +1,158 @@
-fn main() {}
+//! oxidis-server. Redis counterpart: server.c main() — argument handling,
+//! configuration loading, the start-up log lines, then the event loop.
+
+use oxidis::config::{self, Config};
+use oxidis::server::{self, REDIS_VERSION};
+use oxidis::server_log;
+use oxidis::{log, sys};
+
+#[global_allocator]
+static GLOBAL: sys::CountingAlloc = sys::CountingAlloc;
+
+fn version_line() -> String {
+    format!(
+        "Redis server v={} sha=00000000:0 malloc=libc bits=64 build=oxidis-{}",
+        REDIS_VERSION,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "Usage: ./oxidis-server [/path/to/redis.conf] [options] [-]\n       \
+         ./oxidis-server - (read config from stdin)\n       \
+         ./oxidis-server -v or --version\n       \
+         ./oxidis-server -h or --help\n\n\
+         Examples:\n       \
+         ./oxidis-server (run the server with default conf)\n       \
+         ./oxidis-server /etc/redis/6379.conf\n       \
+         ./oxidis-server --port 7777\n       \
+         ./oxidis-server /etc/myredis.conf --loglevel verbose -\n       \
+         ./oxidis-server /etc/myredis.conf --loglevel verbose\n"
+    );
+    std::process::exit(1);
+}
+
+fn main() {
+    let argv: Vec<String> = std::env::args().collect();
+    let exe = argv.first().cloned().unwrap_or_else(|| "oxidis-server".into());
+
+    // -v/--version and -h/--help are only recognised as the first argument,
+    // as in Redis; everything else is configuration.
+    if argv.len() >= 2 {
+        let mut opts = getopts::Options::new();
+        opts.optflag("v", "version", "print the version and exit");
+        opts.optflag("h", "help", "print usage and exit");
+        opts.optflag("", "test-memory", "not supported");
+        if let Ok(m) = opts.parse(&argv[1..2]) {
+            if m.opt_present("v") {
+                println!("{}", version_line());
+                return;
+            }
+            if m.opt_present("h") {
+                usage();
+            }
+            if m.opt_present("test-memory") {
+                eprintln!("memory test is not supported by oxidis");
+                std::process::exit(1);
+            }
+        }
+    }
+
+    let mut conf = Config::default();
+    let mut config_file = None;
+    let mut rest = &argv[1..];
+    if let Some(first) = rest.first() {
+        if !first.starts_with("--") && first != "-" {
+            config_file = Some(first.clone());
+            rest = &rest[1..];
+        }
+    }
+    let mut text = String::new();
+    let from_stdin = rest.iter().any(|a| a == "-");
+    if let Some(path) = &config_file {
+        match std::fs::read(path) {
+            Ok(b) => text.push_str(&String::from_utf8_lossy(&b)),
+            Err(e) => {
+                eprintln!("Fatal error, can't open config file '{}': {}", path, e);
+                std::process::exit(1);
+            }
+        }
+        let abs = std::fs::canonicalize(path).map(|p| p.display().to_string()).unwrap_or_else(|_| path.clone());
+        conf.config_file = Some(abs.into());
+    }
+    if from_stdin {
+        use std::io::Read;
+        let mut s = String::new();
+        let _ = std::io::stdin().read_to_string(&mut s);
+        text.push('\n');
+        text.push_str(&s);
+    }
+    let args: Vec<String> = rest.iter().filter(|a| *a != "-").cloned().collect();
+    let opts_text = config::args_to_config_text(&args);
+    if !opts_text.is_empty() {
+        text.push('\n');
+        text.push_str(&opts_text);
+    }
+    if let Err(e) = conf.load_config_from_string(&text) {
+        eprintln!("{}", e);
+        std::process::exit(1);
+    }
+    conf.exec_argv = argv.clone();
+
+    log::configure(conf.log_level(), &conf.logfile);
+    sys::install_signal_handlers();
+    server_log!(Warning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+    server_log!(
+        Warning,
+        "Redis version={}, bits=64, commit=00000000, modified=0, pid={}, just started",
+        REDIS_VERSION,
+        sys::getpid()
+    );
+    if argv.len() == 1 {
+        server_log!(
+            Warning,
+            "Warning: no config file specified, using the default config. In order to specify a config file use {} /path/to/redis.conf",
+            exe
+        );
+    } else {
+        server_log!(Warning, "Configuration loaded");
+    }
+    let want = conf.maxclients as u64 + 32;
+    let got = sys::raise_nofile_limit(want);
+    if got < want && got > 32 {
+        server_log!(
+            Warning,
+            "You requested maxclients of {} requiring at least {} max file descriptors.",
+            conf.maxclients,
+            want
+        );
+        conf.maxclients = (got - 32) as u32;
+    }
+
+    let show_logo = conf.always_show_logo || (conf.logfile.is_empty() && sys::isatty_stdout());
+    let port = conf.port;
+    let (mut srv, mut el) = match server::init::init_server(conf, exe, config_file) {
+        Ok(x) => x,
+        Err(msg) => {
+            server_log!(Warning, "{}", msg);
+            std::process::exit(1);
+        }
+    };
+    if let Some(pidfile) = srv.config.pidfile.clone().filter(|p| !p.is_empty()) {
+        if srv.config.daemonize || srv.config_file.is_some() {
+            let _ = std::fs::write(&pidfile, format!("{}\n", sys::getpid()));
+        }
+    }
+    if show_logo {
+        log::log_raw(log::Level::Notice, &log::logo(REDIS_VERSION, "standalone", port, sys::getpid()));
+    } else {
+        server_log!(Notice, "Running mode=standalone, port={}.", port);
+    }
+    server_log!(Warning, "Server initialized");
+    server_log!(Notice, "Ready to accept connections");
+    let hz = srv.config.hz.clamp(1, 500) as i64;
+    el.create_time_event(1000 / hz, |s| s.server_cron());
+    el.run(&mut srv);
+    std::process::exit(srv.exit_code.unwrap_or(0));
+}

@@ -1,0 +1,146 @@
+//! The event loop. Redis counterpart: ae.c with the ae_epoll.c backend — here
+//! mio::Poll is the backend.
+//!
+//! One loop iteration (Redis: aeProcessEvents):
+//! 1. `before_sleep` (write pending replies, free closed clients, the fast
+//!    expire cycle, ...);
+//! 2. poll with a timeout that ends at the nearest time event — or zero when
+//!    some client still has buffered input to serve;
+//! 3. copy the fired events out (Redis's `fired[]`), then dispatch them:
+//!    listeners accept, clients read and/or write;
+//! 4. run the time events that are due (`server_cron`).
+//!
+//! Divergence: mio is edge-triggered. A client is registered once for both
+//! directions; a read shorter than the buffer means the socket is drained;
+//! a client that hits the per-event read cap is kept on
+//! `clients_pending_read` and served on the next iteration.
+
+use std::time::Duration;
+
+use mio::{Events, Poll, Token};
+
+use crate::networking::{self, LISTENER_TOKEN_BASE};
+use crate::server::Server;
+use crate::util;
+
+/// A time event handler returns the delay in ms until it should run again,
+/// or `None` to be removed (Redis: AE_NOMORE).
+pub type TimeProc = fn(&mut Server) -> Option<i64>;
+
+pub struct TimeEvent {
+    pub id: u64,
+    pub when_ms: i64,
+    pub proc_: TimeProc,
+}
+
+/// Redis: aeEventLoop.
+pub struct EventLoop {
+    pub poll: Poll,
+    events: Events,
+    fired: Vec<(Token, bool, bool)>, // (token, readable, writable)
+    time_events: Vec<TimeEvent>,
+    next_time_id: u64,
+    pub stop: bool,
+}
+
+impl EventLoop {
+    pub fn new(setsize: usize) -> std::io::Result<EventLoop> {
+        Ok(EventLoop {
+            poll: Poll::new()?,
+            events: Events::with_capacity(setsize.clamp(128, 1024)),
+            fired: Vec::with_capacity(1024),
+            time_events: Vec::new(),
+            next_time_id: 0,
+            stop: false,
+        })
+    }
+
+    /// Redis: aeCreateTimeEvent.
+    pub fn create_time_event(&mut self, after_ms: i64, proc_: TimeProc) -> u64 {
+        let id = self.next_time_id;
+        self.next_time_id += 1;
+        self.time_events.push(TimeEvent { id, when_ms: util::mstime() + after_ms, proc_ });
+        id
+    }
+
+    fn nearest_timer_ms(&self) -> Option<i64> {
+        self.time_events.iter().map(|t| t.when_ms).min()
+    }
+
+    /// Redis: processTimeEvents.
+    fn process_time_events(&mut self, s: &mut Server) {
+        let now = util::mstime();
+        let mut i = 0;
+        while i < self.time_events.len() {
+            if self.time_events[i].when_ms <= now {
+                let p = self.time_events[i].proc_;
+                match p(s) {
+                    Some(ms) => {
+                        self.time_events[i].when_ms = util::mstime() + ms;
+                        i += 1;
+                    }
+                    None => {
+                        self.time_events.remove(i);
+                    }
+                }
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// One iteration. Redis: aeProcessEvents(AE_ALL_EVENTS|AE_CALL_BEFORE_SLEEP).
+    pub fn process_events(&mut self, s: &mut Server) {
+        s.before_sleep();
+        let timeout = if !s.clients_pending_read.is_empty() || !s.clients_pending_write.is_empty() {
+            Some(Duration::ZERO)
+        } else {
+            self.nearest_timer_ms()
+                .map(|w| Duration::from_millis((w - util::mstime()).max(0) as u64))
+        };
+        if let Err(e) = self.poll.poll(&mut self.events, timeout) {
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                crate::server_log!(Warning, "poll error: {}", e);
+            }
+        }
+        self.fired.clear();
+        for ev in self.events.iter() {
+            self.fired.push((ev.token(), ev.is_readable() || ev.is_read_closed() || ev.is_error(), ev.is_writable()));
+        }
+        for k in 0..self.fired.len() {
+            let (tok, readable, writable) = self.fired[k];
+            if tok.0 >= LISTENER_TOKEN_BASE {
+                networking::accept_on(s, tok.0 - LISTENER_TOKEN_BASE);
+                continue;
+            }
+            if readable {
+                networking::read_query_from_client(s, tok.0);
+            }
+            if writable {
+                networking::handle_writable(s, tok.0);
+            }
+        }
+        // Clients that hit the read cap last time.
+        if !s.clients_pending_read.is_empty() {
+            let list = std::mem::take(&mut s.clients_pending_read);
+            for slot in list {
+                if let Some(c) = s.clients.get_mut(slot) {
+                    c.pending_read = false;
+                    networking::read_query_from_client(s, slot);
+                }
+            }
+        }
+        self.process_time_events(s);
+    }
+
+    /// Redis: aeMain.
+    pub fn run(&mut self, s: &mut Server) {
+        while !self.stop {
+            self.process_events(s);
+            if let Some(code) = s.exit_code {
+                let _ = code;
+                self.stop = true;
+            }
+        }
+    }
+}

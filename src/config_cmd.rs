@@ -1,0 +1,132 @@
+//! CONFIG GET / SET / RESETSTAT / REWRITE / HELP. Redis counterpart: the
+//! command half of config.c. The configuration table itself is in config/;
+//! this file applies the side effects a change has on the running server
+//! (Redis's `apply` callbacks), such as rebinding a port.
+
+use crate::networking::Client;
+use crate::server::command::CommandProc;
+use crate::server::Server;
+use crate::server_log;
+
+fn config_get_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    let patterns: Vec<&[u8]> = argv[2..].iter().map(|v| v.as_slice()).collect();
+    let pairs = s.config.get(&patterns);
+    c.add_reply_map_len(pairs.len());
+    for (k, v) in pairs {
+        c.add_reply_bulk_str(&k);
+        c.add_reply_bulk_str(&v);
+    }
+}
+
+/// Applies what a configuration change means for the running server.
+/// Redis: the `apply` functions of config.c (updatePort, changeBindAddr, ...).
+fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String> {
+    let mut rebind = false;
+    for name in changed {
+        match *name {
+            "port" | "bind" | "unixsocket" => rebind = true,
+            "loglevel" | "logfile" => crate::log::configure(s.config.log_level(), &s.config.logfile),
+            "databases" => {}
+            _ => {}
+        }
+    }
+    if rebind && (s.port != s.config.port || s.bind_addrs != s.config.bind || changed.contains(&"unixsocket")) {
+        let new = crate::server::init::open_listeners(&s.config).map_err(|e| {
+            server_log!(Warning, "Failed to bind");
+            e
+        })?;
+        for l in s.listeners.iter_mut() {
+            match l {
+                crate::server::Listener::Tcp(t) => {
+                    let _ = s.registry.deregister(t);
+                }
+                crate::server::Listener::Unix(u, _) => {
+                    let _ = s.registry.deregister(u);
+                }
+            }
+        }
+        s.listeners = new;
+        crate::server::init::register_listeners(s).map_err(|e| e.to_string())?;
+        s.port = s.config.port;
+        s.bind_addrs = s.config.bind.clone();
+    }
+    Ok(())
+}
+
+fn config_set_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    if argv.len() % 2 != 0 {
+        return c.add_reply_error(&format!(
+            "Unknown option or number of arguments for CONFIG SET - '{}'",
+            String::from_utf8_lossy(argv.last().map(|v| v.as_slice()).unwrap_or(b""))
+        ));
+    }
+    let pairs: Vec<(&[u8], &[u8])> = argv[2..].chunks(2).map(|p| (p[0].as_slice(), p[1].as_slice())).collect();
+    let before = s.config.clone();
+    match s.config.set(&pairs) {
+        Ok(changed) => {
+            if let Err(e) = apply_changes(s, &changed) {
+                s.config = before;
+                let name = pairs.first().map(|p| String::from_utf8_lossy(p.0).into_owned()).unwrap_or_default();
+                return c.add_reply_error(&format!(
+                    "CONFIG SET failed (possibly related to argument '{}') - {}",
+                    name, e
+                ));
+            }
+            c.add_reply_ok();
+        }
+        Err(e) => c.add_reply_error(&e),
+    }
+}
+
+fn config_resetstat_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
+    let peak = crate::sys::used_memory();
+    s.stats = Default::default();
+    s.stats.peak_memory = peak;
+    for st in s.cmd_stats.iter_mut() {
+        *st = Default::default();
+    }
+    for h in s.latency_hists.iter_mut() {
+        *h = Default::default();
+    }
+    c.add_reply_ok();
+}
+
+fn config_rewrite_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
+    let Some(path) = s.config.config_file.clone() else {
+        return c.add_reply_error("The server is running without a config file");
+    };
+    match s.config.rewrite(&path) {
+        Ok(()) => {
+            server_log!(Warning, "CONFIG REWRITE executed with success.");
+            c.add_reply_ok();
+        }
+        Err(e) => {
+            server_log!(Warning, "CONFIG REWRITE failed: {}", e);
+            c.add_reply_error(&format!("Rewriting config file: {}", e));
+        }
+    }
+}
+
+fn config_help_command(_s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    c.add_reply_help(
+        &argv[0],
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ],
+    );
+}
+
+pub static HANDLERS: &[(&str, CommandProc)] = &[
+    ("config|get", config_get_command),
+    ("config|set", config_set_command),
+    ("config|resetstat", config_resetstat_command),
+    ("config|rewrite", config_rewrite_command),
+    ("config|help", config_help_command),
+];

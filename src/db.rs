@@ -1,0 +1,218 @@
+//! The keyspace. Redis counterpart: db.c (lookupKey*, dbAdd, setKey,
+//! dbDelete, the expires dict helpers) and the lazy half of expire.c
+//! (expireIfNeeded).
+//!
+//! A `Db` is two dicts, as in Redis: `dict` (key -> value) and `expires`
+//! (key -> absolute unix time in ms) for keys with a TTL. The keyspace
+//! commands (DEL, SCAN, RENAME, ...) are in keyspace.rs; active expiry and
+//! the EXPIRE family in expire.rs.
+//! Divergence: `expires` owns its own copy of the key (Redis shares the sds).
+
+use crate::dict::Dict;
+use crate::object::{self, RObj};
+use crate::server::Server;
+
+pub type Key = Box<[u8]>;
+
+/// Redis: redisDb.
+pub struct Db {
+    pub id: usize,
+    pub dict: Dict<Key, RObj>,    // the keyspace
+    pub expires: Dict<Key, i64>,  // keys with a TTL -> unix time in ms
+    pub avg_ttl: i64,             // INFO keyspace avg_ttl
+    pub expires_cursor: u64,      // active expire cycle's scan cursor
+}
+
+impl Db {
+    pub fn new(id: usize) -> Db {
+        Db { id, dict: Dict::new(), expires: Dict::new(), avg_ttl: 0, expires_cursor: 0 }
+    }
+
+    pub fn len(&self) -> usize {
+        self.dict.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dict.is_empty()
+    }
+
+    /// Expire time of `key` in ms, if it has one. Redis: getExpire.
+    pub fn get_expire(&self, key: &[u8]) -> Option<i64> {
+        self.expires.get(key).copied()
+    }
+}
+
+/// Lookup flags. Redis: LOOKUP_NOTOUCH, LOOKUP_NONOTIFY, LOOKUP_NOSTATS.
+pub const LOOKUP_NONE: u32 = 0;
+pub const LOOKUP_NOTOUCH: u32 = 1 << 0;
+pub const LOOKUP_NOSTATS: u32 = 1 << 2;
+pub const LOOKUP_WRITE: u32 = 1 << 3;
+
+impl Server {
+    /// Redis: keyIsExpired.
+    pub fn key_is_expired(&self, db: usize, key: &[u8]) -> bool {
+        if self.loading {
+            return false;
+        }
+        match self.dbs[db].expires.get(key) {
+            Some(&when) => when < self.now_ms(),
+            None => false,
+        }
+    }
+
+    /// Redis: expireIfNeeded. Deletes `key` if its TTL has passed and returns
+    /// true when the key is (now) logically absent.
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        if !self.key_is_expired(db, key) {
+            return false;
+        }
+        self.delete_expired_key(db, key);
+        true
+    }
+
+    /// Redis: deleteExpiredKeyAndPropagate.
+    pub fn delete_expired_key(&mut self, db: usize, key: &[u8]) {
+        self.db_delete(db, key);
+        self.stats.expiredkeys += 1;
+    }
+
+    /// Redis: updateLFU / the LRU stamp of lookupKey.
+    fn touch(&mut self, db: usize, key: &[u8]) {
+        let lfu = self.config.maxmemory_policy.is_lfu();
+        let now = self.now_ms();
+        let clock = self.lruclock;
+        let (factor, decay) = (self.config.lfu_log_factor, self.config.lfu_decay_time);
+        let r = self.random_f64();
+        if let Some(o) = self.dbs[db].dict.find_mut(key) {
+            if lfu {
+                let counter = object::lfu_decr_and_return(o.lru, decay, now);
+                let counter = object::lfu_log_incr(counter, factor, r);
+                o.lru = (object::lfu_time_in_minutes(now) << 8) | counter as u32;
+            } else {
+                o.lru = clock;
+            }
+        }
+    }
+
+    /// Redis: lookupKey with flags.
+    pub fn lookup_key(&mut self, db: usize, key: &[u8], flags: u32) -> Option<&mut RObj> {
+        let expired = self.expire_if_needed(db, key);
+        let exists = !expired && self.dbs[db].dict.contains_key(key);
+        if flags & (LOOKUP_NOSTATS | LOOKUP_WRITE) == 0 {
+            if exists {
+                self.stats.keyspace_hits += 1;
+            } else {
+                self.stats.keyspace_misses += 1;
+            }
+        }
+        if !exists {
+            return None;
+        }
+        if flags & LOOKUP_NOTOUCH == 0 {
+            self.touch(db, key);
+        }
+        self.dbs[db].dict.find_mut(key)
+    }
+
+    /// Redis: lookupKeyRead.
+    pub fn lookup_key_read(&mut self, db: usize, key: &[u8]) -> Option<&RObj> {
+        self.lookup_key(db, key, LOOKUP_NONE).map(|o| &*o)
+    }
+
+    /// Redis: lookupKeyWrite.
+    pub fn lookup_key_write(&mut self, db: usize, key: &[u8]) -> Option<&mut RObj> {
+        self.lookup_key(db, key, LOOKUP_WRITE)
+    }
+
+    /// Stamps a new value's LRU/LFU field. Redis: createObject's lru init.
+    pub fn new_obj(&self, v: object::Value) -> RObj {
+        let lru = if self.config.maxmemory_policy.is_lfu() {
+            (object::lfu_time_in_minutes(self.now_ms()) << 8) | object::LFU_INIT_VAL as u32
+        } else {
+            self.lruclock
+        };
+        RObj { lru, v }
+    }
+
+    /// Redis: dbAdd — the key must not exist.
+    pub fn db_add(&mut self, db: usize, key: &[u8], val: RObj) {
+        let _ = self.dbs[db].dict.add(key.into(), val);
+    }
+
+    /// Redis: setKey(keepttl) — add or overwrite, dropping the TTL unless
+    /// `keepttl`.
+    pub fn set_key(&mut self, db: usize, key: &[u8], mut val: RObj, keepttl: bool) {
+        let lfu = self.config.maxmemory_policy.is_lfu();
+        let d = &mut self.dbs[db];
+        match d.dict.find_mut(key) {
+            Some(old) => {
+                if lfu {
+                    val.lru = old.lru;
+                }
+                *old = val;
+            }
+            None => {
+                let _ = d.dict.add(key.into(), val);
+            }
+        }
+        if !keepttl {
+            d.expires.remove(key);
+        }
+    }
+
+    /// Redis: dbDelete (synchronous; values are freed at once).
+    pub fn db_delete(&mut self, db: usize, key: &[u8]) -> bool {
+        let d = &mut self.dbs[db];
+        if d.dict.remove(key).is_some() {
+            d.expires.remove(key);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Redis: setExpire.
+    pub fn set_expire(&mut self, db: usize, key: &[u8], when: i64) {
+        let d = &mut self.dbs[db];
+        if let Some(e) = d.expires.find_mut(key) {
+            *e = when;
+        } else {
+            d.expires.insert(key.into(), when);
+        }
+    }
+
+    /// Redis: removeExpire.
+    pub fn remove_expire(&mut self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db].expires.remove(key).is_some()
+    }
+
+    /// Existence check that honours expiry but touches nothing (EXISTS).
+    pub fn key_exists(&mut self, db: usize, key: &[u8]) -> bool {
+        self.lookup_key(db, key, LOOKUP_NOTOUCH).is_some()
+    }
+
+    /// Redis: emptyData — returns the number of keys removed.
+    pub fn empty_data(&mut self, dbnum: Option<usize>) -> usize {
+        let mut removed = 0;
+        for (i, d) in self.dbs.iter_mut().enumerate() {
+            if dbnum.is_some_and(|n| n != i) {
+                continue;
+            }
+            removed += d.dict.len();
+            d.dict.clear();
+            d.expires.clear();
+            d.avg_ttl = 0;
+            d.expires_cursor = 0;
+        }
+        removed
+    }
+
+    /// Redis: selectDb's range check.
+    pub fn db_index(&self, arg: &[u8]) -> Result<usize, &'static str> {
+        match crate::util::string2ll(arg) {
+            Some(n) if n >= 0 && (n as usize) < self.dbs.len() => Ok(n as usize),
+            Some(_) => Err("DB index is out of range"),
+            None => Err("value is not an integer or out of range"),
+        }
+    }
+}

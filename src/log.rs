@@ -1,0 +1,129 @@
+//! Logging. Redis counterpart: server.c (serverLog, serverLogRaw) and the
+//! start-up logo of redisAsciiArt.
+//!
+//! Line format, as Redis writes it:
+//! `pid:role dd Mon yyyy hh:mm:ss.mmm <level-char> message`, level chars
+//! `.` debug, `-` verbose, `*` notice, `#` warning; role `M` (master),
+//! `S` (replica), `C` (a background writer — Redis's child process; here the
+//! snapshot writer thread).
+//! Divergence: the logo art is oxidis's own; it keeps the lines the test
+//! suite and people look for (version, mode, `Port:`, `PID:`).
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use crate::sys;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Level {
+    Debug = 0,
+    Verbose = 1,
+    Notice = 2,
+    Warning = 3,
+}
+
+struct LogState {
+    verbosity: Level,
+    logfile: String, // "" = stdout
+    role: char,
+}
+
+static LOG: Mutex<LogState> = Mutex::new(LogState { verbosity: Level::Notice, logfile: String::new(), role: 'M' });
+
+pub fn configure(verbosity: Level, logfile: &str) {
+    let mut l = LOG.lock().unwrap_or_else(|e| e.into_inner());
+    l.verbosity = verbosity;
+    l.logfile = logfile.to_string();
+}
+
+pub fn set_role(role: char) {
+    LOG.lock().unwrap_or_else(|e| e.into_inner()).role = role;
+}
+
+pub fn enabled(level: Level) -> bool {
+    level >= LOG.lock().unwrap_or_else(|e| e.into_inner()).verbosity
+}
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+fn write_out(logfile: &str, bytes: &[u8]) {
+    if logfile.is_empty() {
+        let out = std::io::stdout();
+        let mut lock = out.lock();
+        let _ = lock.write_all(bytes);
+        let _ = lock.flush();
+    } else if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(logfile) {
+        let _ = f.write_all(bytes);
+    }
+}
+
+/// Redis: serverLog. `role` overrides the process role char (e.g. 'C' for a
+/// background writer).
+pub fn log_with_role(level: Level, role: Option<char>, msg: &str) {
+    let l = LOG.lock().unwrap_or_else(|e| e.into_inner());
+    if level < l.verbosity {
+        return;
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let (y, mo, d, h, mi, s) = sys::localtime(now.as_secs() as i64);
+    let ms = now.subsec_millis();
+    let c = [b'.', b'-', b'*', b'#'][level as usize] as char;
+    let line = format!(
+        "{}:{} {:02} {} {} {:02}:{:02}:{:02}.{:03} {} {}\n",
+        sys::getpid(),
+        role.unwrap_or(l.role),
+        d,
+        MONTHS[mo as usize % 12],
+        y,
+        h,
+        mi,
+        s,
+        ms,
+        c,
+        msg
+    );
+    write_out(&l.logfile, line.as_bytes());
+}
+
+pub fn log(level: Level, msg: &str) {
+    log_with_role(level, None, msg)
+}
+
+/// Redis: serverLogRaw with LL_RAW — no prefix.
+pub fn log_raw(level: Level, msg: &str) {
+    let l = LOG.lock().unwrap_or_else(|e| e.into_inner());
+    if level < l.verbosity {
+        return;
+    }
+    write_out(&l.logfile, msg.as_bytes());
+}
+
+#[macro_export]
+macro_rules! server_log {
+    ($lvl:ident, $($arg:tt)*) => {
+        if $crate::log::enabled($crate::log::Level::$lvl) {
+            $crate::log::log($crate::log::Level::$lvl, &format!($($arg)*))
+        }
+    };
+}
+
+/// The start-up banner shown when `always-show-logo yes` (or stdout is a tty).
+pub fn logo(version: &str, mode: &str, port: u16, pid: i32) -> String {
+    format!(
+        concat!(
+            "\n",
+            "      ____  _  __ ___  ____   ___  ____\n",
+            "     / __ \\| |/ /|_ _||  _ \\ |_ _|/ ___|     oxidis {} (Redis {} compatible) 64 bit\n",
+            "    | |  | |  /   | | | | | | | | \\___ \\\n",
+            "    | |__| | /  \\ | | | |_| | | |  ___) |    Running in {} mode\n",
+            "     \\____/ /_/\\_\\|___||____/ |___||____/     Port: {}\n",
+            "                                              PID: {}\n",
+            "\n"
+        ),
+        env!("CARGO_PKG_VERSION"),
+        version,
+        mode,
+        port,
+        pid
+    )
+}

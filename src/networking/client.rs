@@ -1,0 +1,660 @@
+//! The client and its reply buffers. Redis counterpart: networking.c (the
+//! `addReply*` family, `createClient`) and `struct client` in server.h.
+//!
+//! Replies go to `buf` (a 16 KiB buffer, Redis's static `c->buf`) and, once
+//! that is full, to a list of overflow blocks (`c->reply`). Nothing is written
+//! here: `before_sleep` writes every pending client once per event-loop
+//! iteration (networking::write_pending).
+//! Divergence: the reply functions are methods on `Client` and know nothing of
+//! the server; the caller puts the client on the pending-write list.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+
+use mio::net::{TcpStream, UnixStream};
+
+use crate::util;
+
+/// Formats `v` in decimal into `out`, returning the length. Allocation-free;
+/// used on the reply path for every length header.
+pub fn write_i64_slice(out: &mut [u8], v: i64) -> usize {
+    let mut tmp = [0u8; 20];
+    let mut n = 0;
+    let neg = v < 0;
+    let mut u = v.unsigned_abs();
+    loop {
+        tmp[n] = b'0' + (u % 10) as u8;
+        n += 1;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    let mut len = 0;
+    if neg {
+        out[0] = b'-';
+        len = 1;
+    }
+    for i in (0..n).rev() {
+        out[len] = tmp[i];
+        len += 1;
+    }
+    len
+}
+
+pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
+pub const PROTO_IOBUF_LEN: usize = 16 * 1024;
+
+// Client flags (server.h CLIENT_*), only those oxidis uses.
+pub const CLIENT_CLOSE_AFTER_REPLY: u64 = 1 << 6;
+pub const CLIENT_CLOSE_ASAP: u64 = 1 << 10;
+pub const CLIENT_PROTOCOL_ERROR: u64 = 1 << 39;
+pub const CLIENT_NO_EVICT: u64 = 1 << 43;
+pub const CLIENT_PENDING_WRITE: u64 = 1 << 21;
+pub const CLIENT_REPLY_OFF: u64 = 1 << 22;
+pub const CLIENT_REPLY_SKIP_NEXT: u64 = 1 << 23;
+pub const CLIENT_REPLY_SKIP: u64 = 1 << 24;
+pub const CLIENT_CLOSE_AFTER_COMMAND: u64 = 1 << 40;
+
+/// The socket under a client: TCP or a unix socket.
+pub enum Conn {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Conn {
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.read(buf),
+            Conn::Unix(s) => s.read(buf),
+        }
+    }
+    pub fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.write(buf),
+            Conn::Unix(s) => s.write(buf),
+        }
+    }
+    pub fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Conn::Tcp(s) => s.write_vectored(bufs),
+            Conn::Unix(s) => s.write_vectored(bufs),
+        }
+    }
+    pub fn source(&mut self) -> &mut dyn mio::event::Source {
+        match self {
+            Conn::Tcp(s) => s,
+            Conn::Unix(s) => s,
+        }
+    }
+    pub fn shutdown(&self) {
+        let _ = match self {
+            Conn::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+            Conn::Unix(s) => s.shutdown(std::net::Shutdown::Both),
+        };
+    }
+}
+
+/// Where a deferred length header will be inserted. Redis: addReplyDeferredLen.
+#[derive(Clone, Copy, Debug)]
+pub struct Deferred {
+    block: usize, // usize::MAX = the static buffer, else index in `reply`
+    pos: usize,
+    active: bool,
+}
+
+/// Parser state for the query buffer (Redis: reqtype, multibulklen, bulklen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReqType {
+    #[default]
+    None,
+    Inline,
+    Multibulk,
+}
+
+/// Redis: `struct client`.
+pub struct Client {
+    pub id: u64,                  // monotonic, never reused (slab keys are)
+    pub slot: usize,              // slab key = mio token
+    pub conn: Option<Conn>,       // None for fake clients
+    pub addr: String,             // peer "ip:port" or "/path:0"
+    pub laddr: String,            // local address
+    pub fd: i32,
+    pub unix: bool,
+    pub name: Option<Vec<u8>>,
+    pub db: usize,
+    pub resp: u8,                 // 2 or 3
+    pub authenticated: bool,
+    pub flags: u64,
+    pub ctime: i64,               // creation, ms
+    pub last_interaction: i64,    // ms, for `timeout` and CLIENT LIST idle
+    // --- query buffer and parser ---
+    pub querybuf: Vec<u8>,
+    pub qb_pos: usize,
+    pub querybuf_peak: usize,
+    pub reqtype: ReqType,
+    pub multibulklen: i64,
+    pub bulklen: i64,
+    pub argv: Vec<Vec<u8>>,       // parsed arguments; inner buffers are reused
+    pub argc: usize,
+    pub argv_len_sum: usize,
+    // --- replies ---
+    pub buf: Vec<u8>,
+    pub reply: VecDeque<Vec<u8>>,
+    pub reply_bytes: usize,       // bytes in `reply` blocks
+    pub sentlen: usize,           // bytes of the first pending chunk already written
+    pub buf_peak: usize,
+    pub obuf_soft_limit_reached_time: i64,
+    // --- command bookkeeping ---
+    pub cmd: Option<usize>,
+    pub lastcmd: Option<usize>,
+    pub cur_errors: u32,          // error replies emitted by the current command
+    pub err_prefixes: Vec<String>, // their codes, drained by call() into errorstats
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub pending_read: bool,       // hit the read cap: more input may be waiting
+}
+
+impl Client {
+    pub fn new(id: u64, slot: usize, conn: Option<Conn>, now_ms: i64) -> Client {
+        Client {
+            id,
+            slot,
+            conn,
+            addr: String::new(),
+            laddr: String::new(),
+            fd: -1,
+            unix: false,
+            name: None,
+            db: 0,
+            resp: 2,
+            authenticated: false,
+            flags: 0,
+            ctime: now_ms,
+            last_interaction: now_ms,
+            querybuf: Vec::new(),
+            qb_pos: 0,
+            querybuf_peak: 0,
+            reqtype: ReqType::None,
+            multibulklen: 0,
+            bulklen: -1,
+            argv: Vec::new(),
+            argc: 0,
+            argv_len_sum: 0,
+            buf: Vec::with_capacity(PROTO_REPLY_CHUNK_BYTES),
+            reply: VecDeque::new(),
+            reply_bytes: 0,
+            sentlen: 0,
+            buf_peak: PROTO_REPLY_CHUNK_BYTES,
+            obuf_soft_limit_reached_time: 0,
+            cmd: None,
+            lastcmd: None,
+            cur_errors: 0,
+            err_prefixes: Vec::new(),
+            net_input_bytes: 0,
+            net_output_bytes: 0,
+            pending_read: false,
+        }
+    }
+
+    /// A placeholder used while the real client is checked out of the slab.
+    pub fn placeholder() -> Client {
+        let mut c = Client::new(0, usize::MAX, None, 0);
+        c.buf = Vec::new();
+        c
+    }
+
+    pub fn has_pending_replies(&self) -> bool {
+        !self.buf.is_empty() || !self.reply.is_empty()
+    }
+
+    /// Bytes waiting in the reply list (Redis: getClientOutputBufferMemoryUsage).
+    pub fn output_memory(&self) -> usize {
+        self.reply_bytes
+    }
+
+    fn replies_allowed(&self) -> bool {
+        self.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP) == 0
+    }
+
+    /// Redis: _addReplyToBufferOrList.
+    pub fn add_reply_raw(&mut self, s: &[u8]) {
+        if !self.replies_allowed() {
+            return;
+        }
+        self.add_reply_raw_force(s);
+    }
+
+    fn add_reply_raw_force(&mut self, s: &[u8]) {
+        if self.reply.is_empty() {
+            let room = PROTO_REPLY_CHUNK_BYTES.saturating_sub(self.buf.len());
+            if s.len() <= room {
+                self.buf.extend_from_slice(s);
+                return;
+            }
+            let (a, b) = s.split_at(room);
+            self.buf.extend_from_slice(a);
+            self.add_to_list(b);
+        } else {
+            self.add_to_list(s);
+        }
+    }
+
+    fn add_to_list(&mut self, s: &[u8]) {
+        if let Some(tail) = self.reply.back_mut() {
+            let room = tail.capacity() - tail.len();
+            if room > 0 {
+                let n = room.min(s.len());
+                tail.extend_from_slice(&s[..n]);
+                if n == s.len() {
+                    return;
+                }
+                return self.add_to_list_new(&s[n..]);
+            }
+        }
+        self.add_to_list_new(s)
+    }
+
+    fn add_to_list_new(&mut self, s: &[u8]) {
+        let cap = s.len().max(PROTO_REPLY_CHUNK_BYTES);
+        let mut v = Vec::with_capacity(cap);
+        v.extend_from_slice(s);
+        self.reply_bytes += cap;
+        self.reply.push_back(v);
+    }
+
+    pub fn add_reply_status(&mut self, s: &str) {
+        self.add_reply_raw_parts(b"+", s.as_bytes(), b"\r\n");
+    }
+
+    pub fn add_reply_ok(&mut self) {
+        self.add_reply_raw(b"+OK\r\n");
+    }
+
+    fn add_reply_raw_parts(&mut self, a: &[u8], b: &[u8], c: &[u8]) {
+        if !self.replies_allowed() {
+            return;
+        }
+        if self.reply.is_empty() && self.buf.len() + a.len() + b.len() + c.len() <= PROTO_REPLY_CHUNK_BYTES {
+            self.buf.extend_from_slice(a);
+            self.buf.extend_from_slice(b);
+            self.buf.extend_from_slice(c);
+        } else {
+            self.add_reply_raw_force(a);
+            self.add_reply_raw_force(b);
+            self.add_reply_raw_force(c);
+        }
+    }
+
+    /// Redis: addReplyError / addReplyErrorLength. The text gets "-ERR " unless
+    /// it already starts with '-' (a code such as "-WRONGTYPE ..."). Newlines
+    /// are turned into spaces so the protocol stays intact.
+    pub fn add_reply_error(&mut self, msg: &str) {
+        let text: std::borrow::Cow<str> = if msg.contains(['\r', '\n']) {
+            msg.replace(['\r', '\n'], " ").into()
+        } else {
+            msg.into()
+        };
+        let code = if let Some(rest) = text.strip_prefix('-') {
+            rest.split(' ').next().unwrap_or("ERR").to_string()
+        } else {
+            "ERR".to_string()
+        };
+        self.cur_errors += 1;
+        if self.err_prefixes.len() < 128 {
+            self.err_prefixes.push(code);
+        }
+        if text.starts_with('-') {
+            self.add_reply_raw_parts(b"", text.as_bytes(), b"\r\n");
+        } else {
+            self.add_reply_raw_parts(b"-ERR ", text.as_bytes(), b"\r\n");
+        }
+    }
+
+    /// Errors whose text already carries its code, without the leading '-'
+    /// (e.g. "WRONGTYPE Operation against ..."). Redis: addReplyErrorObject.
+    pub fn add_reply_error_code(&mut self, full: &str) {
+        let mut s = String::with_capacity(full.len() + 1);
+        s.push('-');
+        s.push_str(full);
+        self.add_reply_error(&s);
+    }
+
+    pub fn add_reply_wrongtype(&mut self) {
+        self.add_reply_error("-WRONGTYPE Operation against a key holding the wrong kind of value");
+    }
+    pub fn add_reply_syntax_err(&mut self) {
+        self.add_reply_error("syntax error");
+    }
+
+    fn add_len(&mut self, prefix: u8, n: i64) {
+        let mut tmp = [0u8; 24];
+        tmp[0] = prefix;
+        let len = 1 + write_i64_slice(&mut tmp[1..], n);
+        tmp[len] = b'\r';
+        tmp[len + 1] = b'\n';
+        self.add_reply_raw(&tmp[..len + 2]);
+    }
+
+    pub fn add_reply_long(&mut self, n: i64) {
+        if n == 0 {
+            return self.add_reply_raw(b":0\r\n");
+        }
+        if n == 1 {
+            return self.add_reply_raw(b":1\r\n");
+        }
+        self.add_len(b':', n);
+    }
+
+    pub fn add_reply_array_len(&mut self, n: usize) {
+        self.add_len(b'*', n as i64);
+    }
+    pub fn add_reply_map_len(&mut self, n: usize) {
+        if self.resp >= 3 {
+            self.add_len(b'%', n as i64)
+        } else {
+            self.add_len(b'*', 2 * n as i64)
+        }
+    }
+    pub fn add_reply_set_len(&mut self, n: usize) {
+        if self.resp >= 3 {
+            self.add_len(b'~', n as i64)
+        } else {
+            self.add_len(b'*', n as i64)
+        }
+    }
+    pub fn add_reply_push_len(&mut self, n: usize) {
+        if self.resp >= 3 {
+            self.add_len(b'>', n as i64)
+        } else {
+            self.add_len(b'*', n as i64)
+        }
+    }
+    /// Array of key/value pairs flattened in RESP2, pairs in RESP3 where
+    /// Redis uses a nested array (e.g. HRANDFIELD WITHVALUES).
+    pub fn add_reply_null(&mut self) {
+        if self.resp >= 3 {
+            self.add_reply_raw(b"_\r\n")
+        } else {
+            self.add_reply_raw(b"$-1\r\n")
+        }
+    }
+    pub fn add_reply_null_array(&mut self) {
+        if self.resp >= 3 {
+            self.add_reply_raw(b"_\r\n")
+        } else {
+            self.add_reply_raw(b"*-1\r\n")
+        }
+    }
+    pub fn add_reply_bool(&mut self, b: bool) {
+        if self.resp >= 3 {
+            self.add_reply_raw(if b { b"#t\r\n" } else { b"#f\r\n" })
+        } else {
+            self.add_reply_long(b as i64)
+        }
+    }
+
+    pub fn add_reply_bulk(&mut self, s: &[u8]) {
+        if !self.replies_allowed() {
+            return;
+        }
+        let mut hdr = [0u8; 24];
+        hdr[0] = b'$';
+        let n = 1 + write_i64_slice(&mut hdr[1..], s.len() as i64);
+        hdr[n] = b'\r';
+        hdr[n + 1] = b'\n';
+        self.add_reply_raw_parts(&hdr[..n + 2], s, b"\r\n");
+    }
+    pub fn add_reply_bulk_str(&mut self, s: &str) {
+        self.add_reply_bulk(s.as_bytes());
+    }
+    pub fn add_reply_bulk_i64(&mut self, n: i64) {
+        let mut tmp = [0u8; 21];
+        let len = write_i64_slice(&mut tmp, n);
+        self.add_reply_bulk(&tmp[..len]);
+    }
+
+    /// Redis: addReplyDouble. RESP2: a bulk string of "%.17g"; RESP3: a double.
+    pub fn add_reply_double(&mut self, d: f64) {
+        let s = if d.is_infinite() {
+            if d > 0.0 { "inf".to_string() } else { "-inf".to_string() }
+        } else if d.is_nan() {
+            "nan".to_string()
+        } else {
+            util::fmt_g17(d)
+        };
+        if self.resp >= 3 {
+            self.add_reply_raw_parts(b",", s.as_bytes(), b"\r\n");
+        } else {
+            self.add_reply_bulk(s.as_bytes());
+        }
+    }
+
+    /// Redis: addReplyVerbatim. RESP3 "=len\r\ntxt:..." or a plain bulk.
+    pub fn add_reply_verbatim(&mut self, s: &[u8], ext: &str) {
+        if self.resp >= 3 {
+            let mut v = Vec::with_capacity(s.len() + 4);
+            v.extend_from_slice(ext.as_bytes());
+            v.push(b':');
+            v.extend_from_slice(s);
+            self.add_len(b'=', v.len() as i64);
+            self.add_reply_raw_parts(b"", &v, b"\r\n");
+        } else {
+            self.add_reply_bulk(s);
+        }
+    }
+
+    pub fn add_reply_bulks<I, S>(&mut self, items: I)
+    where
+        I: ExactSizeIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.add_reply_array_len(items.len());
+        for s in items {
+            self.add_reply_bulk(s.as_ref());
+        }
+    }
+
+    /// Redis: addReplyHelp.
+    pub fn add_reply_help(&mut self, cmd: &[u8], lines: &[&str]) {
+        let upper = String::from_utf8_lossy(cmd).to_uppercase();
+        self.add_reply_array_len(lines.len() + 3);
+        self.add_reply_status(&format!(
+            "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            upper
+        ));
+        for l in lines {
+            self.add_reply_status(l);
+        }
+        self.add_reply_status("HELP");
+        self.add_reply_status("    Print this help.");
+    }
+
+    /// Redis: addReplySubcommandSyntaxError.
+    pub fn add_reply_subcommand_syntax_error(&mut self, cmd: &[u8], sub: &[u8]) {
+        let sub = String::from_utf8_lossy(&sub[..sub.len().min(128)]).into_owned();
+        let cmd = String::from_utf8_lossy(cmd).to_uppercase();
+        self.add_reply_error(&format!("unknown subcommand '{}'. Try {} HELP.", sub, cmd));
+    }
+
+    /// Redis: addReplyDeferredLen. Remembers where a length header goes.
+    pub fn add_reply_deferred_len(&mut self) -> Deferred {
+        if !self.replies_allowed() {
+            return Deferred { block: 0, pos: 0, active: false };
+        }
+        if self.reply.is_empty() {
+            Deferred { block: usize::MAX, pos: self.buf.len(), active: true }
+        } else {
+            let b = self.reply.len() - 1;
+            Deferred { block: b, pos: self.reply[b].len(), active: true }
+        }
+    }
+
+    fn set_deferred(&mut self, d: Deferred, prefix: u8, n: i64) {
+        if !d.active {
+            return;
+        }
+        let mut tmp = [0u8; 24];
+        tmp[0] = prefix;
+        let len = 1 + write_i64_slice(&mut tmp[1..], n);
+        tmp[len] = b'\r';
+        tmp[len + 1] = b'\n';
+        let hdr = &tmp[..len + 2];
+        let target = if d.block == usize::MAX { &mut self.buf } else { &mut self.reply[d.block] };
+        let before = target.capacity();
+        target.splice(d.pos..d.pos, hdr.iter().copied());
+        if d.block != usize::MAX {
+            self.reply_bytes += target.capacity() - before;
+        }
+    }
+    pub fn set_deferred_array_len(&mut self, d: Deferred, n: usize) {
+        self.set_deferred(d, b'*', n as i64)
+    }
+    pub fn set_deferred_map_len(&mut self, d: Deferred, n: usize) {
+        if self.resp >= 3 {
+            self.set_deferred(d, b'%', n as i64)
+        } else {
+            self.set_deferred(d, b'*', 2 * n as i64)
+        }
+    }
+    pub fn set_deferred_set_len(&mut self, d: Deferred, n: usize) {
+        if self.resp >= 3 {
+            self.set_deferred(d, b'~', n as i64)
+        } else {
+            self.set_deferred(d, b'*', n as i64)
+        }
+    }
+
+    /// Read once from the socket into the query buffer. Returns bytes read
+    /// (0 = EOF). Redis: readQueryFromClient.
+    pub fn read_from_socket(&mut self, readlen: usize) -> io::Result<usize> {
+        let conn = match self.conn.as_mut() {
+            Some(c) => c,
+            None => return Ok(0),
+        };
+        if self.qb_pos > 0 && self.qb_pos == self.querybuf.len() {
+            self.querybuf.clear();
+            self.qb_pos = 0;
+        }
+        let old = self.querybuf.len();
+        self.querybuf.reserve(readlen);
+        // Safe zero-init of the spare area, then truncate to what was read.
+        self.querybuf.resize(old + readlen, 0);
+        match conn.read(&mut self.querybuf[old..]) {
+            Ok(n) => {
+                self.querybuf.truncate(old + n);
+                self.net_input_bytes += n as u64;
+                if self.querybuf.len() > self.querybuf_peak {
+                    self.querybuf_peak = self.querybuf.len();
+                }
+                Ok(n)
+            }
+            Err(e) => {
+                self.querybuf.truncate(old);
+                Err(e)
+            }
+        }
+    }
+
+    /// Write as much of the pending output as the socket takes. Returns
+    /// Ok(true) when everything was written. Redis: writeToClient.
+    pub fn write_to_socket(&mut self) -> io::Result<bool> {
+        loop {
+            let conn = match self.conn.as_mut() {
+                Some(c) => c,
+                None => {
+                    self.buf.clear();
+                    self.reply.clear();
+                    self.reply_bytes = 0;
+                    return Ok(true);
+                }
+            };
+            if self.buf.is_empty() && self.reply.is_empty() {
+                self.sentlen = 0;
+                return Ok(true);
+            }
+            // Gather up to a few chunks into one writev.
+            let mut slices: [io::IoSlice; 8] = std::array::from_fn(|_| io::IoSlice::new(&[]));
+            let mut n = 0;
+            let mut skip = self.sentlen;
+            if !self.buf.is_empty() {
+                slices[0] = io::IoSlice::new(&self.buf[skip..]);
+                skip = 0;
+                n = 1;
+            }
+            for blk in self.reply.iter() {
+                if n == slices.len() {
+                    break;
+                }
+                if blk.is_empty() {
+                    continue;
+                }
+                slices[n] = io::IoSlice::new(&blk[skip..]);
+                skip = 0;
+                n += 1;
+            }
+            let res = if n == 1 { conn.write(&slices[0]) } else { conn.write_vectored(&slices[..n]) };
+            match res {
+                Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "write zero")),
+                Ok(mut written) => {
+                    self.net_output_bytes += written as u64;
+                    if !self.buf.is_empty() {
+                        let left = self.buf.len() - self.sentlen;
+                        if written >= left {
+                            written -= left;
+                            self.buf.clear();
+                            self.sentlen = 0;
+                        } else {
+                            self.sentlen += written;
+                            return Ok(false);
+                        }
+                    }
+                    while written > 0 || self.reply.front().is_some_and(|b| b.is_empty()) {
+                        let Some(front) = self.reply.front() else { break };
+                        let left = front.len() - self.sentlen;
+                        if written >= left {
+                            written -= left;
+                            let b = self.reply.pop_front().unwrap();
+                            self.reply_bytes -= b.capacity();
+                            self.sentlen = 0;
+                        } else {
+                            self.sentlen += written;
+                            written = 0;
+                        }
+                    }
+                    if self.buf.is_empty() && self.reply.is_empty() {
+                        self.sentlen = 0;
+                        if self.buf.capacity() > PROTO_REPLY_CHUNK_BYTES * 4 {
+                            self.buf = Vec::with_capacity(PROTO_REPLY_CHUNK_BYTES);
+                        }
+                        return Ok(true);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The `flags=` letters of CLIENT LIST. Redis: getClientInfoString.
+    pub fn flags_string(&self) -> String {
+        let mut s = String::new();
+        if self.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
+            s.push('c');
+        }
+        if self.flags & CLIENT_CLOSE_ASAP != 0 {
+            s.push('A');
+        }
+        if self.unix {
+            s.push('U');
+        }
+        if self.flags & CLIENT_NO_EVICT != 0 {
+            s.push('e');
+        }
+        if s.is_empty() {
+            s.push('N');
+        }
+        s
+    }
+}

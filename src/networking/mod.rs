@@ -1,0 +1,402 @@
+//! Connections, input and output. Redis counterpart: networking.c
+//! (acceptTcpHandler, readQueryFromClient, processInputBuffer,
+//! handleClientsWithPendingWrites, freeClient / freeClientAsync).
+//!
+//! `client.rs` holds the client and its reply buffers, `parse.rs` the RESP
+//! parser, `client_cmd.rs` the CLIENT / HELLO / AUTH / QUIT / RESET commands.
+//! Sockets are registered once with mio for READABLE | WRITABLE
+//! (edge-triggered); a read shorter than the buffer means the socket is
+//! drained, so there is no extra read that ends in EAGAIN. Replies are written
+//! in `before_sleep`, once per loop iteration.
+
+pub mod client;
+pub mod client_cmd;
+pub mod parse;
+
+use std::io;
+
+pub use client::Client;
+use client::*;
+use parse::Parsed;
+
+use crate::server::{Listener, Server};
+use crate::server_log;
+use crate::util;
+
+/// Token of the first listener; clients use their slab key as token.
+pub const LISTENER_TOKEN_BASE: usize = usize::MAX - 16;
+/// Per readable event, at most this many bytes are read before other clients
+/// get their turn (the rest is served on the next iteration).
+const MAX_READ_PER_EVENT: usize = 1024 * 1024;
+
+/// Runs `f` with the client checked out of the slab, so `f` can hold `&mut
+/// Server` and `&mut Client` together. The slot keeps a placeholder meanwhile.
+pub fn with_client<R>(s: &mut Server, slot: usize, f: impl FnOnce(&mut Server, &mut Client) -> R) -> Option<R> {
+    let mut c = std::mem::replace(s.clients.get_mut(slot)?, Client::placeholder());
+    let prev = s.current_client.replace(slot);
+    let r = f(s, &mut c);
+    s.current_client = prev;
+    s.clients[slot] = c;
+    Some(r)
+}
+
+/// Accepts as many connections as are waiting. Redis: acceptTcpHandler.
+pub fn accept_on(s: &mut Server, li: usize) {
+    loop {
+        let res = match &s.listeners[li] {
+            Listener::Tcp(l) => l.accept().map(|(st, addr)| {
+                let _ = st.set_nodelay(true);
+                let laddr = st.local_addr().map(|a| fmt_addr(&a)).unwrap_or_default();
+                (Conn::Tcp(st), fmt_addr(&addr), laddr, false)
+            }),
+            Listener::Unix(l, path) => {
+                let p = path.display().to_string();
+                l.accept().map(|(st, _)| (Conn::Unix(st), format!("{}:0", p), p.clone(), true))
+            }
+        };
+        match res {
+            Ok((conn, addr, laddr, unix)) => {
+                if unix {
+                    server_log!(Verbose, "Accepted connection to {}", laddr);
+                } else {
+                    server_log!(Verbose, "Accepted {}", addr);
+                }
+                create_client(s, conn, addr, laddr, unix);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                server_log!(Warning, "Accepting client connection: {}", e);
+                return;
+            }
+        }
+    }
+}
+
+fn fmt_addr(a: &std::net::SocketAddr) -> String {
+    match a {
+        std::net::SocketAddr::V4(v) => format!("{}:{}", v.ip(), v.port()),
+        std::net::SocketAddr::V6(v) => format!("{}:{}", v.ip(), v.port()),
+    }
+}
+
+/// Redis: createClient + acceptCommonHandler (maxclients check).
+fn create_client(s: &mut Server, mut conn: Conn, addr: String, laddr: String, unix: bool) {
+    let now = util::mstime();
+    if s.clients.len() >= s.config.maxclients as usize {
+        // Redis writes the error straight to the socket and closes it.
+        let _ = conn.write(b"-ERR max number of clients reached\r\n");
+        s.stats.rejected_conn += 1;
+        return;
+    }
+    let entry = s.clients.vacant_entry();
+    let slot = entry.key();
+    if s.registry
+        .register(conn.source(), mio::Token(slot), mio::Interest::READABLE | mio::Interest::WRITABLE)
+        .is_err()
+    {
+        return;
+    }
+    let id = s.next_client_id;
+    s.next_client_id += 1;
+    let mut c = Client::new(id, slot, Some(conn), now);
+    c.addr = addr;
+    c.laddr = laddr;
+    c.unix = unix;
+    c.fd = slot as i32 + 8;
+    c.authenticated = s.config.requirepass.is_none();
+    entry.insert(c);
+    s.stats.numconnections += 1;
+}
+
+/// Readable event on a client socket. Redis: readQueryFromClient, looped
+/// until the socket is drained because mio is edge-triggered.
+pub fn read_query_from_client(s: &mut Server, slot: usize) {
+    let mut total = 0usize;
+    loop {
+        let Some(c) = s.clients.get_mut(slot) else { return };
+        if c.flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY) != 0 {
+            return;
+        }
+        let mut readlen = PROTO_IOBUF_LEN;
+        // A big argument in progress: read the rest of it at once.
+        if c.reqtype == ReqType::Multibulk && c.multibulklen > 0 && c.bulklen >= parse::PROTO_MBULK_BIG_ARG {
+            let remaining = c.bulklen as usize + 2 - (c.querybuf.len() - c.qb_pos).min(c.bulklen as usize + 2);
+            if remaining > 0 && remaining < readlen * 64 {
+                readlen = remaining.max(readlen);
+            }
+        }
+        let res = c.read_from_socket(readlen);
+        match res {
+            Ok(0) => {
+                server_log!(Verbose, "Client closed connection id={} addr={} laddr={} fd={} name={}", c.id, c.addr, c.laddr, c.fd,
+                    c.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default());
+                free_client_async(s, slot);
+                return;
+            }
+            Ok(n) => {
+                c.last_interaction = util::mstime();
+                s.stats.net_input_bytes += n as u64;
+                s.stats.total_reads_processed += 1;
+                total += n;
+                let c = &s.clients[slot];
+                if c.querybuf.len() - c.qb_pos > s.config.client_query_buffer_limit as usize {
+                    let c = &s.clients[slot];
+                    let bytes = util::repr(&c.querybuf[c.qb_pos..(c.qb_pos + 64).min(c.querybuf.len())]);
+                    let ci = client_info_string(s, c);
+                    server_log!(Warning, "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})", ci, bytes);
+                    s.stats.client_qbuf_limit_disconnections += 1;
+                    free_client_async(s, slot);
+                    return;
+                }
+                process_input_buffer(s, slot);
+                if n < readlen {
+                    return; // drained
+                }
+                if total >= MAX_READ_PER_EVENT {
+                    if let Some(c) = s.clients.get_mut(slot) {
+                        if !c.pending_read {
+                            c.pending_read = true;
+                            s.clients_pending_read.push(slot);
+                        }
+                    }
+                    return;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                server_log!(Verbose, "Reading from client: {}", e);
+                free_client_async(s, slot);
+                return;
+            }
+        }
+    }
+}
+
+/// Runs every complete command in the query buffer. Redis: processInputBuffer.
+pub fn process_input_buffer(s: &mut Server, slot: usize) {
+    with_client(s, slot, |s, c| {
+        loop {
+            if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP) != 0 {
+                break;
+            }
+            if c.qb_pos >= c.querybuf.len() {
+                break;
+            }
+            let auth_req = s.auth_required(c);
+            match parse::parse_command(c, s.config.proto_max_bulk_len, auth_req) {
+                Parsed::NeedMore => break,
+                Parsed::Error { reply, reason } => {
+                    c.add_reply_error(&reply);
+                    set_protocol_error(s, c, reason);
+                    break;
+                }
+                Parsed::Command => {
+                    reset_parser(c);
+                    if c.argc == 0 {
+                        continue;
+                    }
+                    let argv = std::mem::take(&mut c.argv);
+                    let argc = c.argc;
+                    s.process_command(c, &argv[..argc]);
+                    c.argv = argv;
+                    after_command(c);
+                }
+            }
+        }
+        // Trim the consumed part of the query buffer.
+        if c.qb_pos > 0 {
+            if c.qb_pos == c.querybuf.len() {
+                c.querybuf.clear();
+                if c.querybuf.capacity() > 64 * 1024 {
+                    c.querybuf = Vec::new();
+                }
+            } else {
+                c.querybuf.drain(..c.qb_pos);
+            }
+            c.qb_pos = 0;
+        }
+        s.mark_pending_write(slot, c);
+    });
+}
+
+fn reset_parser(c: &mut Client) {
+    c.reqtype = ReqType::None;
+    c.multibulklen = 0;
+    c.bulklen = -1;
+}
+
+/// Redis: resetClient's handling of CLIENT REPLY SKIP.
+fn after_command(c: &mut Client) {
+    if c.flags & CLIENT_REPLY_SKIP != 0 {
+        c.flags &= !CLIENT_REPLY_SKIP;
+    }
+    if c.flags & CLIENT_REPLY_SKIP_NEXT != 0 {
+        c.flags |= CLIENT_REPLY_SKIP;
+        c.flags &= !CLIENT_REPLY_SKIP_NEXT;
+    }
+    if c.argv_len_sum > 64 * 1024 {
+        c.argv.truncate(0);
+        c.argv.shrink_to_fit();
+    }
+    c.argc = 0;
+    c.argv_len_sum = 0;
+}
+
+/// Redis: setProtocolError.
+fn set_protocol_error(s: &mut Server, c: &mut Client, reason: &str) {
+    if crate::log::enabled(crate::log::Level::Verbose) {
+        let rest = &c.querybuf[c.qb_pos..];
+        let sample = if rest.len() < 128 {
+            format!("Query buffer during protocol error: '{}'", printable(rest))
+        } else {
+            format!(
+                "Query buffer during protocol error: '{}' (... more {} bytes ...) '{}'",
+                printable(&rest[..64]),
+                rest.len() - 128,
+                printable(&rest[rest.len() - 64..])
+            )
+        };
+        let ci = client_info_string(s, c);
+        server_log!(Verbose, "Protocol error ({}) from client: {}. {}", reason, ci, sample);
+    }
+    c.flags |= CLIENT_CLOSE_AFTER_REPLY | CLIENT_PROTOCOL_ERROR;
+}
+
+fn printable(b: &[u8]) -> String {
+    b.iter().map(|&x| if (0x20..0x7f).contains(&x) { x as char } else { '.' }).collect()
+}
+
+/// Writes every client with pending replies. Redis:
+/// handleClientsWithPendingWrites.
+pub fn handle_clients_with_pending_writes(s: &mut Server) {
+    let list = std::mem::take(&mut s.clients_pending_write);
+    for slot in list.iter().copied() {
+        let Some(c) = s.clients.get_mut(slot) else { continue };
+        c.flags &= !CLIENT_PENDING_WRITE;
+        write_to_client(s, slot);
+    }
+    let mut list = list;
+    list.clear();
+    if s.clients_pending_write.is_empty() {
+        s.clients_pending_write = list;
+    }
+}
+
+/// Writes a client's pending output. Redis: writeToClient.
+pub fn write_to_client(s: &mut Server, slot: usize) {
+    let Some(c) = s.clients.get_mut(slot) else { return };
+    if c.flags & CLIENT_CLOSE_ASAP != 0 {
+        return;
+    }
+    let before = c.net_output_bytes;
+    let res = c.write_to_socket();
+    let written = c.net_output_bytes - before;
+    s.stats.net_output_bytes += written;
+    if written > 0 {
+        s.stats.total_writes_processed += 1;
+    }
+    let c = &mut s.clients[slot];
+    match res {
+        Ok(true) => {
+            if c.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
+                free_client_async(s, slot);
+            }
+        }
+        Ok(false) => {} // WRITABLE is registered: the next writable event resumes.
+        Err(e) => {
+            server_log!(Verbose, "Error writing to client: {}", e);
+            free_client_async(s, slot);
+        }
+    }
+}
+
+/// Writable event: resume a partial write. Redis: sendReplyToClient.
+pub fn handle_writable(s: &mut Server, slot: usize) {
+    if s.clients.get(slot).is_some_and(|c| c.has_pending_replies()) {
+        write_to_client(s, slot);
+    }
+}
+
+/// Redis: freeClientAsync — the client is freed in before_sleep.
+pub fn free_client_async(s: &mut Server, slot: usize) {
+    if let Some(c) = s.clients.get_mut(slot) {
+        if c.flags & CLIENT_CLOSE_ASAP == 0 {
+            c.flags |= CLIENT_CLOSE_ASAP;
+            s.clients_to_close.push(slot);
+        }
+    } else if s.current_client == Some(slot) {
+        s.clients_to_close.push(slot);
+    }
+}
+
+/// Redis: freeClientsInAsyncFreeQueue.
+pub fn free_clients_in_async_queue(s: &mut Server) {
+    while let Some(slot) = s.clients_to_close.pop() {
+        free_client(s, slot);
+    }
+}
+
+/// Redis: freeClient.
+pub fn free_client(s: &mut Server, slot: usize) {
+    if !s.clients.contains(slot) || s.current_client == Some(slot) {
+        return;
+    }
+    let mut c = s.clients.remove(slot);
+    if let Some(mut conn) = c.conn.take() {
+        let _ = s.registry.deregister(conn.source());
+        conn.shutdown();
+    }
+}
+
+/// The `id=... addr=... ...` line of CLIENT LIST / CLIENT INFO. Redis:
+/// catClientInfoString.
+pub fn client_info_string(s: &Server, c: &Client) -> String {
+    let now = util::mstime();
+    let cmd = c
+        .lastcmd
+        .map(|i| s.commands.get(i).fullname.clone())
+        .unwrap_or_else(|| "NULL".to_string());
+    let qbuf = c.querybuf.len() - c.qb_pos.min(c.querybuf.len());
+    let qbuf_free = c.querybuf.capacity() - c.querybuf.len();
+    let argv_mem = if c.argc > 0 { c.argv_len_sum } else { 0 };
+    let obl = c.buf.len();
+    let oll = c.reply.len();
+    let omem = c.reply_bytes;
+    let tot = c.querybuf.capacity() + c.buf.capacity() + omem + argv_mem + 1024;
+    let events = match &c.conn {
+        Some(_) => {
+            if c.has_pending_replies() {
+                "rw"
+            } else {
+                "r"
+            }
+        }
+        None => "",
+    };
+    format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        c.id,
+        c.addr,
+        c.laddr,
+        c.fd,
+        c.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default(),
+        (now - c.ctime) / 1000,
+        (now - c.last_interaction) / 1000,
+        c.flags_string(),
+        c.db,
+        qbuf,
+        qbuf_free,
+        argv_mem,
+        c.buf.capacity(),
+        c.buf_peak,
+        obl,
+        oll,
+        omem,
+        tot,
+        events,
+        cmd,
+        c.resp
+    )
+}

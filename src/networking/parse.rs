@@ -1,0 +1,317 @@
+//! Query-buffer parsing. Redis counterpart: networking.c
+//! (processInlineBuffer, processMultibulkBuffer, setProtocolError).
+//!
+//! The parser is a state machine over `Client::querybuf`, resumable at any
+//! byte boundary: `multibulklen` and `bulklen` remember where it stopped.
+//! Arguments are copied into `argv`, whose inner buffers are reused from one
+//! command to the next so that steady-state parsing does not allocate.
+
+use memchr::memchr;
+
+use super::client::{Client, ReqType};
+use crate::util;
+
+pub const PROTO_INLINE_MAX_SIZE: usize = 64 * 1024;
+pub const PROTO_MBULK_BIG_ARG: i64 = 32 * 1024;
+
+/// Outcome of one parsing attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// `argv[..argc]` holds a command (argc may be 0: an empty line, `*0`).
+    Command,
+    /// More bytes are needed.
+    NeedMore,
+    /// Protocol error: reply with `reply` ("Protocol error: ..."), log
+    /// `reason`, and close after the reply.
+    Error { reply: String, reason: &'static str },
+}
+
+fn set_arg(c: &mut Client, bytes: &[u8]) {
+    if c.argc < c.argv.len() {
+        let a = &mut c.argv[c.argc];
+        a.clear();
+        if a.capacity() > 64 * 1024 && bytes.len() < 1024 {
+            *a = Vec::new();
+        }
+        a.extend_from_slice(bytes);
+    } else {
+        c.argv.push(bytes.to_vec());
+    }
+    c.argc += 1;
+    c.argv_len_sum += bytes.len();
+}
+
+/// Parse the next command in the query buffer. Redis: the body of
+/// processInputBuffer that dispatches on the request type.
+pub fn parse_command(c: &mut Client, proto_max_bulk_len: i64, auth_required: bool) -> Parsed {
+    if c.qb_pos >= c.querybuf.len() {
+        return Parsed::NeedMore;
+    }
+    if c.reqtype == ReqType::None {
+        c.reqtype = if c.querybuf[c.qb_pos] == b'*' { ReqType::Multibulk } else { ReqType::Inline };
+    }
+    match c.reqtype {
+        ReqType::Inline => parse_inline(c),
+        _ => parse_multibulk(c, proto_max_bulk_len, auth_required),
+    }
+}
+
+/// Redis: processInlineBuffer.
+fn parse_inline(c: &mut Client) -> Parsed {
+    let start = c.qb_pos;
+    let rest = &c.querybuf[start..];
+    let nl = match memchr(b'\n', rest) {
+        Some(p) => p,
+        None => {
+            if rest.len() > PROTO_INLINE_MAX_SIZE {
+                return Parsed::Error {
+                    reply: "Protocol error: too big inline request".into(),
+                    reason: "too big inline request",
+                };
+            }
+            return Parsed::NeedMore;
+        }
+    };
+    let mut linelen = nl;
+    if linelen > 0 && rest[linelen - 1] == b'\r' {
+        linelen -= 1;
+    }
+    let args = match util::split_args(&rest[..linelen]) {
+        Some(a) => a,
+        None => {
+            return Parsed::Error {
+                reply: "Protocol error: unbalanced quotes in request".into(),
+                reason: "unbalanced quotes in inline request",
+            }
+        }
+    };
+    c.qb_pos += nl + 1;
+    c.argc = 0;
+    c.argv_len_sum = 0;
+    for a in args {
+        set_arg(c, &a);
+    }
+    Parsed::Command
+}
+
+/// Finds "\r" starting at `from`; returns its index if a full "\r\n"-terminated
+/// line is buffered, Err(true) if no '\r' at all, Err(false) if '\r' is the
+/// last byte.
+fn find_line(buf: &[u8], from: usize) -> Result<usize, bool> {
+    match memchr(b'\r', &buf[from..]) {
+        None => Err(true),
+        Some(p) => {
+            if from + p + 1 >= buf.len() {
+                Err(false)
+            } else {
+                Ok(from + p)
+            }
+        }
+    }
+}
+
+/// Redis: processMultibulkBuffer.
+fn parse_multibulk(c: &mut Client, proto_max_bulk_len: i64, auth_required: bool) -> Parsed {
+    if c.multibulklen == 0 {
+        let pos = c.qb_pos;
+        let nl = match find_line(&c.querybuf, pos) {
+            Ok(p) => p,
+            Err(no_cr) => {
+                if no_cr && c.querybuf.len() - pos > PROTO_INLINE_MAX_SIZE {
+                    return Parsed::Error {
+                        reply: "Protocol error: too big mbulk count string".into(),
+                        reason: "too big mbulk count string",
+                    };
+                }
+                return Parsed::NeedMore;
+            }
+        };
+        let ll = util::string2ll(&c.querybuf[pos + 1..nl]);
+        let ll = match ll {
+            Some(v) if v <= i32::MAX as i64 => v,
+            _ => {
+                return Parsed::Error {
+                    reply: "Protocol error: invalid multibulk length".into(),
+                    reason: "invalid mbulk count",
+                }
+            }
+        };
+        if ll > 10 && auth_required {
+            return Parsed::Error {
+                reply: "Protocol error: unauthenticated multibulk length".into(),
+                reason: "unauth mbulk count",
+            };
+        }
+        c.qb_pos = nl + 2;
+        c.argc = 0;
+        c.argv_len_sum = 0;
+        if ll <= 0 {
+            return Parsed::Command;
+        }
+        c.multibulklen = ll;
+        c.bulklen = -1;
+    }
+    while c.multibulklen > 0 {
+        if c.bulklen == -1 {
+            let pos = c.qb_pos;
+            let nl = match find_line(&c.querybuf, pos) {
+                Ok(p) => p,
+                Err(no_cr) => {
+                    if no_cr && c.querybuf.len() - pos > PROTO_INLINE_MAX_SIZE {
+                        return Parsed::Error {
+                            reply: "Protocol error: too big bulk count string".into(),
+                            reason: "too big bulk count string",
+                        };
+                    }
+                    return Parsed::NeedMore;
+                }
+            };
+            if c.querybuf[pos] != b'$' {
+                let got = c.querybuf[pos] as char;
+                return Parsed::Error {
+                    reply: format!("Protocol error: expected '$', got '{}'", got),
+                    reason: "expected $ but got something else",
+                };
+            }
+            let ll = match util::string2ll(&c.querybuf[pos + 1..nl]) {
+                Some(v) if v >= 0 && v <= proto_max_bulk_len => v,
+                _ => {
+                    return Parsed::Error {
+                        reply: "Protocol error: invalid bulk length".into(),
+                        reason: "invalid bulk length",
+                    }
+                }
+            };
+            if ll > 16384 && auth_required {
+                return Parsed::Error {
+                    reply: "Protocol error: unauthenticated bulk length".into(),
+                    reason: "unauth bulk length",
+                };
+            }
+            c.qb_pos = nl + 2;
+            if ll >= PROTO_MBULK_BIG_ARG {
+                // Make room for the whole argument at once, as Redis does for
+                // big arguments, so the read path does not grow by doubling.
+                let have = c.querybuf.len() - c.qb_pos;
+                if have <= ll as usize + 2 {
+                    c.querybuf.drain(..c.qb_pos);
+                    c.qb_pos = 0;
+                    c.querybuf.reserve(ll as usize + 2 - have);
+                }
+            }
+            c.bulklen = ll;
+        }
+        let need = c.bulklen as usize + 2;
+        if c.querybuf.len() - c.qb_pos < need {
+            return Parsed::NeedMore;
+        }
+        let start = c.qb_pos;
+        let end = start + c.bulklen as usize;
+        // Temporarily take the buffer to copy out of it while mutating argv.
+        let qb = std::mem::take(&mut c.querybuf);
+        set_arg(c, &qb[start..end]);
+        c.querybuf = qb;
+        c.qb_pos = end + 2;
+        c.bulklen = -1;
+        c.multibulklen -= 1;
+    }
+    Parsed::Command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn client_with(bytes: &[u8]) -> Client {
+        let mut c = Client::new(1, 0, None, 0);
+        c.querybuf.extend_from_slice(bytes);
+        c
+    }
+
+    fn args(c: &Client) -> Vec<Vec<u8>> {
+        c.argv[..c.argc].to_vec()
+    }
+
+    fn reset(c: &mut Client) {
+        c.reqtype = ReqType::None;
+        c.multibulklen = 0;
+        c.bulklen = -1;
+    }
+
+    #[test]
+    fn multibulk_and_inline() {
+        let mut c = client_with(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING  \"a b\"\r\n");
+        assert_eq!(parse_command(&mut c, 512 << 20, false), Parsed::Command);
+        assert_eq!(args(&c), vec![b"GET".to_vec(), b"k".to_vec()]);
+        reset(&mut c);
+        assert_eq!(parse_command(&mut c, 512 << 20, false), Parsed::Command);
+        assert_eq!(args(&c), vec![b"PING".to_vec(), b"a b".to_vec()]);
+        reset(&mut c);
+        assert_eq!(parse_command(&mut c, 512 << 20, false), Parsed::NeedMore);
+    }
+
+    #[test]
+    fn errors_match_redis() {
+        let mut c = client_with(b"*20000000000\r\n");
+        assert!(matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid multibulk length"));
+        let mut c = client_with(b"*1\r\n$2147483648\r\n");
+        assert!(matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid bulk length"));
+        let mut c = client_with(b"*1\r\nfoo\r\n");
+        assert!(matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: expected '$', got 'f'"));
+        let mut c = client_with(b"*-10\r\n");
+        assert_eq!(parse_command(&mut c, 512 << 20, false), Parsed::Command);
+        assert_eq!(c.argc, 0);
+        let mut c = client_with(b"\"unbalanced\r\n");
+        assert!(matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: unbalanced quotes in request"));
+    }
+
+    #[test]
+    fn byte_at_a_time() {
+        let input = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n";
+        let mut c = Client::new(1, 0, None, 0);
+        let mut done = false;
+        for &b in input.iter() {
+            c.querybuf.push(b);
+            match parse_command(&mut c, 512 << 20, false) {
+                Parsed::Command => done = true,
+                Parsed::NeedMore => {}
+                e => panic!("{e:?}"),
+            }
+        }
+        assert!(done);
+        assert_eq!(args(&c), vec![b"SET".to_vec(), b"key".to_vec(), b"value".to_vec()]);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let mut c = client_with(&data);
+            for _ in 0..64 {
+                match parse_command(&mut c, 1 << 20, false) {
+                    Parsed::Command => reset(&mut c),
+                    _ => break,
+                }
+            }
+        }
+
+        #[test]
+        fn round_trips(argv in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 1..8), split in 0usize..400) {
+            let mut enc = format!("*{}\r\n", argv.len()).into_bytes();
+            for a in &argv {
+                enc.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+                enc.extend_from_slice(a);
+                enc.extend_from_slice(b"\r\n");
+            }
+            let cut = split.min(enc.len());
+            let mut c = client_with(&enc[..cut]);
+            let first = parse_command(&mut c, 1 << 20, false);
+            if first != Parsed::Command {
+                prop_assert_eq!(first, Parsed::NeedMore);
+                c.querybuf.extend_from_slice(&enc[cut..]);
+                prop_assert_eq!(parse_command(&mut c, 1 << 20, false), Parsed::Command);
+            }
+            prop_assert_eq!(args(&c), argv);
+        }
+    }
+}

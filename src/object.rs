@@ -1,0 +1,228 @@
+//! Values and their encodings. Redis counterpart: object.c (robj creation,
+//! tryObjectEncoding, OBJECT command helpers) and the LFU half of evict.c.
+//!
+//! `RObj` is what the keyspace dict stores: the value plus the 24-bit LRU/LFU
+//! field Redis keeps in every robj. Strings keep Redis's three encodings so
+//! `OBJECT ENCODING` answers as Redis does: `int` (a canonical integer),
+//! `embstr` (at most 44 bytes, created in one piece) and `raw`.
+//! Divergence: there is no refcount. Redis shares small integers
+//! (0..9999); `OBJECT REFCOUNT` reports the shared refcount for them exactly
+//! when Redis would have shared them, so the answer matches.
+
+use crate::util;
+
+pub const OBJ_ENCODING_EMBSTR_SIZE_LIMIT: usize = 44;
+pub const OBJ_SHARED_INTEGERS: i64 = 10000;
+pub const OBJ_SHARED_REFCOUNT: i64 = i32::MAX as i64;
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+pub const LRU_CLOCK_RESOLUTION: i64 = 1000;
+pub const LFU_INIT_VAL: u8 = 5;
+
+/// A stored value. Redis: the `type` + `encoding` + `ptr` of an robj.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// OBJ_STRING, OBJ_ENCODING_INT.
+    Int(i64),
+    /// OBJ_STRING, OBJ_ENCODING_EMBSTR.
+    EmbStr(Box<[u8]>),
+    /// OBJ_STRING, OBJ_ENCODING_RAW.
+    Raw(Vec<u8>),
+}
+
+/// Redis: robj (without refcount).
+#[derive(Clone, Debug)]
+pub struct RObj {
+    pub lru: u32, // LRU clock (seconds resolution) or LFU: 16-bit minutes + 8-bit counter
+    pub v: Value,
+}
+
+impl RObj {
+    pub fn new(v: Value) -> RObj {
+        RObj { lru: 0, v }
+    }
+
+    /// Redis: getObjectTypeName / the TYPE command.
+    pub fn type_name(&self) -> &'static str {
+        match self.v {
+            Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => "string",
+        }
+    }
+
+    /// Redis: strEncoding(o->encoding).
+    pub fn encoding_name(&self) -> &'static str {
+        match self.v {
+            Value::Int(_) => "int",
+            Value::EmbStr(_) => "embstr",
+            Value::Raw(_) => "raw",
+        }
+    }
+
+    pub fn is_string(&self) -> bool {
+        matches!(self.v, Value::Int(_) | Value::EmbStr(_) | Value::Raw(_))
+    }
+}
+
+/// Redis: createStringObject — embstr up to 44 bytes, raw beyond.
+pub fn create_string(bytes: &[u8]) -> Value {
+    if bytes.len() <= OBJ_ENCODING_EMBSTR_SIZE_LIMIT {
+        Value::EmbStr(bytes.into())
+    } else {
+        Value::Raw(bytes.to_vec())
+    }
+}
+
+/// Redis: createRawStringObject.
+pub fn create_raw_string(bytes: Vec<u8>) -> Value {
+    Value::Raw(bytes)
+}
+
+/// Redis: tryObjectEncoding applied to a fresh string argument: integers of
+/// at most 20 chars become `int`, short strings `embstr`, the rest `raw`.
+pub fn create_string_encoded(bytes: &[u8]) -> Value {
+    if bytes.len() <= 20 {
+        if let Some(n) = util::string2l(bytes) {
+            return Value::Int(n);
+        }
+    }
+    create_string(bytes)
+}
+
+/// Owned variant of `create_string_encoded`, avoiding a copy for raw values.
+pub fn create_string_encoded_owned(bytes: Vec<u8>) -> Value {
+    if bytes.len() <= 20 {
+        if let Some(n) = util::string2l(&bytes) {
+            return Value::Int(n);
+        }
+    }
+    if bytes.len() <= OBJ_ENCODING_EMBSTR_SIZE_LIMIT {
+        Value::EmbStr(bytes.into_boxed_slice())
+    } else {
+        Value::Raw(bytes)
+    }
+}
+
+impl Value {
+    /// The string's bytes; integers are formatted. None for non-strings.
+    pub fn string_bytes(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        match self {
+            Value::Int(n) => Some(std::borrow::Cow::Owned(util::ll2string(*n).into_bytes())),
+            Value::EmbStr(b) => Some(std::borrow::Cow::Borrowed(&b[..])),
+            Value::Raw(b) => Some(std::borrow::Cow::Borrowed(&b[..])),
+        }
+    }
+
+    /// Length of the string representation. Redis: stringObjectLen.
+    pub fn string_len(&self) -> usize {
+        match self {
+            Value::Int(n) => {
+                let mut tmp = [0u8; 21];
+                crate::networking::client::write_i64_slice(&mut tmp, *n)
+            }
+            Value::EmbStr(b) => b.len(),
+            Value::Raw(b) => b.len(),
+        }
+    }
+
+    /// Redis: dbUnshareStringValue + making the value raw: returns the bytes
+    /// for in-place modification, converting the encoding to `raw`.
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, Value::Raw(_)) {
+            let bytes = self.string_bytes().map(|b| b.into_owned()).unwrap_or_default();
+            *self = Value::Raw(bytes);
+        }
+        match self {
+            Value::Raw(v) => v,
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::Int(_) | Value::EmbStr(_) | Value::Raw(_))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// LRU / LFU clocks (evict.c)
+// ---------------------------------------------------------------------------
+
+/// Redis: getLRUClock — seconds, 24 bits.
+pub fn lru_clock(now_ms: i64) -> u32 {
+    ((now_ms / LRU_CLOCK_RESOLUTION) as u32) & LRU_CLOCK_MAX
+}
+
+/// Redis: estimateObjectIdleTime, in milliseconds.
+pub fn estimate_idle_time_ms(lru: u32, clock: u32) -> i64 {
+    if clock >= lru {
+        (clock - lru) as i64 * LRU_CLOCK_RESOLUTION
+    } else {
+        (clock as i64 + (LRU_CLOCK_MAX as i64 - lru as i64)) * LRU_CLOCK_RESOLUTION
+    }
+}
+
+/// Redis: LFUGetTimeInMinutes.
+pub fn lfu_time_in_minutes(now_ms: i64) -> u32 {
+    ((now_ms / 1000 / 60) as u32) & 65535
+}
+
+/// Redis: LFUTimeElapsed.
+pub fn lfu_time_elapsed(ldt: u32, now_ms: i64) -> u32 {
+    let now = lfu_time_in_minutes(now_ms);
+    if now >= ldt {
+        now - ldt
+    } else {
+        65535 - ldt + now
+    }
+}
+
+/// Redis: LFULogIncr — probabilistic logarithmic counter.
+pub fn lfu_log_incr(counter: u8, lfu_log_factor: i64, rand01: f64) -> u8 {
+    if counter == 255 {
+        return 255;
+    }
+    let baseval = (counter as f64 - LFU_INIT_VAL as f64).max(0.0);
+    let p = 1.0 / (baseval * lfu_log_factor as f64 + 1.0);
+    if rand01 < p {
+        counter + 1
+    } else {
+        counter
+    }
+}
+
+/// Redis: LFUDecrAndReturn — the counter after decay.
+pub fn lfu_decr_and_return(lru: u32, lfu_decay_time: i64, now_ms: i64) -> u8 {
+    let ldt = lru >> 8;
+    let counter = (lru & 255) as u8;
+    let periods = if lfu_decay_time > 0 { lfu_time_elapsed(ldt, now_ms) as i64 / lfu_decay_time } else { 0 };
+    if periods > 0 {
+        if periods > counter as i64 {
+            0
+        } else {
+            counter - periods as u8
+        }
+    } else {
+        counter
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_encodings() {
+        assert_eq!(create_string_encoded(b"12345"), Value::Int(12345));
+        assert!(matches!(create_string_encoded(b"012"), Value::EmbStr(_)));
+        assert!(matches!(create_string_encoded(&[b'a'; 44]), Value::EmbStr(_)));
+        assert!(matches!(create_string_encoded(&[b'a'; 45]), Value::Raw(_)));
+        let mut v = create_string_encoded(b"10");
+        v.make_raw().extend_from_slice(b"0");
+        assert_eq!(v, Value::Raw(b"100".to_vec()));
+    }
+
+    #[test]
+    fn lfu_decay() {
+        let now = 60_000 * 100;
+        let lru = (lfu_time_in_minutes(now - 60_000 * 3) << 8) | 10;
+        assert_eq!(lfu_decr_and_return(lru, 1, now), 7);
+    }
+}

@@ -1,0 +1,142 @@
+//! Periodic work. Redis counterpart: server.c (serverCron, beforeSleep,
+//! databasesCron, clientsCron, trackInstantaneousMetric).
+
+use super::{Server, STATS_METRIC_COMMAND, STATS_METRIC_NET_INPUT, STATS_METRIC_NET_OUTPUT, STATS_METRIC_SAMPLES};
+use crate::networking;
+use crate::server_log;
+use crate::sys;
+use crate::util;
+
+impl Server {
+    /// Redis: beforeSleep.
+    pub fn before_sleep(&mut self) {
+        if self.active_expire_enabled && !self.loading {
+            crate::expire::active_expire_cycle(self, crate::expire::CycleKind::Fast);
+        }
+        networking::handle_clients_with_pending_writes(self);
+        networking::free_clients_in_async_queue(self);
+    }
+
+    /// Redis: trackInstantaneousMetric.
+    fn track_metric(&mut self, metric: usize, current: u64) {
+        let now = util::mstime();
+        let m = &mut self.stats.inst[metric];
+        if m.last_sample_time > 0 {
+            let t = (now - m.last_sample_time).max(1) as u64;
+            let ops = current.saturating_sub(m.last_sample_count);
+            m.samples[m.idx] = ops * 1000 / t;
+            m.idx = (m.idx + 1) % STATS_METRIC_SAMPLES;
+        }
+        m.last_sample_time = now;
+        m.last_sample_count = current;
+    }
+
+    /// Redis: getInstantaneousMetric.
+    pub fn instantaneous_metric(&self, metric: usize) -> u64 {
+        let m = &self.stats.inst[metric];
+        m.samples.iter().sum::<u64>() / STATS_METRIC_SAMPLES as u64
+    }
+
+    /// Redis: clientsCron — idle timeouts and query-buffer shrinking.
+    fn clients_cron(&mut self) {
+        let now = util::mstime();
+        let timeout_ms = self.config.timeout * 1000;
+        let mut to_close = Vec::new();
+        for (slot, c) in self.clients.iter_mut() {
+            if timeout_ms > 0 && now - c.last_interaction > timeout_ms && c.conn.is_some() {
+                to_close.push(slot);
+                continue;
+            }
+            if c.querybuf.is_empty() && c.querybuf.capacity() > 32 * 1024 && now - c.last_interaction > 2000 {
+                c.querybuf = Vec::new();
+            }
+            c.querybuf_peak = c.querybuf.len();
+            if c.buf.is_empty() && c.buf.capacity() > super::super::networking::client::PROTO_REPLY_CHUNK_BYTES {
+                c.buf = Vec::with_capacity(super::super::networking::client::PROTO_REPLY_CHUNK_BYTES);
+            }
+        }
+        for slot in to_close {
+            server_log!(Verbose, "Closing idle client");
+            networking::free_client_async(self, slot);
+        }
+    }
+
+    /// Redis: databasesCron — active expiry, resizing and incremental rehash.
+    fn databases_cron(&mut self) {
+        if self.active_expire_enabled && !self.loading {
+            crate::expire::active_expire_cycle(self, crate::expire::CycleKind::Slow);
+        }
+        for d in self.dbs.iter_mut() {
+            if d.dict.needs_resize() {
+                d.dict.resize();
+            }
+            if d.expires.needs_resize() {
+                d.expires.resize();
+            }
+        }
+        if self.config.activerehashing {
+            for d in self.dbs.iter_mut() {
+                if d.dict.is_rehashing() {
+                    d.dict.rehash_milliseconds(1);
+                    break;
+                }
+                if d.expires.is_rehashing() {
+                    d.expires.rehash_milliseconds(1);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Redis: serverCron. Returns the delay until the next run.
+    pub fn server_cron(&mut self) -> Option<i64> {
+        self.update_cached_time();
+        self.hz = self.config.hz.clamp(1, 500);
+        self.track_metric(STATS_METRIC_COMMAND, self.stats.numcommands);
+        self.track_metric(STATS_METRIC_NET_INPUT, self.stats.net_input_bytes);
+        self.track_metric(STATS_METRIC_NET_OUTPUT, self.stats.net_output_bytes);
+        let used = sys::used_memory();
+        if used > self.stats.peak_memory {
+            self.stats.peak_memory = used;
+        }
+        if let Some(sig) = sys::take_shutdown_signal() {
+            let msg = if sig == libc::SIGINT {
+                "Received SIGINT scheduling shutdown..."
+            } else {
+                "Received SIGTERM scheduling shutdown..."
+            };
+            server_log!(Warning, "{}", msg);
+            self.shutdown_asap = true;
+        }
+        if self.shutdown_asap {
+            if self.prepare_for_shutdown(0).is_ok() {
+                self.exit_code = Some(0);
+                return None;
+            }
+            self.shutdown_asap = false;
+            sys::reset_signal_count();
+        }
+        self.clients_cron();
+        self.databases_cron();
+        self.cronloops += 1;
+        Some(1000 / self.hz as i64)
+    }
+
+    /// Redis: prepareForShutdown. Nothing to persist yet: the RDB issue adds
+    /// the final save here.
+    pub fn prepare_for_shutdown(&mut self, _flags: u32) -> Result<(), String> {
+        server_log!(Warning, "User requested shutdown...");
+        if let Some(pidfile) = self.config.pidfile.clone() {
+            if !pidfile.is_empty() && self.config.daemonize {
+                let _ = std::fs::remove_file(&pidfile);
+            }
+        }
+        for l in self.listeners.iter() {
+            if let super::Listener::Unix(_, path) = l {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        server_log!(Warning, "{} is now ready to exit, bye bye...", "Redis");
+        Ok(())
+    }
+}

@@ -1,0 +1,176 @@
+//! Start-up. Redis counterpart: server.c (initServer, listenToPort, main's
+//! log lines, createPidFile).
+
+
+use slab::Slab;
+
+use super::{Listener, Server, Stats, REDIS_VERSION};
+use crate::ae::EventLoop;
+use crate::config::Config;
+use crate::db::Db;
+use crate::networking::LISTENER_TOKEN_BASE;
+use crate::server_log;
+use crate::util;
+
+/// Every command handler table, gathered once (Redis: redisCommandTable).
+pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandProc)]> {
+    vec![
+        super::misc_cmds::HANDLERS,
+        super::info::HANDLERS,
+        super::command_cmd::HANDLERS,
+        crate::networking::client_cmd::HANDLERS,
+        crate::keyspace::HANDLERS,
+        crate::expire::HANDLERS,
+        crate::t_string::HANDLERS,
+        crate::config_cmd::HANDLERS,
+        crate::debug::HANDLERS,
+    ]
+}
+
+fn bind_tcp(addr: &str, port: u16) -> std::io::Result<mio::net::TcpListener> {
+    let host = match addr {
+        "*" => "0.0.0.0",
+        "::*" => "::",
+        a => a,
+    };
+    let sa: std::net::SocketAddr = if host.contains(':') {
+        format!("[{}]:{}", host, port)
+    } else {
+        format!("{}:{}", host, port)
+    }
+    .parse()
+    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?;
+    mio::net::TcpListener::bind(sa)
+}
+
+/// Redis: listenToPort. Returns Err(()) after logging when a mandatory
+/// address cannot be bound.
+fn listen_to_port(port: u16, binds: &[String], out: &mut Vec<Listener>) -> Result<(), ()> {
+    for b in binds {
+        let optional = b.starts_with('-');
+        let addr = b.trim_start_matches('-');
+        match bind_tcp(addr, port) {
+            Ok(l) => out.push(Listener::Tcp(l)),
+            Err(e) => {
+                let msg = match e.raw_os_error() {
+                    Some(libc::EADDRINUSE) => "bind: Address already in use".to_string(),
+                    Some(libc::EADDRNOTAVAIL) => "bind: Cannot assign requested address".to_string(),
+                    _ => format!("bind: {}", e),
+                };
+                server_log!(Warning, "Warning: Could not create server TCP listening socket {}:{}: {}", addr, port, msg);
+                let errno = e.raw_os_error().unwrap_or(0);
+                if errno == libc::EADDRNOTAVAIL && optional {
+                    continue;
+                }
+                if [libc::ENOPROTOOPT, libc::EPROTONOSUPPORT, libc::ESOCKTNOSUPPORT, libc::EPFNOSUPPORT, libc::EAFNOSUPPORT]
+                    .contains(&errno)
+                {
+                    continue;
+                }
+                out.clear();
+                return Err(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Opens the TCP and unix listeners for the configured port/bind/unixsocket.
+pub fn open_listeners(config: &Config) -> Result<Vec<Listener>, String> {
+    let mut listeners = Vec::new();
+    if config.port != 0 && listen_to_port(config.port, &config.bind, &mut listeners).is_err() {
+        return Err(format!("Failed listening on port {} (TCP), aborting.", config.port));
+    }
+    if let Some(path) = config.unixsocket.as_ref().filter(|p| !p.is_empty()) {
+        let _ = std::fs::remove_file(path);
+        match mio::net::UnixListener::bind(path) {
+            Ok(l) => {
+                use std::os::unix::fs::PermissionsExt;
+                if config.unixsocketperm != 0 {
+                    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(config.unixsocketperm));
+                }
+                listeners.push(Listener::Unix(l, path.into()));
+            }
+            Err(e) => return Err(format!("Failed opening Unix socket: {}", e)),
+        }
+    }
+    if listeners.is_empty() {
+        return Err("Configured to not listen anywhere, exiting.".to_string());
+    }
+    Ok(listeners)
+}
+
+/// Registers listeners with the poller, each under its own token.
+pub fn register_listeners(s: &mut Server) -> std::io::Result<()> {
+    for (i, l) in s.listeners.iter_mut().enumerate() {
+        let tok = mio::Token(LISTENER_TOKEN_BASE + i);
+        match l {
+            Listener::Tcp(t) => s.registry.register(t, tok, mio::Interest::READABLE)?,
+            Listener::Unix(u, _) => s.registry.register(u, tok, mio::Interest::READABLE)?,
+        }
+    }
+    Ok(())
+}
+
+/// Redis: initServer. Builds the server and its event loop.
+pub fn init_server(config: Config, executable: String, config_file: Option<String>) -> Result<(Server, EventLoop), String> {
+    crate::siphash::set_hash_seed(crate::siphash::gen_hash_seed());
+    let el = EventLoop::new(config.maxclients as usize + 128).map_err(|e| format!("Failed creating the event loop. Error message: '{}'", e))?;
+    let registry = el.poll.registry().try_clone().map_err(|e| e.to_string())?;
+    let commands = super::command::CommandTable::build(&handler_tables());
+    let ncmds = commands.len();
+    let listeners = open_listeners(&config)?;
+    let now = util::mstime();
+    let dbs = (0..config.databases.max(1) as usize).map(Db::new).collect();
+    let mut seed = [0u8; 8];
+    util::get_random_bytes(&mut seed);
+    let mut s = Server {
+        hz: config.hz,
+        port: config.port,
+        bind_addrs: config.bind.clone(),
+        config,
+        dbs,
+        clients: Slab::with_capacity(64),
+        commands,
+        cmd_stats: vec![Default::default(); ncmds],
+        stats: Stats::default(),
+        registry,
+        listeners,
+        next_client_id: 1,
+        clients_pending_write: Vec::new(),
+        clients_pending_read: Vec::new(),
+        clients_to_close: Vec::new(),
+        current_client: None,
+        dirty: 0,
+        lastsave: now / 1000,
+        start_time_ms: now,
+        cronloops: 0,
+        run_id: util::get_random_hex_chars(40),
+        replid: util::get_random_hex_chars(40),
+        replid2: "0".repeat(40),
+        executable,
+        config_file,
+        shutdown_asap: false,
+        shutdown_flags: 0,
+        exit_code: None,
+        active_expire_enabled: true,
+        lruclock: crate::object::lru_clock(now),
+        cmd_time_ms: now,
+        loading: false,
+        stat_starttime: std::time::Instant::now(),
+        rand_state: u64::from_le_bytes(seed) | 1,
+        pid: crate::sys::getpid(),
+        timelimit_exit: false,
+        last_expire_cycle_fast_start: 0,
+        expire_cycle_db: 0,
+        client_mem_usage_buckets: (),
+        blocked_clients: 0,
+        dict_resize_enabled: true,
+        lazyfree_pending_objects: 0,
+        used_memory_startup: crate::sys::used_memory(),
+        latency_hists: vec![Default::default(); ncmds],
+    };
+    register_listeners(&mut s).map_err(|e| e.to_string())?;
+    let _ = REDIS_VERSION;
+    Ok((s, el))
+}

@@ -1,0 +1,307 @@
+//! The server. Redis counterpart: server.c / server.h — the `Server` struct
+//! (Redis's `struct redisServer`), start-up, `process_command()`, `call()`,
+//! the cron, `before_sleep`, and shutdown.
+//!
+//! One thread owns the `Server`; the event loop (`ae`) calls into it. Command
+//! handlers receive `(&mut Server, &mut Client, &argv)`: the calling client
+//! is checked out of the slab for the duration of the call (see
+//! `networking::with_client`), so a handler can touch the keyspace and its
+//! own client at the same time without `Rc<RefCell>`.
+
+pub mod command;
+pub mod commands_def;
+pub mod cron;
+pub mod info;
+pub mod misc_cmds;
+pub mod command_cmd;
+pub mod init;
+pub mod latency_hist;
+
+use std::collections::HashMap;
+
+use slab::Slab;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::log::Level;
+use crate::networking::{self, Client};
+use crate::server_log;
+use crate::util;
+use command::{CommandStats, CommandTable, CMD_LOADING, CMD_NO_AUTH, CMD_STALE};
+
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// A listening socket.
+pub enum Listener {
+    Tcp(mio::net::TcpListener),
+    Unix(mio::net::UnixListener, std::path::PathBuf),
+}
+
+/// Instantaneous metrics samples (server.c trackInstantaneousMetric).
+pub const STATS_METRIC_SAMPLES: usize = 16;
+pub const STATS_METRIC_COMMAND: usize = 0;
+pub const STATS_METRIC_NET_INPUT: usize = 1;
+pub const STATS_METRIC_NET_OUTPUT: usize = 2;
+
+#[derive(Default, Clone)]
+pub struct InstMetric {
+    pub last_sample_time: i64,
+    pub last_sample_count: u64,
+    pub samples: [u64; STATS_METRIC_SAMPLES],
+    pub idx: usize,
+}
+
+/// Counters of INFO stats. Redis: the stat_* fields of redisServer.
+#[derive(Default)]
+pub struct Stats {
+    pub numcommands: u64,
+    pub numconnections: u64,
+    pub rejected_conn: u64,
+    pub expiredkeys: u64,
+    pub expired_stale_perc: f64,
+    pub expired_time_cap_reached_count: u64,
+    pub expire_cycle_time_used: u64,
+    pub evictedkeys: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub total_error_replies: u64,
+    pub unexpected_error_replies: u64,
+    pub errorstats: HashMap<String, u64>,
+    pub errorstats_disabled: bool,
+    pub client_qbuf_limit_disconnections: u64,
+    pub client_outbuf_limit_disconnections: u64,
+    pub io_reads_processed: u64,
+    pub io_writes_processed: u64,
+    pub total_reads_processed: u64,
+    pub total_writes_processed: u64,
+    pub inst: [InstMetric; 3],
+    pub peak_memory: usize,
+}
+
+pub struct Server {
+    pub config: Config,
+    pub dbs: Vec<Db>,
+    pub clients: Slab<Client>,
+    pub commands: CommandTable,
+    pub cmd_stats: Vec<CommandStats>,
+    pub stats: Stats,
+    pub registry: mio::Registry,
+    pub listeners: Vec<Listener>,
+    pub next_client_id: u64,
+    pub clients_pending_write: Vec<usize>,
+    pub clients_pending_read: Vec<usize>,
+    pub clients_to_close: Vec<usize>,
+    pub current_client: Option<usize>,
+    pub dirty: i64,
+    pub lastsave: i64,
+    pub start_time_ms: i64,
+    pub cronloops: u64,
+    pub hz: i32,
+    pub run_id: String,
+    pub replid: String,
+    pub replid2: String,
+    pub executable: String,
+    pub config_file: Option<String>,
+    pub shutdown_asap: bool,
+    pub shutdown_flags: u32,
+    pub exit_code: Option<i32>,
+    pub active_expire_enabled: bool,
+    pub lruclock: u32,
+    pub cmd_time_ms: i64,
+    pub loading: bool,
+    pub stat_starttime: std::time::Instant,
+    pub rand_state: u64,
+    pub bind_addrs: Vec<String>,
+    pub port: u16,
+    pub pid: i32,
+    pub timelimit_exit: bool,
+    pub last_expire_cycle_fast_start: u64,
+    pub expire_cycle_db: usize,
+    pub client_mem_usage_buckets: (),
+    pub blocked_clients: usize,
+    pub dict_resize_enabled: bool,
+    pub lazyfree_pending_objects: usize,
+    pub used_memory_startup: usize,
+    pub latency_hists: Vec<latency_hist::Histogram>,
+}
+
+impl Server {
+    /// Current time cached for the command in progress (Redis caches
+    /// `server.mstime` around each call so one command sees one time).
+    pub fn now_ms(&self) -> i64 {
+        self.cmd_time_ms
+    }
+
+    pub fn update_cached_time(&mut self) {
+        self.cmd_time_ms = util::mstime();
+        self.lruclock = crate::object::lru_clock(self.cmd_time_ms);
+    }
+
+    /// A small xorshift PRNG for sampling (Redis uses random()).
+    pub fn random(&mut self) -> u64 {
+        let mut x = self.rand_state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rand_state = x;
+        x
+    }
+
+    pub fn random_f64(&mut self) -> f64 {
+        (self.random() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Redis: authRequired().
+    pub fn auth_required(&self, c: &Client) -> bool {
+        self.config.requirepass.is_some() && !c.authenticated
+    }
+
+    /// Puts a client on the write list once. Redis: putClientInPendingWriteQueue.
+    pub fn mark_pending_write(&mut self, slot: usize, c: &mut Client) {
+        if c.flags & networking::client::CLIENT_PENDING_WRITE == 0 && c.has_pending_replies() {
+            c.flags |= networking::client::CLIENT_PENDING_WRITE;
+            self.clients_pending_write.push(slot);
+        }
+    }
+
+    /// Records the error replies a command emitted. Redis: afterErrorReply.
+    fn account_errors(&mut self, c: &mut Client) {
+        for code in c.err_prefixes.drain(..) {
+            self.stats.total_error_replies += 1;
+            if self.stats.errorstats_disabled {
+                continue;
+            }
+            if !self.stats.errorstats.contains_key(&code) && self.stats.errorstats.len() >= 128 {
+                self.stats.errorstats_disabled = true;
+                self.stats.errorstats.clear();
+                server_log!(
+                    Warning,
+                    "Errorstats stopped adding new errors because the number of different errors reached the limit of 128. Use CONFIG RESETSTAT to reset errorstats."
+                );
+                continue;
+            }
+            *self.stats.errorstats.entry(code).or_insert(0) += 1;
+        }
+    }
+
+    /// Redis: rejectCommand — an error before the command ran.
+    fn reject(&mut self, c: &mut Client, cmd: Option<usize>, msg: &str) {
+        if let Some(i) = cmd {
+            self.cmd_stats[i].rejected_calls += 1;
+        }
+        c.add_reply_error(msg);
+        c.cur_errors = 0;
+        self.account_errors(c);
+    }
+
+    /// Redis: processCommand. Runs every check Redis runs before `call()`.
+    pub fn process_command(&mut self, c: &mut Client, argv: &[Vec<u8>]) {
+        let lookup = self.commands.lookup_top(&argv[0]).and_then(|top| {
+            let t = self.commands.get(top);
+            if argv.len() == 1 || t.subcommands.is_empty() {
+                Some(top)
+            } else {
+                self.commands.lookup_sub(top, &argv[1])
+            }
+        });
+        let idx = match lookup {
+            Some(i) => i,
+            None => {
+                let err = if argv.len() > 1 && self.commands.lookup_top(&argv[0]).is_some() {
+                    let cmd = String::from_utf8_lossy(&argv[0]).to_uppercase();
+                    format!(
+                        "unknown subcommand '{}'. Try {} HELP.",
+                        String::from_utf8_lossy(&argv[1][..argv[1].len().min(128)]),
+                        cmd
+                    )
+                } else {
+                    let mut args = String::new();
+                    for a in &argv[1..] {
+                        if args.len() >= 128 {
+                            break;
+                        }
+                        let room = 128 - args.len();
+                        let s = String::from_utf8_lossy(&a[..a.len().min(room)]);
+                        args.push('\'');
+                        args.push_str(&s);
+                        args.push_str("' ");
+                    }
+                    format!(
+                        "unknown command '{}', with args beginning with: {}",
+                        String::from_utf8_lossy(&argv[0][..argv[0].len().min(128)]),
+                        args
+                    )
+                };
+                let err = err.replace(['\r', '\n'], " ");
+                return self.reject(c, None, &err);
+            }
+        };
+        let cmd = self.commands.get(idx);
+        let arity = cmd.arity();
+        if (arity > 0 && arity as usize != argv.len()) || (argv.len() as i64) < -(arity as i64) {
+            let err = format!("wrong number of arguments for '{}' command", cmd.fullname);
+            return self.reject(c, Some(idx), &err);
+        }
+        let flags = cmd.flags();
+        c.cmd = Some(idx);
+        c.lastcmd = Some(idx);
+        if flags & command::CMD_PROTECTED != 0 && cmd.fullname == "debug" && !self.allow_protected(c, self.config.enable_debug_command) {
+            return self.reject(
+                c,
+                Some(idx),
+                "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+            );
+        }
+        if self.auth_required(c) && flags & CMD_NO_AUTH == 0 {
+            return self.reject(c, Some(idx), "-NOAUTH Authentication required.");
+        }
+        if self.loading && flags & CMD_LOADING == 0 {
+            return self.reject(c, Some(idx), "-LOADING Redis is loading the dataset in memory");
+        }
+        let _ = CMD_STALE;
+        self.call(c, idx, argv);
+    }
+
+    /// Redis: allowProtectedAction — `yes`, or `local` from a local peer.
+    fn allow_protected(&self, c: &Client, setting: crate::config::ProtectedMode) -> bool {
+        use crate::config::ProtectedMode;
+        match setting {
+            ProtectedMode::Yes => true,
+            ProtectedMode::No => false,
+            ProtectedMode::Local => c.unix || c.addr.starts_with("127.0.0.1:") || c.addr.starts_with("[::1]:"),
+        }
+    }
+
+    /// Redis: call(). Runs the handler and keeps the statistics.
+    pub fn call(&mut self, c: &mut Client, idx: usize, argv: &[Vec<u8>]) {
+        let proc_ = match self.commands.get(idx).proc_ {
+            Some(p) => p,
+            None => return,
+        };
+        let dirty_before = self.dirty;
+        self.update_cached_time();
+        let start = std::time::Instant::now();
+        c.cur_errors = 0;
+        proc_(self, c, argv);
+        let dur = start.elapsed().as_micros() as u64;
+        let _ = dirty_before;
+        let st = &mut self.cmd_stats[idx];
+        st.calls += 1;
+        st.microseconds += dur;
+        if self.config.latency_tracking {
+            self.latency_hists[idx].record(dur * 1000);
+        }
+        if c.cur_errors > 0 {
+            st.failed_calls += 1;
+        }
+        self.account_errors(c);
+        self.stats.numcommands += 1;
+    }
+
+    /// Log at `level` unless filtered. Convenience for handlers.
+    pub fn log(&self, level: Level, msg: &str) {
+        crate::log::log(level, msg);
+    }
+}

@@ -1,0 +1,130 @@
+//! Shared helpers for the integration tests: start `oxidis-server` on a free
+//! port, talk raw RESP to it, and stop it when the test ends.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub port: u16,
+    child: Child,
+    pub dir: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts a server with extra `--name value` arguments.
+pub fn start(extra: &[&str]) -> Server {
+    for _ in 0..5 {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("oxidis-test-{}-{}", std::process::id(), port));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oxidis-server"));
+        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--dir"])
+            .arg(&dir)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = cmd.spawn().expect("spawn oxidis-server");
+        let srv = Server { port, child, dir };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return srv;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    panic!("server did not start");
+}
+
+pub fn connect(s: &Server) -> TcpStream {
+    let c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    c
+}
+
+/// Encodes a command as a RESP multibulk.
+pub fn cmd(args: &[&[u8]]) -> Vec<u8> {
+    let mut v = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        v.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        v.extend_from_slice(a);
+        v.extend_from_slice(b"\r\n");
+    }
+    v
+}
+
+/// Reads exactly one RESP reply and returns its raw bytes.
+pub fn read_reply(c: &mut TcpStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    read_one(c, &mut out);
+    out
+}
+
+fn read_line(c: &mut TcpStream, out: &mut Vec<u8>) -> Vec<u8> {
+    let start = out.len();
+    let mut b = [0u8; 1];
+    loop {
+        let n = c.read(&mut b).expect("read");
+        assert!(n == 1, "connection closed while reading a reply");
+        out.push(b[0]);
+        if out.len() >= start + 2 && &out[out.len() - 2..] == b"\r\n" {
+            return out[start..out.len() - 2].to_vec();
+        }
+    }
+}
+
+fn read_one(c: &mut TcpStream, out: &mut Vec<u8>) {
+    let line = read_line(c, out);
+    let n: i64 = std::str::from_utf8(&line[1..]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    match line[0] {
+        b'$' | b'=' | b'!' if n >= 0 => {
+            let mut buf = vec![0u8; n as usize + 2];
+            c.read_exact(&mut buf).unwrap();
+            out.extend_from_slice(&buf);
+        }
+        b'*' | b'~' | b'>' if n > 0 => {
+            for _ in 0..n {
+                read_one(c, out);
+            }
+        }
+        b'%' if n > 0 => {
+            for _ in 0..2 * n {
+                read_one(c, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Sends a command and returns the raw reply.
+pub fn call(c: &mut TcpStream, args: &[&[u8]]) -> Vec<u8> {
+    c.write_all(&cmd(args)).unwrap();
+    read_reply(c)
+}
+
+/// True when the peer closed the connection (EOF) within the timeout.
+pub fn closed(c: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 1024];
+    loop {
+        match c.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
