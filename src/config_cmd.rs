@@ -25,27 +25,35 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
     for name in changed {
         match *name {
             "port" | "bind" | "unixsocket" => rebind = true,
-            "loglevel" | "logfile" => crate::log::configure(s.config.log_level(), &s.config.logfile),
+            "loglevel" | "logfile" => {
+                crate::log::configure(s.config.loglevel.into(), &s.config.logfile)
+            }
             "databases" => {}
             _ => {}
         }
     }
-    if rebind && (s.port != s.config.port || s.bind_addrs != s.config.bind || changed.contains(&"unixsocket")) {
-        let new = crate::server::init::open_listeners(&s.config).map_err(|e| {
-            server_log!(Warning, "Failed to bind");
-            e
-        })?;
-        for l in s.listeners.iter_mut() {
-            match l {
-                crate::server::Listener::Tcp(t) => {
-                    let _ = s.registry.deregister(t);
+    if rebind
+        && (s.port != s.config.port
+            || s.bind_addrs != s.config.bind
+            || changed.contains(&"unixsocket"))
+    {
+        // Redis: changeBindAddr — close the old listeners, open the new ones,
+        // and reopen the old ones if that fails.
+        close_listeners(s);
+        match crate::server::init::open_listeners(&s.config) {
+            Ok(new) => s.listeners = new,
+            Err(e) => {
+                server_log!(Warning, "Failed to bind");
+                let mut old = s.config.clone();
+                old.port = s.port;
+                old.bind = s.bind_addrs.clone();
+                if let Ok(l) = crate::server::init::open_listeners(&old) {
+                    s.listeners = l;
+                    let _ = crate::server::init::register_listeners(s);
                 }
-                crate::server::Listener::Unix(u, _) => {
-                    let _ = s.registry.deregister(u);
-                }
+                return Err(e);
             }
         }
-        s.listeners = new;
         crate::server::init::register_listeners(s).map_err(|e| e.to_string())?;
         s.port = s.config.port;
         s.bind_addrs = s.config.bind.clone();
@@ -53,20 +61,40 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
     Ok(())
 }
 
+fn close_listeners(s: &mut Server) {
+    for l in s.listeners.iter_mut() {
+        match l {
+            crate::server::Listener::Tcp(t) => {
+                let _ = s.registry.deregister(t);
+            }
+            crate::server::Listener::Unix(u, _) => {
+                let _ = s.registry.deregister(u);
+            }
+        }
+    }
+    s.listeners.clear();
+}
+
 fn config_set_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    if argv.len() % 2 != 0 {
+    if !argv.len().is_multiple_of(2) {
         return c.add_reply_error(&format!(
             "Unknown option or number of arguments for CONFIG SET - '{}'",
             String::from_utf8_lossy(argv.last().map(|v| v.as_slice()).unwrap_or(b""))
         ));
     }
-    let pairs: Vec<(&[u8], &[u8])> = argv[2..].chunks(2).map(|p| (p[0].as_slice(), p[1].as_slice())).collect();
+    let pairs: Vec<(&[u8], &[u8])> = argv[2..]
+        .chunks(2)
+        .map(|p| (p[0].as_slice(), p[1].as_slice()))
+        .collect();
     let before = s.config.clone();
     match s.config.set(&pairs) {
         Ok(changed) => {
             if let Err(e) = apply_changes(s, &changed) {
                 s.config = before;
-                let name = pairs.first().map(|p| String::from_utf8_lossy(p.0).into_owned()).unwrap_or_default();
+                let name = pairs
+                    .first()
+                    .map(|p| String::from_utf8_lossy(p.0).into_owned())
+                    .unwrap_or_default();
                 return c.add_reply_error(&format!(
                     "CONFIG SET failed (possibly related to argument '{}') - {}",
                     name, e

@@ -17,15 +17,21 @@ pub type Key = Box<[u8]>;
 /// Redis: redisDb.
 pub struct Db {
     pub id: usize,
-    pub dict: Dict<Key, RObj>,    // the keyspace
-    pub expires: Dict<Key, i64>,  // keys with a TTL -> unix time in ms
-    pub avg_ttl: i64,             // INFO keyspace avg_ttl
-    pub expires_cursor: u64,      // active expire cycle's scan cursor
+    pub dict: Dict<Key, RObj>,   // the keyspace
+    pub expires: Dict<Key, i64>, // keys with a TTL -> unix time in ms
+    pub avg_ttl: i64,            // INFO keyspace avg_ttl
+    pub expires_cursor: u64,     // active expire cycle's scan cursor
 }
 
 impl Db {
     pub fn new(id: usize) -> Db {
-        Db { id, dict: Dict::new(), expires: Dict::new(), avg_ttl: 0, expires_cursor: 0 }
+        Db {
+            id,
+            dict: Dict::new(),
+            expires: Dict::new(),
+            avg_ttl: 0,
+            expires_cursor: 0,
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -112,7 +112,9 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         (b"help", 2) => c.add_reply_help(&argv[0], DEBUG_HELP),
         (b"sleep", 3) => {
             let secs = util::string2d(&argv[2]).unwrap_or(0.0);
-            std::thread::sleep(std::time::Duration::from_micros((secs * 1e6).max(0.0) as u64));
+            std::thread::sleep(std::time::Duration::from_micros(
+                (secs * 1e6).max(0.0) as u64
+            ));
             c.add_reply_ok();
         }
         (b"set-active-expire", 3) => {
@@ -174,7 +176,10 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         (b"change-repl-id", 2) => {
             s.replid2 = s.replid.clone();
             s.replid = util::get_random_hex_chars(40);
-            crate::server_log!(Warning, "Changing replication IDs after receiving DEBUG change-repl-id");
+            crate::server_log!(
+                Warning,
+                "Changing replication IDs after receiving DEBUG change-repl-id"
+            );
             c.add_reply_ok();
         }
         (b"htstats", 3 | 4) => {
@@ -219,6 +224,7 @@ fn debug_protocol(c: &mut Client, name: &[u8]) {
     match name.to_ascii_lowercase().as_slice() {
         b"string" => c.add_reply_bulk_str("Hello World"),
         b"integer" => c.add_reply_long(12345),
+        #[allow(clippy::approx_constant)]
         b"double" => c.add_reply_double(3.141),
         b"bignum" => {
             if c.resp >= 3 {

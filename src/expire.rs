@@ -53,7 +53,11 @@ pub fn active_expire_cycle(s: &mut Server, kind: CycleKind) {
         dbs_per_call = dbnum;
     }
     let hz = s.config.hz.clamp(1, 500) as u64;
-    let timelimit = if kind == CycleKind::Fast { fast_duration } else { (slow_time_perc * 1_000_000 / hz / 100).max(1) };
+    let timelimit = if kind == CycleKind::Fast {
+        fast_duration
+    } else {
+        (slow_time_perc * 1_000_000 / hz / 100).max(1)
+    };
     s.timelimit_exit = false;
 
     let mut total_sampled = 0u64;
@@ -105,7 +109,11 @@ pub fn active_expire_cycle(s: &mut Server, kind: CycleKind) {
             if ttl_samples > 0 {
                 let avg = ttl_sum / ttl_samples;
                 let d = &mut s.dbs[dbi];
-                d.avg_ttl = if d.avg_ttl == 0 { avg } else { (d.avg_ttl / 50) * 49 + avg / 50 };
+                d.avg_ttl = if d.avg_ttl == 0 {
+                    avg
+                } else {
+                    (d.avg_ttl / 50) * 49 + avg / 50
+                };
             }
             iteration += 1;
             if iteration & 0xf == 0 {
@@ -124,7 +132,11 @@ pub fn active_expire_cycle(s: &mut Server, kind: CycleKind) {
     }
     let elapsed = util::ustime() as u64 - start;
     s.stats.expire_cycle_time_used += elapsed;
-    let perc = if total_sampled > 0 { total_expired as f64 / total_sampled as f64 } else { 0.0 };
+    let perc = if total_sampled > 0 {
+        total_expired as f64 / total_sampled as f64
+    } else {
+        0.0
+    };
     s.stats.expired_stale_perc = perc * 0.05 + s.stats.expired_stale_perc * 0.95;
 }
 
@@ -147,7 +159,10 @@ fn parse_expire_flags(c: &mut Client, argv: &[Vec<u8>]) -> Option<u32> {
             b"gt" => flags |= EXPIRE_GT,
             b"lt" => flags |= EXPIRE_LT,
             _ => {
-                c.add_reply_error(&format!("Unsupported option {}", String::from_utf8_lossy(opt)));
+                c.add_reply_error(&format!(
+                    "Unsupported option {}",
+                    String::from_utf8_lossy(opt)
+                ));
                 return None;
             }
         }
@@ -165,14 +180,21 @@ fn parse_expire_flags(c: &mut Client, argv: &[Vec<u8>]) -> Option<u32> {
 
 /// Redis: expireGenericCommand.
 fn expire_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], basetime: i64, seconds: bool) {
-    let Some(flags) = parse_expire_flags(c, argv) else { return };
+    let Some(flags) = parse_expire_flags(c, argv) else {
+        return;
+    };
     let Some(mut when) = util::string2ll(&argv[2]) else {
         return c.add_reply_error("value is not an integer or out of range");
     };
-    let cmdname = c.cmd.map(|i| s.commands.get(i).fullname.clone()).unwrap_or_default();
-    let bad_time = |c: &mut Client| c.add_reply_error(&format!("invalid expire time in '{}' command", cmdname));
+    let cmdname = c
+        .cmd
+        .map(|i| s.commands.get(i).fullname.clone())
+        .unwrap_or_default();
+    let bad_time = |c: &mut Client| {
+        c.add_reply_error(&format!("invalid expire time in '{}' command", cmdname))
+    };
     if seconds {
-        if when > i64::MAX / 1000 || when < i64::MIN / 1000 {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
             return bad_time(c);
         }
         when *= 1000;
@@ -234,7 +256,11 @@ fn ttl_generic(s: &mut Server, c: &mut Client, key: &[u8], output_ms: bool, outp
     let Some(expire) = s.dbs[db].get_expire(key) else {
         return c.add_reply_long(-1);
     };
-    let ttl = if output_abs { expire } else { (expire - util::mstime()).max(0) };
+    let ttl = if output_abs {
+        expire
+    } else {
+        (expire - util::mstime()).max(0)
+    };
     c.add_reply_long(if output_ms { ttl } else { (ttl + 500) / 1000 });
 }
 

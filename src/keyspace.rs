@@ -611,28 +611,30 @@ fn object_encoding_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     }
 }
 
-/// Whether Redis would have stored this integer as one of its shared
-/// objects: 0..9999, unless a maxmemory limit with an LRU/LFU policy is set
-/// (such policies need a private LRU field per value).
+/// Whether Redis would have stored this value as one of its shared integer
+/// objects: an `int`-encoded 0..9999, unless a maxmemory limit with an
+/// LRU/LFU policy is set (such policies need a private LRU field per value).
 /// Redis: the shared-integer condition of tryObjectEncoding.
 fn is_shared_integer(s: &Server, v: &Value) -> bool {
-    let no_shared = s.config.maxmemory != 0
-        && (s.config.maxmemory_policy.is_lru() || s.config.maxmemory_policy.is_lfu());
-    matches!(*v, Value::Int(n) if (0..object::OBJ_SHARED_INTEGERS).contains(&n)) && !no_shared
+    let policy = &s.config.maxmemory_policy;
+    let no_shared = s.config.maxmemory != 0 && (policy.is_lru() || policy.is_lfu());
+    !no_shared && matches!(*v, Value::Int(n) if (0..object::OBJ_SHARED_INTEGERS).contains(&n))
 }
 
 /// Redis: objectCommand's REFCOUNT branch. oxidis has no refcounts: a
 /// value is referenced once, except the integers Redis would have shared.
 fn object_refcount_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(v) = object_lookup_or_reply(s, c, &argv[2]).map(|o| o.v.clone()) else {
-        return;
+    let db = c.db;
+    let shared = match s.lookup_key(db, &argv[2], LOOKUP_NOTOUCH) {
+        Some(o) => matches!(o.v, Value::Int(_)).then(|| o.v.clone()),
+        None => return c.add_reply_null(),
     };
-    let rc = if is_shared_integer(s, &v) {
+    let shared = shared.is_some_and(|v| is_shared_integer(s, &v));
+    c.add_reply_long(if shared {
         object::OBJ_SHARED_REFCOUNT
     } else {
         1
-    };
-    c.add_reply_long(rc);
+    });
 }
 
 /// Redis: objectCommand's IDLETIME branch (seconds since last access).

@@ -4,7 +4,6 @@
 #![deny(unsafe_code)]
 
 pub mod ae;
-#[path = "config_shim.rs"]
 pub mod config;
 pub mod config_cmd;
 pub mod db;

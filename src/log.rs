@@ -28,7 +28,11 @@ struct LogState {
     role: char,
 }
 
-static LOG: Mutex<LogState> = Mutex::new(LogState { verbosity: Level::Notice, logfile: String::new(), role: 'M' });
+static LOG: Mutex<LogState> = Mutex::new(LogState {
+    verbosity: Level::Notice,
+    logfile: String::new(),
+    role: 'M',
+});
 
 pub fn configure(verbosity: Level, logfile: &str) {
     let mut l = LOG.lock().unwrap_or_else(|e| e.into_inner());
@@ -44,7 +48,9 @@ pub fn enabled(level: Level) -> bool {
     level >= LOG.lock().unwrap_or_else(|e| e.into_inner()).verbosity
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 fn write_out(logfile: &str, bytes: &[u8]) {
     if logfile.is_empty() {
@@ -52,7 +58,11 @@ fn write_out(logfile: &str, bytes: &[u8]) {
         let mut lock = out.lock();
         let _ = lock.write_all(bytes);
         let _ = lock.flush();
-    } else if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(logfile) {
+    } else if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(logfile)
+    {
         let _ = f.write_all(bytes);
     }
 }
@@ -64,7 +74,9 @@ pub fn log_with_role(level: Level, role: Option<char>, msg: &str) {
     if level < l.verbosity {
         return;
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     let (y, mo, d, h, mi, s) = sys::localtime(now.as_secs() as i64);
     let ms = now.subsec_millis();
     let c = [b'.', b'-', b'*', b'#'][level as usize] as char;
@@ -126,4 +138,16 @@ pub fn logo(version: &str, mode: &str, port: u16, pid: i32) -> String {
         port,
         pid
     )
+}
+
+impl From<crate::config::LogLevel> for Level {
+    fn from(l: crate::config::LogLevel) -> Level {
+        use crate::config::LogLevel as L;
+        match l {
+            L::Debug => Level::Debug,
+            L::Verbose => Level::Verbose,
+            L::Notice => Level::Notice,
+            L::Warning => Level::Warning,
+        }
+    }
 }

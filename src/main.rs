@@ -35,7 +35,10 @@ fn usage() -> ! {
 
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
-    let exe = argv.first().cloned().unwrap_or_else(|| "oxidis-server".into());
+    let exe = argv
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "oxidis-server".into());
 
     // -v/--version and -h/--help are only recognised as the first argument,
     // as in Redis; everything else is configuration.
@@ -60,47 +63,26 @@ fn main() {
     }
 
     let mut conf = Config::default();
-    let mut config_file = None;
-    let mut rest = &argv[1..];
-    if let Some(first) = rest.first() {
-        if !first.starts_with("--") && first != "-" {
-            config_file = Some(first.clone());
-            rest = &rest[1..];
-        }
-    }
-    let mut text = String::new();
-    let from_stdin = rest.iter().any(|a| a == "-");
-    if let Some(path) = &config_file {
-        match std::fs::read(path) {
-            Ok(b) => text.push_str(&String::from_utf8_lossy(&b)),
-            Err(e) => {
-                eprintln!("Fatal error, can't open config file '{}': {}", path, e);
-                std::process::exit(1);
-            }
-        }
-        let abs = std::fs::canonicalize(path).map(|p| p.display().to_string()).unwrap_or_else(|_| path.clone());
-        conf.config_file = Some(abs.into());
-    }
-    if from_stdin {
+    let sa = config::parse_server_args(&argv[1..]);
+    let mut stdin_text = None;
+    if sa.config_from_stdin {
         use std::io::Read;
         let mut s = String::new();
         let _ = std::io::stdin().read_to_string(&mut s);
-        text.push('\n');
-        text.push_str(&s);
+        stdin_text = Some(s);
     }
-    let args: Vec<String> = rest.iter().filter(|a| *a != "-").cloned().collect();
-    let opts_text = config::args_to_config_text(&args);
-    if !opts_text.is_empty() {
-        text.push('\n');
-        text.push_str(&opts_text);
-    }
-    if let Err(e) = conf.load_config_from_string(&text) {
-        eprintln!("{}", e);
+    if let Err(e) = conf.load_server_config(
+        sa.config_file.as_deref(),
+        stdin_text.as_deref(),
+        &sa.options,
+    ) {
+        eprint!("{}", e);
         std::process::exit(1);
     }
+    let config_file = sa.config_file.as_ref().map(|p| p.display().to_string());
     conf.exec_argv = argv.clone();
 
-    log::configure(conf.log_level(), &conf.logfile);
+    log::configure(conf.loglevel.into(), &conf.logfile);
     sys::install_signal_handlers();
     server_log!(Warning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
     server_log!(
@@ -145,7 +127,10 @@ fn main() {
         }
     }
     if show_logo {
-        log::log_raw(log::Level::Notice, &log::logo(REDIS_VERSION, "standalone", port, sys::getpid()));
+        log::log_raw(
+            log::Level::Notice,
+            &log::logo(REDIS_VERSION, "standalone", port, sys::getpid()),
+        );
     } else {
         server_log!(Notice, "Running mode=standalone, port={}.", port);
     }

@@ -127,7 +127,10 @@ impl Value {
     /// for in-place modification, converting the encoding to `raw`.
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
         if !matches!(self, Value::Raw(_)) {
-            let bytes = self.string_bytes().map(|b| b.into_owned()).unwrap_or_default();
+            let bytes = self
+                .string_bytes()
+                .map(|b| b.into_owned())
+                .unwrap_or_default();
             *self = Value::Raw(bytes);
         }
         match self {
@@ -192,7 +195,11 @@ pub fn lfu_log_incr(counter: u8, lfu_log_factor: i64, rand01: f64) -> u8 {
 pub fn lfu_decr_and_return(lru: u32, lfu_decay_time: i64, now_ms: i64) -> u8 {
     let ldt = lru >> 8;
     let counter = (lru & 255) as u8;
-    let periods = if lfu_decay_time > 0 { lfu_time_elapsed(ldt, now_ms) as i64 / lfu_decay_time } else { 0 };
+    let periods = if lfu_decay_time > 0 {
+        lfu_time_elapsed(ldt, now_ms) as i64 / lfu_decay_time
+    } else {
+        0
+    };
     if periods > 0 {
         if periods > counter as i64 {
             0
@@ -212,7 +219,10 @@ mod tests {
     fn string_encodings() {
         assert_eq!(create_string_encoded(b"12345"), Value::Int(12345));
         assert!(matches!(create_string_encoded(b"012"), Value::EmbStr(_)));
-        assert!(matches!(create_string_encoded(&[b'a'; 44]), Value::EmbStr(_)));
+        assert!(matches!(
+            create_string_encoded(&[b'a'; 44]),
+            Value::EmbStr(_)
+        ));
         assert!(matches!(create_string_encoded(&[b'a'; 45]), Value::Raw(_)));
         let mut v = create_string_encoded(b"10");
         v.make_raw().extend_from_slice(b"0");

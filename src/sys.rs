@@ -61,7 +61,14 @@ pub fn localtime(secs: i64) -> (i32, i32, i32, i32, i32, i32) {
         let t: libc::time_t = secs as libc::time_t;
         let mut tm: libc::tm = std::mem::zeroed();
         libc::localtime_r(&t, &mut tm);
-        (tm.tm_year + 1900, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
+        (
+            tm.tm_year + 1900,
+            tm.tm_mon,
+            tm.tm_mday,
+            tm.tm_hour,
+            tm.tm_min,
+            tm.tm_sec,
+        )
     }
 }
 
@@ -98,7 +105,10 @@ pub fn raise_nofile_limit(want: u64) -> u64 {
         let mut best = rl.rlim_cur;
         let mut candidate = want.min(rl.rlim_max);
         while candidate > best {
-            let nrl = libc::rlimit { rlim_cur: candidate, rlim_max: rl.rlim_max };
+            let nrl = libc::rlimit {
+                rlim_cur: candidate,
+                rlim_max: rl.rlim_max,
+            };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &nrl) == 0 {
                 best = candidate;
                 break;

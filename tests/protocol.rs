@@ -13,7 +13,10 @@ fn huge_bulk_length_is_rejected_and_connection_closed() {
     let srv = start(&[]);
     let mut c = connect(&srv);
     c.write_all(b"*1\r\n$2147483648\r\n").unwrap();
-    assert_eq!(read_reply(&mut c), b"-ERR Protocol error: invalid bulk length\r\n");
+    assert_eq!(
+        read_reply(&mut c),
+        b"-ERR Protocol error: invalid bulk length\r\n"
+    );
     assert!(closed(&mut c));
     let mut other = connect(&srv);
     assert_eq!(call(&mut other, &[b"PING"]), b"+PONG\r\n");
@@ -59,9 +62,15 @@ fn wrong_multibulk_and_unknown_command_errors() {
         call(&mut c, &[b"NOSUCH", b"a", b"b"]),
         b"-ERR unknown command 'NOSUCH', with args beginning with: 'a' 'b' \r\n"
     );
-    assert_eq!(call(&mut c, &[b"GET"]), b"-ERR wrong number of arguments for 'get' command\r\n");
+    assert_eq!(
+        call(&mut c, &[b"GET"]),
+        b"-ERR wrong number of arguments for 'get' command\r\n"
+    );
     c.write_all(b"*1\r\nfoo\r\n").unwrap();
-    assert_eq!(read_reply(&mut c), b"-ERR Protocol error: expected '$', got 'f'\r\n");
+    assert_eq!(
+        read_reply(&mut c),
+        b"-ERR Protocol error: expected '$', got 'f'\r\n"
+    );
     assert!(closed(&mut c));
 }
 
@@ -71,13 +80,20 @@ fn pipelined_commands_get_replies_in_order() {
     let mut c = connect(&srv);
     let mut batch = Vec::new();
     for i in 0..1000 {
-        batch.extend(cmd(&[b"SET", format!("k{i}").as_bytes(), format!("v{i}").as_bytes()]));
+        batch.extend(cmd(&[
+            b"SET",
+            format!("k{i}").as_bytes(),
+            format!("v{i}").as_bytes(),
+        ]));
         batch.extend(cmd(&[b"GET", format!("k{i}").as_bytes()]));
     }
     c.write_all(&batch).unwrap();
     for i in 0..1000 {
         assert_eq!(read_reply(&mut c), b"+OK\r\n");
-        assert_eq!(read_reply(&mut c), format!("${}\r\nv{i}\r\n", format!("v{i}").len()).into_bytes());
+        assert_eq!(
+            read_reply(&mut c),
+            format!("${}\r\nv{i}\r\n", format!("v{i}").len()).into_bytes()
+        );
     }
 }
 
@@ -95,7 +111,14 @@ fn resp3_hello_and_null() {
     let srv = start(&[]);
     let mut c = connect(&srv);
     let r = call(&mut c, &[b"HELLO", b"3"]);
-    assert!(r.starts_with(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"), "{:?}", String::from_utf8_lossy(&r));
+    assert!(
+        r.starts_with(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&r)
+    );
     assert_eq!(call(&mut c, &[b"GET", b"missing"]), b"_\r\n");
-    assert_eq!(call(&mut c, &[b"HELLO", b"4"]), b"-NOPROTO unsupported protocol version\r\n");
+    assert_eq!(
+        call(&mut c, &[b"HELLO", b"4"]),
+        b"-NOPROTO unsupported protocol version\r\n"
+    );
 }

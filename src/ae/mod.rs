@@ -59,7 +59,11 @@ impl EventLoop {
     pub fn create_time_event(&mut self, after_ms: i64, proc_: TimeProc) -> u64 {
         let id = self.next_time_id;
         self.next_time_id += 1;
-        self.time_events.push(TimeEvent { id, when_ms: util::mstime() + after_ms, proc_ });
+        self.time_events.push(TimeEvent {
+            id,
+            when_ms: util::mstime() + after_ms,
+            proc_,
+        });
         id
     }
 
@@ -105,7 +109,11 @@ impl EventLoop {
         }
         self.fired.clear();
         for ev in self.events.iter() {
-            self.fired.push((ev.token(), ev.is_readable() || ev.is_read_closed() || ev.is_error(), ev.is_writable()));
+            self.fired.push((
+                ev.token(),
+                ev.is_readable() || ev.is_read_closed() || ev.is_error(),
+                ev.is_writable(),
+            ));
         }
         for k in 0..self.fired.len() {
             let (tok, readable, writable) = self.fired[k];

@@ -20,7 +20,7 @@
 //! ```text
 //!  Dict
 //!  ├── ht[0]: Table { size: 256, used: 3 }
-//!  │     segs: Vec<Option<Arc<[Bucket]>>>
+//!  │     segs: Option<Arc<[Option<Arc<[Bucket]>>]>>     the segment directory
 //!  │       [0] ──► Arc ──► [ b0 | b1 | b2 | ... | b63 ]       a segment: 64 buckets
 //!  │       │                      │
 //!  │       │                      ▼
@@ -37,27 +37,29 @@
 //!
 //! # Snapshots (copy-on-write in place of fork)
 //!
-//! `Dict::clone` copies only the two `Vec`s of segment pointers and bumps each
-//! segment's reference count: O(size / SEG_LEN), no entry is touched. Every mutation
-//! reaches a bucket through `Arc::make_mut`, which copies the segment (its buckets and
-//! the chains hanging off them, cloning each key and value) only while a snapshot still
-//! shares it, then never again for that segment:
+//! The segment directory is itself behind an `Arc`, so `Dict::clone` bumps two
+//! reference counts and copies nothing: O(1), no entry is touched. Every mutation
+//! reaches a bucket through two `Arc::make_mut` calls. The first copies the directory
+//! (O(size / SEG_LEN) pointer clones) on the first write after a snapshot was taken;
+//! the second copies the one segment written (its buckets and the chains hanging off
+//! them, cloning each key and value), and each copy happens only while a snapshot
+//! still shares the original, never again afterwards:
 //!
 //! ```text
-//!  live dict           snapshot (clone)
-//!   segs[0] ─────► Arc(A) ◄───── segs[0]      untouched since the clone: shared
-//!   segs[1] ──► Arc(B')   Arc(B) ◄── segs[1]  a write to B made the live dict copy it
+//!  live dict                           snapshot (clone)
+//!   dir' [0] ───────► Arc(A) ◄────────── [0] dir     untouched since the clone: shared
+//!        [1] ──► Arc(B')     Arc(B) ◄─── [1]         a write to B made the live dict copy it
 //! ```
 //!
 //! So extra memory during a snapshot is bounded by the segments writes touch, and keys
 //! and values should be cheap to clone (`Arc`-backed) for a copy to stay cheap.
 //! Lookups and misses never copy: a write path first finds the entry through shared
-//! references and calls `make_mut` only on the segment it will change.
+//! references and calls `make_mut` only on the directory and segment it will change.
 //!
 //! # Divergences from Redis
 //!
 //! - Segmented, reference-counted tables (above) instead of one flat pointer array, so
-//!   a point-in-time image costs O(segments) instead of a `fork()`.
+//!   a point-in-time image costs two reference counts instead of a `fork()`.
 //! - No `dictType` callbacks: keys are byte strings (`K: AsRef<[u8]>`), hashed with
 //!   SipHash-1-2 under the process seed and compared bytewise; values are dropped by
 //!   Rust. A case-insensitive dict would need a hash-kind parameter; none is needed yet.
@@ -85,8 +87,8 @@ use crate::siphash::{siphash_nocase_seeded, siphash_seeded};
 /// log2 of the number of buckets per segment.
 const SEG_SHIFT: u32 = 6;
 /// Buckets per copy-on-write segment. Small enough that the first write to a shared
-/// segment copies few entries, large enough that a snapshot clones few `Arc`s
-/// (16,384 for a 2^20-bucket table).
+/// segment copies few entries, large enough that the directory copied by the first
+/// write after a snapshot stays short (16,384 pointers for a 2^20-bucket table).
 pub const SEG_LEN: usize = 1 << SEG_SHIFT;
 const SEG_MASK: usize = SEG_LEN - 1;
 
@@ -117,13 +119,16 @@ type Bucket<K, V> = Option<Box<Entry<K, V>>>;
 /// snapshots until written.
 type Segment<K, V> = Arc<[Bucket<K, V>]>;
 
+/// A table's segments, in bucket order. `None`: a segment whose buckets are all empty.
+type Directory<K, V> = Arc<[Option<Segment<K, V>>]>;
+
 /// One hash table: a power-of-two number of buckets in segments.
 /// Redis keeps the same three facts as `ht_table[i]`, `ht_size_exp[i]`, `ht_used[i]`.
 #[derive(Clone)]
 struct Table<K, V> {
-    segs: Vec<Option<Segment<K, V>>>, // None: a segment whose buckets are all empty
-    size: usize,                      // number of buckets; 0 = not allocated
-    used: usize,                      // number of entries
+    segs: Option<Directory<K, V>>, // None when size == 0
+    size: usize,                   // number of buckets; 0 = not allocated
+    used: usize,                   // number of entries
 }
 
 /// Where an entry sits: table, bucket, and how many links down the chain.
@@ -213,7 +218,7 @@ fn next_exp(size: usize) -> u32 {
 impl<K, V> Table<K, V> {
     const fn empty() -> Self {
         Table {
-            segs: Vec::new(),
+            segs: None,
             size: 0,
             used: 0,
         }
@@ -222,10 +227,8 @@ impl<K, V> Table<K, V> {
     /// A table of `size` (a power of two) buckets, with no segment allocated yet.
     fn with_size(size: usize) -> Self {
         let nsegs = size.div_ceil(SEG_LEN);
-        let mut segs = Vec::with_capacity(nsegs);
-        segs.resize_with(nsegs, || None);
         Table {
-            segs,
+            segs: Some((0..nsegs).map(|_| None).collect()),
             size,
             used: 0,
         }
@@ -239,27 +242,33 @@ impl<K, V> Table<K, V> {
     /// The chain in bucket `idx` (`idx < size`).
     #[inline]
     fn head(&self, idx: usize) -> Option<&Entry<K, V>> {
-        match &self.segs[idx >> SEG_SHIFT] {
-            Some(seg) => seg[idx & SEG_MASK].as_deref(),
-            None => None,
+        match self.segs.as_deref().map(|dir| &dir[idx >> SEG_SHIFT]) {
+            Some(Some(seg)) => seg[idx & SEG_MASK].as_deref(),
+            _ => None,
         }
     }
 
     /// Is the whole segment holding bucket `idx` unallocated (so all its buckets empty)?
     #[inline]
     fn seg_is_vacant(&self, idx: usize) -> bool {
-        self.segs[idx >> SEG_SHIFT].is_none()
+        self.segs
+            .as_deref()
+            .is_none_or(|dir| dir[idx >> SEG_SHIFT].is_none())
     }
 }
 
 impl<K: Clone, V: Clone> Table<K, V> {
-    /// Mutable access to bucket `idx`, copying its segment first if a snapshot shares it
-    /// and allocating it if it was never used.
+    /// Mutable access to bucket `idx`, copying the directory and then the segment first
+    /// if a snapshot shares them, and allocating the segment if it was never used.
     #[inline]
     fn bucket_mut(&mut self, idx: usize) -> &mut Bucket<K, V> {
         let seg_len = self.size.min(SEG_LEN);
-        let seg =
-            self.segs[idx >> SEG_SHIFT].get_or_insert_with(|| (0..seg_len).map(|_| None).collect());
+        let dir = self
+            .segs
+            .as_mut()
+            .expect("dict: write to an unallocated table");
+        let seg = Arc::make_mut(dir)[idx >> SEG_SHIFT]
+            .get_or_insert_with(|| (0..seg_len).map(|_| None).collect());
         &mut Arc::make_mut(seg)[idx & SEG_MASK]
     }
 

@@ -114,20 +114,20 @@ pub enum ReqType {
 
 /// Redis: `struct client`.
 pub struct Client {
-    pub id: u64,                  // monotonic, never reused (slab keys are)
-    pub slot: usize,              // slab key = mio token
-    pub conn: Option<Conn>,       // None for fake clients
-    pub addr: String,             // peer "ip:port" or "/path:0"
-    pub laddr: String,            // local address
+    pub id: u64,            // monotonic, never reused (slab keys are)
+    pub slot: usize,        // slab key = mio token
+    pub conn: Option<Conn>, // None for fake clients
+    pub addr: String,       // peer "ip:port" or "/path:0"
+    pub laddr: String,      // local address
     pub fd: i32,
     pub unix: bool,
     pub name: Option<Vec<u8>>,
     pub db: usize,
-    pub resp: u8,                 // 2 or 3
+    pub resp: u8, // 2 or 3
     pub authenticated: bool,
     pub flags: u64,
-    pub ctime: i64,               // creation, ms
-    pub last_interaction: i64,    // ms, for `timeout` and CLIENT LIST idle
+    pub ctime: i64,            // creation, ms
+    pub last_interaction: i64, // ms, for `timeout` and CLIENT LIST idle
     // --- query buffer and parser ---
     pub querybuf: Vec<u8>,
     pub qb_pos: usize,
@@ -135,24 +135,24 @@ pub struct Client {
     pub reqtype: ReqType,
     pub multibulklen: i64,
     pub bulklen: i64,
-    pub argv: Vec<Vec<u8>>,       // parsed arguments; inner buffers are reused
+    pub argv: Vec<Vec<u8>>, // parsed arguments; inner buffers are reused
     pub argc: usize,
     pub argv_len_sum: usize,
     // --- replies ---
     pub buf: Vec<u8>,
     pub reply: VecDeque<Vec<u8>>,
-    pub reply_bytes: usize,       // bytes in `reply` blocks
-    pub sentlen: usize,           // bytes of the first pending chunk already written
+    pub reply_bytes: usize, // bytes in `reply` blocks
+    pub sentlen: usize,     // bytes of the first pending chunk already written
     pub buf_peak: usize,
     pub obuf_soft_limit_reached_time: i64,
     // --- command bookkeeping ---
     pub cmd: Option<usize>,
     pub lastcmd: Option<usize>,
-    pub cur_errors: u32,          // error replies emitted by the current command
+    pub cur_errors: u32,           // error replies emitted by the current command
     pub err_prefixes: Vec<String>, // their codes, drained by call() into errorstats
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
-    pub pending_read: bool,       // hit the read cap: more input may be waiting
+    pub pending_read: bool, // hit the read cap: more input may be waiting
 }
 
 impl Client {
@@ -275,7 +275,9 @@ impl Client {
         if !self.replies_allowed() {
             return;
         }
-        if self.reply.is_empty() && self.buf.len() + a.len() + b.len() + c.len() <= PROTO_REPLY_CHUNK_BYTES {
+        if self.reply.is_empty()
+            && self.buf.len() + a.len() + b.len() + c.len() <= PROTO_REPLY_CHUNK_BYTES
+        {
             self.buf.extend_from_slice(a);
             self.buf.extend_from_slice(b);
             self.buf.extend_from_slice(c);
@@ -417,7 +419,11 @@ impl Client {
     /// Redis: addReplyDouble. RESP2: a bulk string of "%.17g"; RESP3: a double.
     pub fn add_reply_double(&mut self, d: f64) {
         let s = if d.is_infinite() {
-            if d > 0.0 { "inf".to_string() } else { "-inf".to_string() }
+            if d > 0.0 {
+                "inf".to_string()
+            } else {
+                "-inf".to_string()
+            }
         } else if d.is_nan() {
             "nan".to_string()
         } else {
@@ -467,7 +473,7 @@ impl Client {
             self.add_reply_status(l);
         }
         self.add_reply_status("HELP");
-        self.add_reply_status("    Print this help.");
+        self.add_reply_status("    Prints this help.");
     }
 
     /// Redis: addReplySubcommandSyntaxError.
@@ -480,13 +486,25 @@ impl Client {
     /// Redis: addReplyDeferredLen. Remembers where a length header goes.
     pub fn add_reply_deferred_len(&mut self) -> Deferred {
         if !self.replies_allowed() {
-            return Deferred { block: 0, pos: 0, active: false };
+            return Deferred {
+                block: 0,
+                pos: 0,
+                active: false,
+            };
         }
         if self.reply.is_empty() {
-            Deferred { block: usize::MAX, pos: self.buf.len(), active: true }
+            Deferred {
+                block: usize::MAX,
+                pos: self.buf.len(),
+                active: true,
+            }
         } else {
             let b = self.reply.len() - 1;
-            Deferred { block: b, pos: self.reply[b].len(), active: true }
+            Deferred {
+                block: b,
+                pos: self.reply[b].len(),
+                active: true,
+            }
         }
     }
 
@@ -500,7 +518,11 @@ impl Client {
         tmp[len] = b'\r';
         tmp[len + 1] = b'\n';
         let hdr = &tmp[..len + 2];
-        let target = if d.block == usize::MAX { &mut self.buf } else { &mut self.reply[d.block] };
+        let target = if d.block == usize::MAX {
+            &mut self.buf
+        } else {
+            &mut self.reply[d.block]
+        };
         let before = target.capacity();
         target.splice(d.pos..d.pos, hdr.iter().copied());
         if d.block != usize::MAX {
@@ -593,7 +615,11 @@ impl Client {
                 skip = 0;
                 n += 1;
             }
-            let res = if n == 1 { conn.write(&slices[0]) } else { conn.write_vectored(&slices[..n]) };
+            let res = if n == 1 {
+                conn.write(&slices[0])
+            } else {
+                conn.write_vectored(&slices[..n])
+            };
             match res {
                 Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "write zero")),
                 Ok(mut written) => {
@@ -610,7 +636,9 @@ impl Client {
                         }
                     }
                     while written > 0 || self.reply.front().is_some_and(|b| b.is_empty()) {
-                        let Some(front) = self.reply.front() else { break };
+                        let Some(front) = self.reply.front() else {
+                            break;
+                        };
                         let left = front.len() - self.sentlen;
                         if written >= left {
                             written -= left;

@@ -82,7 +82,9 @@ fn hello_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         let opt = &argv[j];
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
             if !authenticate(s, c, &argv[j + 1], &argv[j + 2]) {
-                return c.add_reply_error("-WRONGPASS invalid username-password pair or user is disabled.");
+                return c.add_reply_error(
+                    "-WRONGPASS invalid username-password pair or user is disabled.",
+                );
             }
             j += 3;
         } else if opt.eq_ignore_ascii_case(b"setname") && more >= 1 {
@@ -91,7 +93,10 @@ fn hello_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             }
             j += 2;
         } else {
-            return c.add_reply_error(&format!("Syntax error in HELLO option '{}'", String::from_utf8_lossy(opt)));
+            return c.add_reply_error(&format!(
+                "Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(opt)
+            ));
         }
     }
     if s.auth_required(c) {
@@ -182,7 +187,10 @@ fn all_client_lines(s: &Server, me: &Client, filter: impl Fn(&Client) -> bool) -
 fn client_list_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let o = if argv.len() == 4 && argv[2].eq_ignore_ascii_case(b"type") {
         let Some(t) = client_type_by_name(&argv[3]) else {
-            return c.add_reply_error(&format!("Unknown client type '{}'", String::from_utf8_lossy(&argv[3])));
+            return c.add_reply_error(&format!(
+                "Unknown client type '{}'",
+                String::from_utf8_lossy(&argv[3])
+            ));
         };
         all_client_lines(s, c, |_| t == "normal")
     } else if argv.len() > 3 && argv[2].eq_ignore_ascii_case(b"id") {
@@ -198,7 +206,11 @@ fn client_list_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             if id == c.id {
                 o.push_str(&client_info_string(s, c));
                 o.push('\n');
-            } else if let Some((_, cl)) = s.clients.iter().find(|(slot, cl)| cl.id == id && Some(*slot) != s.current_client) {
+            } else if let Some((_, cl)) = s
+                .clients
+                .iter()
+                .find(|(slot, cl)| cl.id == id && Some(*slot) != s.current_client)
+            {
                 o.push_str(&client_info_string(s, cl));
                 o.push('\n');
             }
@@ -283,13 +295,21 @@ fn client_kill_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 },
                 b"type" => match client_type_by_name(val) {
                     Some(t) => ctype = Some(t),
-                    None => return c.add_reply_error(&format!("Unknown client type '{}'", String::from_utf8_lossy(val))),
+                    None => {
+                        return c.add_reply_error(&format!(
+                            "Unknown client type '{}'",
+                            String::from_utf8_lossy(val)
+                        ))
+                    }
                 },
                 b"addr" => addr = Some(val),
                 b"laddr" => laddr = Some(val),
                 b"user" => {
                     if val.as_slice() != b"default" {
-                        return c.add_reply_error(&format!("No such user '{}'", String::from_utf8_lossy(val)));
+                        return c.add_reply_error(&format!(
+                            "No such user '{}'",
+                            String::from_utf8_lossy(val)
+                        ));
                     }
                     user_ok = true;
                 }

@@ -31,7 +31,11 @@ const MAX_READ_PER_EVENT: usize = 1024 * 1024;
 
 /// Runs `f` with the client checked out of the slab, so `f` can hold `&mut
 /// Server` and `&mut Client` together. The slot keeps a placeholder meanwhile.
-pub fn with_client<R>(s: &mut Server, slot: usize, f: impl FnOnce(&mut Server, &mut Client) -> R) -> Option<R> {
+pub fn with_client<R>(
+    s: &mut Server,
+    slot: usize,
+    f: impl FnOnce(&mut Server, &mut Client) -> R,
+) -> Option<R> {
     let mut c = std::mem::replace(s.clients.get_mut(slot)?, Client::placeholder());
     let prev = s.current_client.replace(slot);
     let r = f(s, &mut c);
@@ -51,7 +55,8 @@ pub fn accept_on(s: &mut Server, li: usize) {
             }),
             Listener::Unix(l, path) => {
                 let p = path.display().to_string();
-                l.accept().map(|(st, _)| (Conn::Unix(st), format!("{}:0", p), p.clone(), true))
+                l.accept()
+                    .map(|(st, _)| (Conn::Unix(st), format!("{}:0", p), p.clone(), true))
             }
         };
         match res {
@@ -92,7 +97,11 @@ fn create_client(s: &mut Server, mut conn: Conn, addr: String, laddr: String, un
     let entry = s.clients.vacant_entry();
     let slot = entry.key();
     if s.registry
-        .register(conn.source(), mio::Token(slot), mio::Interest::READABLE | mio::Interest::WRITABLE)
+        .register(
+            conn.source(),
+            mio::Token(slot),
+            mio::Interest::READABLE | mio::Interest::WRITABLE,
+        )
         .is_err()
     {
         return;
@@ -114,14 +123,20 @@ fn create_client(s: &mut Server, mut conn: Conn, addr: String, laddr: String, un
 pub fn read_query_from_client(s: &mut Server, slot: usize) {
     let mut total = 0usize;
     loop {
-        let Some(c) = s.clients.get_mut(slot) else { return };
+        let Some(c) = s.clients.get_mut(slot) else {
+            return;
+        };
         if c.flags & (CLIENT_CLOSE_ASAP | CLIENT_CLOSE_AFTER_REPLY) != 0 {
             return;
         }
         let mut readlen = PROTO_IOBUF_LEN;
         // A big argument in progress: read the rest of it at once.
-        if c.reqtype == ReqType::Multibulk && c.multibulklen > 0 && c.bulklen >= parse::PROTO_MBULK_BIG_ARG {
-            let remaining = c.bulklen as usize + 2 - (c.querybuf.len() - c.qb_pos).min(c.bulklen as usize + 2);
+        if c.reqtype == ReqType::Multibulk
+            && c.multibulklen > 0
+            && c.bulklen >= parse::PROTO_MBULK_BIG_ARG
+        {
+            let remaining =
+                c.bulklen as usize + 2 - (c.querybuf.len() - c.qb_pos).min(c.bulklen as usize + 2);
             if remaining > 0 && remaining < readlen * 64 {
                 readlen = remaining.max(readlen);
             }
@@ -129,8 +144,18 @@ pub fn read_query_from_client(s: &mut Server, slot: usize) {
         let res = c.read_from_socket(readlen);
         match res {
             Ok(0) => {
-                server_log!(Verbose, "Client closed connection id={} addr={} laddr={} fd={} name={}", c.id, c.addr, c.laddr, c.fd,
-                    c.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default());
+                server_log!(
+                    Verbose,
+                    "Client closed connection id={} addr={} laddr={} fd={} name={}",
+                    c.id,
+                    c.addr,
+                    c.laddr,
+                    c.fd,
+                    c.name
+                        .as_ref()
+                        .map(|n| String::from_utf8_lossy(n).into_owned())
+                        .unwrap_or_default()
+                );
                 free_client_async(s, slot);
                 return;
             }
@@ -142,7 +167,8 @@ pub fn read_query_from_client(s: &mut Server, slot: usize) {
                 let c = &s.clients[slot];
                 if c.querybuf.len() - c.qb_pos > s.config.client_query_buffer_limit as usize {
                     let c = &s.clients[slot];
-                    let bytes = util::repr(&c.querybuf[c.qb_pos..(c.qb_pos + 64).min(c.querybuf.len())]);
+                    let bytes =
+                        util::repr(&c.querybuf[c.qb_pos..(c.qb_pos + 64).min(c.querybuf.len())]);
                     let ci = client_info_string(s, c);
                     server_log!(Warning, "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})", ci, bytes);
                     s.stats.client_qbuf_limit_disconnections += 1;
@@ -259,13 +285,27 @@ fn set_protocol_error(s: &mut Server, c: &mut Client, reason: &str) {
             )
         };
         let ci = client_info_string(s, c);
-        server_log!(Verbose, "Protocol error ({}) from client: {}. {}", reason, ci, sample);
+        server_log!(
+            Verbose,
+            "Protocol error ({}) from client: {}. {}",
+            reason,
+            ci,
+            sample
+        );
     }
     c.flags |= CLIENT_CLOSE_AFTER_REPLY | CLIENT_PROTOCOL_ERROR;
 }
 
 fn printable(b: &[u8]) -> String {
-    b.iter().map(|&x| if (0x20..0x7f).contains(&x) { x as char } else { '.' }).collect()
+    b.iter()
+        .map(|&x| {
+            if (0x20..0x7f).contains(&x) {
+                x as char
+            } else {
+                '.'
+            }
+        })
+        .collect()
 }
 
 /// Writes every client with pending replies. Redis:
@@ -273,7 +313,9 @@ fn printable(b: &[u8]) -> String {
 pub fn handle_clients_with_pending_writes(s: &mut Server) {
     let list = std::mem::take(&mut s.clients_pending_write);
     for slot in list.iter().copied() {
-        let Some(c) = s.clients.get_mut(slot) else { continue };
+        let Some(c) = s.clients.get_mut(slot) else {
+            continue;
+        };
         c.flags &= !CLIENT_PENDING_WRITE;
         write_to_client(s, slot);
     }
@@ -286,7 +328,9 @@ pub fn handle_clients_with_pending_writes(s: &mut Server) {
 
 /// Writes a client's pending output. Redis: writeToClient.
 pub fn write_to_client(s: &mut Server, slot: usize) {
-    let Some(c) = s.clients.get_mut(slot) else { return };
+    let Some(c) = s.clients.get_mut(slot) else {
+        return;
+    };
     if c.flags & CLIENT_CLOSE_ASAP != 0 {
         return;
     }

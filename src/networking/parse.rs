@@ -48,7 +48,11 @@ pub fn parse_command(c: &mut Client, proto_max_bulk_len: i64, auth_required: boo
         return Parsed::NeedMore;
     }
     if c.reqtype == ReqType::None {
-        c.reqtype = if c.querybuf[c.qb_pos] == b'*' { ReqType::Multibulk } else { ReqType::Inline };
+        c.reqtype = if c.querybuf[c.qb_pos] == b'*' {
+            ReqType::Multibulk
+        } else {
+            ReqType::Inline
+        };
     }
     match c.reqtype {
         ReqType::Inline => parse_inline(c),
@@ -254,16 +258,24 @@ mod tests {
     #[test]
     fn errors_match_redis() {
         let mut c = client_with(b"*20000000000\r\n");
-        assert!(matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid multibulk length"));
+        assert!(
+            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid multibulk length")
+        );
         let mut c = client_with(b"*1\r\n$2147483648\r\n");
-        assert!(matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid bulk length"));
+        assert!(
+            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid bulk length")
+        );
         let mut c = client_with(b"*1\r\nfoo\r\n");
-        assert!(matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: expected '$', got 'f'"));
+        assert!(
+            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: expected '$', got 'f'")
+        );
         let mut c = client_with(b"*-10\r\n");
         assert_eq!(parse_command(&mut c, 512 << 20, false), Parsed::Command);
         assert_eq!(c.argc, 0);
         let mut c = client_with(b"\"unbalanced\r\n");
-        assert!(matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: unbalanced quotes in request"));
+        assert!(
+            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: unbalanced quotes in request")
+        );
     }
 
     #[test]
@@ -280,7 +292,10 @@ mod tests {
             }
         }
         assert!(done);
-        assert_eq!(args(&c), vec![b"SET".to_vec(), b"key".to_vec(), b"value".to_vec()]);
+        assert_eq!(
+            args(&c),
+            vec![b"SET".to_vec(), b"key".to_vec(), b"value".to_vec()]
+        );
     }
 
     proptest! {

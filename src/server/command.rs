@@ -108,7 +108,8 @@ pub const ACL_CATEGORY_NAMES: &[&str] = &[
     "scripting",
 ];
 
-pub const ARG_FLAG_NAMES: &[(u8, &str)] = &[(1, "optional"), (2, "multiple"), (4, "multiple_token")];
+pub const ARG_FLAG_NAMES: &[(u8, &str)] =
+    &[(1, "optional"), (2, "multiple"), (4, "multiple_token")];
 
 /// Where a key spec starts looking for keys.
 #[derive(Debug)]
@@ -122,8 +123,16 @@ pub enum BeginSearch {
 #[derive(Debug)]
 pub enum FindKeys {
     Unknown,
-    Range { lastkey: i32, keystep: i32, limit: i32 },
-    Keynum { keynumidx: i32, firstkey: i32, keystep: i32 },
+    Range {
+        lastkey: i32,
+        keystep: i32,
+        limit: i32,
+    },
+    Keynum {
+        keynumidx: i32,
+        firstkey: i32,
+        keystep: i32,
+    },
 }
 
 #[derive(Debug)]
@@ -160,9 +169,9 @@ pub struct CommandDef {
     pub replaced_by: &'static str,
     pub history: &'static [(&'static str, &'static str)],
     pub tips: &'static [&'static str],
-    pub arity: i32,         // >0 exact, <0 at least -arity
-    pub flags: u64,         // CMD_* bits, movablekeys already derived
-    pub acl: u64,           // ACL category bits, implicit ones included
+    pub arity: i32,              // >0 exact, <0 at least -arity
+    pub flags: u64,              // CMD_* bits, movablekeys already derived
+    pub acl: u64,                // ACL category bits, implicit ones included
     pub legacy: (i32, i32, i32), // (firstkey, lastkey, step) as COMMAND INFO prints them
     pub key_specs: &'static [KeySpec],
     pub args: &'static [Arg],
@@ -172,9 +181,9 @@ pub struct CommandDef {
 /// A registered command: metadata plus handler. Redis: `struct redisCommand`.
 pub struct RedisCommand {
     pub def: &'static CommandDef,
-    pub fullname: String,   // "get", or "config|get" for a subcommand
+    pub fullname: String,           // "get", or "config|get" for a subcommand
     pub proc_: Option<CommandProc>, // None only for containers
-    pub id: usize,          // index into the per-command statistics
+    pub id: usize,                  // index into the per-command statistics
     pub subcommands: HashMap<Vec<u8>, usize>, // lowercase subcommand -> command index
     pub parent: Option<usize>,
 }
@@ -217,7 +226,10 @@ impl CommandTable {
     /// "cmd" or "container|sub". Panics on a name without metadata: that is a
     /// programming error caught by the unit test below.
     pub fn build(handler_tables: &[&[(&'static str, CommandProc)]]) -> CommandTable {
-        let mut t = CommandTable { cmds: Vec::new(), by_name: HashMap::new() };
+        let mut t = CommandTable {
+            cmds: Vec::new(),
+            by_name: HashMap::new(),
+        };
         for table in handler_tables {
             for &(name, proc_) in table.iter() {
                 t.register(name, proc_);
@@ -232,14 +244,18 @@ impl CommandTable {
             let pidx = match self.by_name.get(parent.as_bytes()) {
                 Some(&i) => i,
                 None => {
-                    let def = find_def(defs, parent).unwrap_or_else(|| panic!("no metadata for {parent}"));
+                    let def = find_def(defs, parent)
+                        .unwrap_or_else(|| panic!("no metadata for {parent}"));
                     self.push(def, parent.to_string(), None, None)
                 }
             };
             let pdef = self.cmds[pidx].def;
-            let def = find_def(pdef.subcommands, sub).unwrap_or_else(|| panic!("no metadata for {name}"));
+            let def =
+                find_def(pdef.subcommands, sub).unwrap_or_else(|| panic!("no metadata for {name}"));
             let idx = self.push(def, name.to_string(), Some(proc_), Some(pidx));
-            self.cmds[pidx].subcommands.insert(sub.as_bytes().to_vec(), idx);
+            self.cmds[pidx]
+                .subcommands
+                .insert(sub.as_bytes().to_vec(), idx);
         } else {
             let def = find_def(defs, name).unwrap_or_else(|| panic!("no metadata for {name}"));
             if let Some(&i) = self.by_name.get(name.as_bytes()) {
@@ -250,12 +266,25 @@ impl CommandTable {
         }
     }
 
-    fn push(&mut self, def: &'static CommandDef, fullname: String, proc_: Option<CommandProc>, parent: Option<usize>) -> usize {
+    fn push(
+        &mut self,
+        def: &'static CommandDef,
+        fullname: String,
+        proc_: Option<CommandProc>,
+        parent: Option<usize>,
+    ) -> usize {
         let id = self.cmds.len();
         if parent.is_none() {
             self.by_name.insert(fullname.as_bytes().to_vec(), id);
         }
-        self.cmds.push(RedisCommand { def, fullname, proc_, id, subcommands: HashMap::new(), parent });
+        self.cmds.push(RedisCommand {
+            def,
+            fullname,
+            proc_,
+            id,
+            subcommands: HashMap::new(),
+            parent,
+        });
         id
     }
 

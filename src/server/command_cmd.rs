@@ -9,7 +9,11 @@ use crate::networking::Client;
 use crate::util;
 
 fn reply_flags<T: Copy + Into<u64>>(c: &mut Client, flags: u64, names: &[(T, &str)]) {
-    let set: Vec<&str> = names.iter().filter(|(f, _)| flags & (*f).into() != 0).map(|(_, n)| *n).collect();
+    let set: Vec<&str> = names
+        .iter()
+        .filter(|(f, _)| flags & (*f).into() != 0)
+        .map(|(_, n)| *n)
+        .collect();
     c.add_reply_set_len(set.len());
     for n in set {
         c.add_reply_status(n);
@@ -62,7 +66,11 @@ fn reply_key_specs(c: &mut Client, def: &CommandDef) {
                 c.add_reply_bulk_str("spec");
                 c.add_reply_map_len(0);
             }
-            FindKeys::Range { lastkey, keystep, limit } => {
+            FindKeys::Range {
+                lastkey,
+                keystep,
+                limit,
+            } => {
                 c.add_reply_bulk_str("range");
                 c.add_reply_bulk_str("spec");
                 c.add_reply_map_len(3);
@@ -73,7 +81,11 @@ fn reply_key_specs(c: &mut Client, def: &CommandDef) {
                 c.add_reply_bulk_str("limit");
                 c.add_reply_long(limit as i64);
             }
-            FindKeys::Keynum { keynumidx, firstkey, keystep } => {
+            FindKeys::Keynum {
+                keynumidx,
+                firstkey,
+                keystep,
+            } => {
                 c.add_reply_bulk_str("keynum");
                 c.add_reply_bulk_str("spec");
                 c.add_reply_map_len(3);
@@ -90,7 +102,9 @@ fn reply_key_specs(c: &mut Client, def: &CommandDef) {
 
 /// Redis: addReplyCommandInfo.
 fn reply_command_info(s: &Server, c: &mut Client, idx: Option<usize>) {
-    let Some(idx) = idx else { return c.add_reply_null_array() };
+    let Some(idx) = idx else {
+        return c.add_reply_null_array();
+    };
     let cmd = s.commands.get(idx);
     let def = cmd.def;
     c.add_reply_array_len(10);
@@ -100,7 +114,12 @@ fn reply_command_info(s: &Server, c: &mut Client, idx: Option<usize>) {
     c.add_reply_long(def.legacy.0 as i64);
     c.add_reply_long(def.legacy.1 as i64);
     c.add_reply_long(def.legacy.2 as i64);
-    let cats: Vec<&str> = ACL_CATEGORY_NAMES.iter().enumerate().filter(|(i, _)| def.acl & (1 << i) != 0).map(|(_, n)| *n).collect();
+    let cats: Vec<&str> = ACL_CATEGORY_NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| def.acl & (1 << i) != 0)
+        .map(|(_, n)| *n)
+        .collect();
     c.add_reply_set_len(cats.len());
     for n in cats {
         c.add_reply_status(&format!("@{}", n));
@@ -157,7 +176,11 @@ fn reply_args(c: &mut Client, args: &[Arg]) {
         }
         if a.flags != 0 {
             c.add_reply_bulk_str("flags");
-            reply_flags(c, a.flags as u64, &[(1u64, "optional"), (2, "multiple"), (4, "multiple_token")]);
+            reply_flags(
+                c,
+                a.flags as u64,
+                &[(1u64, "optional"), (2, "multiple"), (4, "multiple_token")],
+            );
         }
         if nested {
             c.add_reply_bulk_str("arguments");
@@ -198,7 +221,11 @@ fn reply_command_docs(s: &Server, c: &mut Client, idx: usize) {
     }
     if def.doc_flags != 0 {
         c.add_reply_bulk_str("doc_flags");
-        reply_flags(c, def.doc_flags as u64, &[(1u64, "deprecated"), (2, "syscmd")]);
+        reply_flags(
+            c,
+            def.doc_flags as u64,
+            &[(1u64, "deprecated"), (2, "syscmd")],
+        );
     }
     if !def.deprecated_since.is_empty() {
         c.add_reply_bulk_str("deprecated_since");
@@ -258,7 +285,10 @@ fn command_docs_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let list: Vec<usize> = if argv.len() == 2 {
         s.commands.top_level().map(|c| c.id).collect()
     } else {
-        argv[2..].iter().filter_map(|n| s.commands.lookup_fullname(n)).collect()
+        argv[2..]
+            .iter()
+            .filter_map(|n| s.commands.lookup_fullname(n))
+            .collect()
     };
     c.add_reply_map_len(list.len());
     for i in list {
@@ -285,7 +315,11 @@ fn command_list_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 b"module" => Filter::Module,
                 b"aclcat" => {
                     let lower = arg.to_ascii_lowercase();
-                    let bit = ACL_CATEGORY_NAMES.iter().position(|n| n.as_bytes() == lower.as_slice()).map(|p| 1u64 << p).unwrap_or(0);
+                    let bit = ACL_CATEGORY_NAMES
+                        .iter()
+                        .position(|n| n.as_bytes() == lower.as_slice())
+                        .map(|p| 1u64 << p)
+                        .unwrap_or(0);
                     Filter::AclCat(bit)
                 }
                 b"pattern" => Filter::Pattern(arg.clone()),
@@ -354,7 +388,11 @@ pub fn keys_from_specs(def: &CommandDef, argv: &[Vec<u8>]) -> Option<Vec<(usize,
             BeginSearch::Unknown => return None,
         };
         let (last, step) = match spec.fk {
-            FindKeys::Range { lastkey, keystep, limit } => {
+            FindKeys::Range {
+                lastkey,
+                keystep,
+                limit,
+            } => {
                 let last = if lastkey >= 0 {
                     first + lastkey as i64
                 } else if limit == 0 {
@@ -364,7 +402,11 @@ pub fn keys_from_specs(def: &CommandDef, argv: &[Vec<u8>]) -> Option<Vec<(usize,
                 };
                 (last, keystep as i64)
             }
-            FindKeys::Keynum { keynumidx, firstkey, keystep } => {
+            FindKeys::Keynum {
+                keynumidx,
+                firstkey,
+                keystep,
+            } => {
                 if keynumidx as i64 >= argc {
                     return None;
                 }

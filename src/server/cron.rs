@@ -1,7 +1,10 @@
 //! Periodic work. Redis counterpart: server.c (serverCron, beforeSleep,
 //! databasesCron, clientsCron, trackInstantaneousMetric).
 
-use super::{Server, STATS_METRIC_COMMAND, STATS_METRIC_NET_INPUT, STATS_METRIC_NET_OUTPUT, STATS_METRIC_SAMPLES};
+use super::{
+    Server, STATS_METRIC_COMMAND, STATS_METRIC_NET_INPUT, STATS_METRIC_NET_OUTPUT,
+    STATS_METRIC_SAMPLES,
+};
 use crate::networking;
 use crate::server_log;
 use crate::sys;
@@ -47,12 +50,18 @@ impl Server {
                 to_close.push(slot);
                 continue;
             }
-            if c.querybuf.is_empty() && c.querybuf.capacity() > 32 * 1024 && now - c.last_interaction > 2000 {
+            if c.querybuf.is_empty()
+                && c.querybuf.capacity() > 32 * 1024
+                && now - c.last_interaction > 2000
+            {
                 c.querybuf = Vec::new();
             }
             c.querybuf_peak = c.querybuf.len();
-            if c.buf.is_empty() && c.buf.capacity() > super::super::networking::client::PROTO_REPLY_CHUNK_BYTES {
-                c.buf = Vec::with_capacity(super::super::networking::client::PROTO_REPLY_CHUNK_BYTES);
+            if c.buf.is_empty()
+                && c.buf.capacity() > super::super::networking::client::PROTO_REPLY_CHUNK_BYTES
+            {
+                c.buf =
+                    Vec::with_capacity(super::super::networking::client::PROTO_REPLY_CHUNK_BYTES);
             }
         }
         for slot in to_close {

@@ -7,7 +7,9 @@ use std::collections::HashSet;
 use std::fmt::Write;
 
 use super::command::CommandProc;
-use super::{Server, REDIS_VERSION, STATS_METRIC_COMMAND, STATS_METRIC_NET_INPUT, STATS_METRIC_NET_OUTPUT};
+use super::{
+    Server, REDIS_VERSION, STATS_METRIC_COMMAND, STATS_METRIC_NET_INPUT, STATS_METRIC_NET_OUTPUT,
+};
 use crate::networking::Client;
 use crate::sys;
 use crate::util;
@@ -35,7 +37,11 @@ pub fn bytes_to_human(n: u64) -> String {
 fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+        })
         .map(|pages| pages * 4096)
         .unwrap_or(0)
 }
@@ -46,7 +52,11 @@ fn total_system_memory() -> u64 {
         .and_then(|s| {
             s.lines()
                 .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<u64>().ok()))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|k| k.parse::<u64>().ok())
+                })
         })
         .map(|kb| kb * 1024)
         .unwrap_or(0)
@@ -59,11 +69,27 @@ fn trim_double(v: f64) -> String {
     s.trim_end_matches('.').to_string()
 }
 
-const DEFAULT_SECTIONS: &[&str] =
-    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "errorstats", "cluster", "keyspace"];
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "module_list",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
 
 /// Redis: genRedisInfoString. `sections` holds lowercase section names.
-pub fn gen_info_string(s: &Server, sections: &HashSet<String>, all: bool, everything: bool) -> String {
+pub fn gen_info_string(
+    s: &Server,
+    sections: &HashSet<String>,
+    all: bool,
+    everything: bool,
+) -> String {
     let all = all || everything;
     let want = |name: &str| all || sections.contains(name);
     let mut info = String::with_capacity(4096);
@@ -78,7 +104,8 @@ pub fn gen_info_string(s: &Server, sections: &HashSet<String>, all: bool, everyt
     let uptime = (util::mstime() - s.start_time_ms) / 1000;
     if want("server") {
         sep(&mut info);
-        let uname = std::fs::read_to_string("/proc/sys/kernel/ostype").unwrap_or_else(|_| "Linux".into());
+        let uname =
+            std::fs::read_to_string("/proc/sys/kernel/ostype").unwrap_or_else(|_| "Linux".into());
         let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
         let _ = write!(
             info,
@@ -131,7 +158,11 @@ pub fn gen_info_string(s: &Server, sections: &HashSet<String>, all: bool, everyt
         let overhead = startup + clients_mem;
         let dataset = used.saturating_sub(overhead);
         let net = used.saturating_sub(startup).max(1);
-        let frag = if used > 0 { rss as f64 / used as f64 } else { 0.0 };
+        let frag = if used > 0 {
+            rss as f64 / used as f64
+        } else {
+            0.0
+        };
         let _ = write!(
             info,
             "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nallocator_allocated:{used}\r\nallocator_active:{used}\r\nallocator_resident:{rss}\r\ntotal_system_memory:{total_mem}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:31744\r\nused_memory_vm_eval:31744\r\nused_memory_lua_human:31.00K\r\nused_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:32768\r\nused_memory_vm_total:64512\r\nused_memory_vm_total_human:63.00K\r\nused_memory_functions:184\r\nused_memory_scripts:184\r\nused_memory_scripts_human:184B\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:1.00\r\nallocator_frag_bytes:0\r\nallocator_rss_ratio:{:.2}\r\nallocator_rss_bytes:{}\r\nrss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\nmem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:{clients_mem}\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:libc\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:0\r\n",
@@ -215,7 +246,11 @@ pub fn gen_info_string(s: &Server, sections: &HashSet<String>, all: bool, everyt
         for cmd in s.commands.cmds.iter() {
             let st = &s.cmd_stats[cmd.id];
             if st.calls > 0 || st.failed_calls > 0 || st.rejected_calls > 0 {
-                let per = if st.calls == 0 { 0.0 } else { st.microseconds as f64 / st.calls as f64 };
+                let per = if st.calls == 0 {
+                    0.0
+                } else {
+                    st.microseconds as f64 / st.calls as f64
+                };
                 let _ = write!(
                     info,
                     "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}\r\n",
@@ -245,7 +280,12 @@ pub fn gen_info_string(s: &Server, sections: &HashSet<String>, all: bool, everyt
                 let _ = write!(info, "latency_percentiles_usec_{}:", cmd.fullname);
                 let pcts = &s.config.latency_tracking_info_percentiles;
                 for (j, p) in pcts.iter().enumerate() {
-                    let _ = write!(info, "p{}={:.3}", trim_double(*p), h.value_at_percentile(*p) as f64 / 1000.0);
+                    let _ = write!(
+                        info,
+                        "p{}={:.3}",
+                        trim_double(*p),
+                        h.value_at_percentile(*p) as f64 / 1000.0
+                    );
                     if j + 1 != pcts.len() {
                         info.push(',');
                     }
@@ -264,7 +304,11 @@ pub fn gen_info_string(s: &Server, sections: &HashSet<String>, all: bool, everyt
         for (j, d) in s.dbs.iter().enumerate() {
             let (keys, vkeys) = (d.dict.len(), d.expires.len());
             if keys > 0 || vkeys > 0 {
-                let _ = write!(info, "db{}:keys={},expires={},avg_ttl={}\r\n", j, keys, vkeys, d.avg_ttl);
+                let _ = write!(
+                    info,
+                    "db{}:keys={},expires={},avg_ttl={}\r\n",
+                    j, keys, vkeys, d.avg_ttl
+                );
             }
         }
     }

@@ -1,7 +1,6 @@
 //! Start-up. Redis counterpart: server.c (initServer, listenToPort, main's
 //! log lines, createPidFile).
 
-
 use slab::Slab;
 
 use super::{Listener, Server, Stats, REDIS_VERSION};
@@ -54,16 +53,30 @@ fn listen_to_port(port: u16, binds: &[String], out: &mut Vec<Listener>) -> Resul
             Err(e) => {
                 let msg = match e.raw_os_error() {
                     Some(libc::EADDRINUSE) => "bind: Address already in use".to_string(),
-                    Some(libc::EADDRNOTAVAIL) => "bind: Cannot assign requested address".to_string(),
+                    Some(libc::EADDRNOTAVAIL) => {
+                        "bind: Cannot assign requested address".to_string()
+                    }
                     _ => format!("bind: {}", e),
                 };
-                server_log!(Warning, "Warning: Could not create server TCP listening socket {}:{}: {}", addr, port, msg);
+                server_log!(
+                    Warning,
+                    "Warning: Could not create server TCP listening socket {}:{}: {}",
+                    addr,
+                    port,
+                    msg
+                );
                 let errno = e.raw_os_error().unwrap_or(0);
                 if errno == libc::EADDRNOTAVAIL && optional {
                     continue;
                 }
-                if [libc::ENOPROTOOPT, libc::EPROTONOSUPPORT, libc::ESOCKTNOSUPPORT, libc::EPFNOSUPPORT, libc::EAFNOSUPPORT]
-                    .contains(&errno)
+                if [
+                    libc::ENOPROTOOPT,
+                    libc::EPROTONOSUPPORT,
+                    libc::ESOCKTNOSUPPORT,
+                    libc::EPFNOSUPPORT,
+                    libc::EAFNOSUPPORT,
+                ]
+                .contains(&errno)
                 {
                     continue;
                 }
@@ -79,7 +92,10 @@ fn listen_to_port(port: u16, binds: &[String], out: &mut Vec<Listener>) -> Resul
 pub fn open_listeners(config: &Config) -> Result<Vec<Listener>, String> {
     let mut listeners = Vec::new();
     if config.port != 0 && listen_to_port(config.port, &config.bind, &mut listeners).is_err() {
-        return Err(format!("Failed listening on port {} (TCP), aborting.", config.port));
+        return Err(format!(
+            "Failed listening on port {} (TCP), aborting.",
+            config.port
+        ));
     }
     if let Some(path) = config.unixsocket.as_ref().filter(|p| !p.is_empty()) {
         let _ = std::fs::remove_file(path);
@@ -87,7 +103,10 @@ pub fn open_listeners(config: &Config) -> Result<Vec<Listener>, String> {
             Ok(l) => {
                 use std::os::unix::fs::PermissionsExt;
                 if config.unixsocketperm != 0 {
-                    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(config.unixsocketperm));
+                    let _ = std::fs::set_permissions(
+                        path,
+                        std::fs::Permissions::from_mode(config.unixsocketperm),
+                    );
                 }
                 listeners.push(Listener::Unix(l, path.into()));
             }
@@ -113,9 +132,14 @@ pub fn register_listeners(s: &mut Server) -> std::io::Result<()> {
 }
 
 /// Redis: initServer. Builds the server and its event loop.
-pub fn init_server(config: Config, executable: String, config_file: Option<String>) -> Result<(Server, EventLoop), String> {
+pub fn init_server(
+    config: Config,
+    executable: String,
+    config_file: Option<String>,
+) -> Result<(Server, EventLoop), String> {
     crate::siphash::set_hash_seed(crate::siphash::gen_hash_seed());
-    let el = EventLoop::new(config.maxclients as usize + 128).map_err(|e| format!("Failed creating the event loop. Error message: '{}'", e))?;
+    let el = EventLoop::new(config.maxclients as usize + 128)
+        .map_err(|e| format!("Failed creating the event loop. Error message: '{}'", e))?;
     let registry = el.poll.registry().try_clone().map_err(|e| e.to_string())?;
     let commands = super::command::CommandTable::build(&handler_tables());
     let ncmds = commands.len();

@@ -20,7 +20,10 @@ pub struct Histogram {
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { counts: vec![0; (BUCKETS + 1) * SUB_BUCKET_HALF as usize], total: 0 }
+        Histogram {
+            counts: vec![0; (BUCKETS + 1) * SUB_BUCKET_HALF as usize],
+            total: 0,
+        }
     }
 }
 
@@ -31,7 +34,7 @@ fn bucket_of(v: u64) -> u32 {
 fn index_of(v: u64) -> usize {
     let b = bucket_of(v);
     let sb = v >> b;
-    (((b as u64 + 1) << 7) + (sb - SUB_BUCKET_HALF)) as usize
+    (((b as u64 + 1) << 7) + sb - SUB_BUCKET_HALF) as usize
 }
 
 fn value_of_index(i: usize) -> u64 {

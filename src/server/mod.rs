@@ -9,13 +9,13 @@
 //! own client at the same time without `Rc<RefCell>`.
 
 pub mod command;
+pub mod command_cmd;
 pub mod commands_def;
 pub mod cron;
 pub mod info;
-pub mod misc_cmds;
-pub mod command_cmd;
 pub mod init;
 pub mod latency_hist;
+pub mod misc_cmds;
 
 use std::collections::HashMap;
 
@@ -247,7 +247,10 @@ impl Server {
         let flags = cmd.flags();
         c.cmd = Some(idx);
         c.lastcmd = Some(idx);
-        if flags & command::CMD_PROTECTED != 0 && cmd.fullname == "debug" && !self.allow_protected(c, self.config.enable_debug_command) {
+        if flags & command::CMD_PROTECTED != 0
+            && cmd.fullname == "debug"
+            && !self.allow_protected(c, self.config.enable_debug_command)
+        {
             return self.reject(
                 c,
                 Some(idx),
@@ -258,7 +261,11 @@ impl Server {
             return self.reject(c, Some(idx), "-NOAUTH Authentication required.");
         }
         if self.loading && flags & CMD_LOADING == 0 {
-            return self.reject(c, Some(idx), "-LOADING Redis is loading the dataset in memory");
+            return self.reject(
+                c,
+                Some(idx),
+                "-LOADING Redis is loading the dataset in memory",
+            );
         }
         let _ = CMD_STALE;
         self.call(c, idx, argv);
@@ -270,7 +277,9 @@ impl Server {
         match setting {
             ProtectedMode::Yes => true,
             ProtectedMode::No => false,
-            ProtectedMode::Local => c.unix || c.addr.starts_with("127.0.0.1:") || c.addr.starts_with("[::1]:"),
+            ProtectedMode::Local => {
+                c.unix || c.addr.starts_with("127.0.0.1:") || c.addr.starts_with("[::1]:")
+            }
         }
     }
 

@@ -68,8 +68,17 @@ pub(crate) enum Overflow {
 /// the value to store instead (the wrapped or saturated result; for FAIL
 /// the value is meaningless and nothing is stored).
 /// Redis: checkUnsignedBitfieldOverflow.
-pub(crate) fn check_unsigned_overflow(value: u64, incr: i64, bits: u32, ow: Overflow) -> Option<u64> {
-    let max: u64 = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+pub(crate) fn check_unsigned_overflow(
+    value: u64,
+    incr: i64,
+    bits: u32,
+    ow: Overflow,
+) -> Option<u64> {
+    let max: u64 = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
     let maxincr = max.wrapping_sub(value) as i64;
     let minincr = value.wrapping_neg() as i64;
     let wrap = || {
@@ -99,7 +108,11 @@ pub(crate) fn check_unsigned_overflow(value: u64, incr: i64, bits: u32, ow: Over
 
 /// Redis: checkSignedBitfieldOverflow.
 pub(crate) fn check_signed_overflow(value: i64, incr: i64, bits: u32, ow: Overflow) -> Option<i64> {
-    let max: i64 = if bits == 64 { i64::MAX } else { (1i64 << (bits - 1)) - 1 };
+    let max: i64 = if bits == 64 {
+        i64::MAX
+    } else {
+        (1i64 << (bits - 1)) - 1
+    };
     let min = -max - 1;
     // These may wrap; they are only looked at once `value` is in range.
     let maxincr = (max as u64).wrapping_sub(value as u64) as i64;
@@ -122,7 +135,10 @@ pub(crate) fn check_signed_overflow(value: i64, incr: i64, bits: u32, ow: Overfl
             Overflow::Sat => max,
             Overflow::Fail => 0,
         })
-    } else if value < min || (bits != 64 && incr < minincr) || (value < 0 && incr < 0 && incr < minincr) {
+    } else if value < min
+        || (bits != 64 && incr < minincr)
+        || (value < 0 && incr < 0 && incr < minincr)
+    {
         Some(match ow {
             Overflow::Wrap => wrap(),
             Overflow::Sat => min,
@@ -145,12 +161,12 @@ enum OpCode {
 /// One parsed subcommand. Redis: struct bitfieldOp.
 #[derive(Clone, Copy, Debug)]
 struct BitfieldOp {
-    offset: u64,  // bit offset of the field
-    i64: i64,     // SET value or INCRBY increment
+    offset: u64, // bit offset of the field
+    i64: i64,    // SET value or INCRBY increment
     opcode: OpCode,
     owtype: Overflow, // overflow mode in force when the op was parsed
-    bits: u32,    // field width
-    sign: bool,   // i<bits> rather than u<bits>
+    bits: u32,        // field width
+    sign: bool,       // i<bits> rather than u<bits>
 }
 
 /// Redis: getBitfieldTypeFromArgument — `i1`..`i64` or `u1`..`u63`.
@@ -209,7 +225,9 @@ fn bitfield_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], readonly_c
                 "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.",
             );
         };
-        let Some(offset) = bit_offset_or_reply(s, c, &argv[j + 2], true, bits) else { return };
+        let Some(offset) = bit_offset_or_reply(s, c, &argv[j + 2], true, bits) else {
+            return;
+        };
         let mut value = 0;
         if opcode != OpCode::Get {
             readonly = false;
@@ -219,7 +237,14 @@ fn bitfield_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], readonly_c
                 None => return c.add_reply_error(ERR_NOT_INTEGER),
             }
         }
-        ops.push(BitfieldOp { offset, i64: value, opcode, owtype, bits, sign });
+        ops.push(BitfieldOp {
+            offset,
+            i64: value,
+            opcode,
+            owtype,
+            bits,
+            sign,
+        });
         j += if opcode == OpCode::Get { 3 } else { 4 };
     }
 
@@ -239,7 +264,8 @@ fn bitfield_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], readonly_c
     if readonly_cmd {
         return c.add_reply_error("BITFIELD_RO only supports the GET subcommand");
     }
-    let Some((buf, dirty)) = lookup_string_for_bit_command(s, c, &argv[1], highest_write_offset) else {
+    let Some((buf, dirty)) = lookup_string_for_bit_command(s, c, &argv[1], highest_write_offset)
+    else {
         return;
     };
     c.add_reply_array_len(ops.len());
@@ -330,10 +356,22 @@ mod tests {
         let mut p = vec![0u8; 16];
         for bits in 1..=64u32 {
             for off in [0u64, 3, 7, 9, 17] {
-                let v: i64 = if bits == 64 { -12345 } else { -(1i64 << (bits - 1)) };
+                let v: i64 = if bits == 64 {
+                    -12345
+                } else {
+                    -(1i64 << (bits - 1))
+                };
                 set_signed_bitfield(&mut p, off, bits, v);
-                assert_eq!(get_signed_bitfield(&p, off, bits), v, "bits {bits} off {off}");
-                let u: u64 = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+                assert_eq!(
+                    get_signed_bitfield(&p, off, bits),
+                    v,
+                    "bits {bits} off {off}"
+                );
+                let u: u64 = if bits == 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << bits) - 1
+                };
                 set_unsigned_bitfield(&mut p, off, bits, u);
                 assert_eq!(get_unsigned_bitfield(&p, off, bits), u);
             }
@@ -350,27 +388,54 @@ mod tests {
     fn unsigned_overflow_modes() {
         assert_eq!(check_unsigned_overflow(250, 3, 8, Overflow::Wrap), None);
         assert_eq!(check_unsigned_overflow(250, 10, 8, Overflow::Wrap), Some(4));
-        assert_eq!(check_unsigned_overflow(250, 10, 8, Overflow::Sat), Some(255));
+        assert_eq!(
+            check_unsigned_overflow(250, 10, 8, Overflow::Sat),
+            Some(255)
+        );
         assert!(check_unsigned_overflow(250, 10, 8, Overflow::Fail).is_some());
-        assert_eq!(check_unsigned_overflow(5, -10, 8, Overflow::Wrap), Some(251));
+        assert_eq!(
+            check_unsigned_overflow(5, -10, 8, Overflow::Wrap),
+            Some(251)
+        );
         assert_eq!(check_unsigned_overflow(5, -10, 8, Overflow::Sat), Some(0));
         // A SET value out of range, checked as value + 0.
         assert_eq!(check_unsigned_overflow(256, 0, 8, Overflow::Wrap), Some(0));
-        assert_eq!(check_unsigned_overflow(u64::MAX, 0, 8, Overflow::Sat), Some(255));
+        assert_eq!(
+            check_unsigned_overflow(u64::MAX, 0, 8, Overflow::Sat),
+            Some(255)
+        );
         assert_eq!(check_unsigned_overflow(1, 0, 63, Overflow::Sat), None);
     }
 
     #[test]
     fn signed_overflow_modes() {
         assert_eq!(check_signed_overflow(120, 7, 8, Overflow::Wrap), None);
-        assert_eq!(check_signed_overflow(120, 10, 8, Overflow::Wrap), Some(-126));
+        assert_eq!(
+            check_signed_overflow(120, 10, 8, Overflow::Wrap),
+            Some(-126)
+        );
         assert_eq!(check_signed_overflow(120, 10, 8, Overflow::Sat), Some(127));
-        assert_eq!(check_signed_overflow(-120, -10, 8, Overflow::Wrap), Some(126));
-        assert_eq!(check_signed_overflow(-120, -10, 8, Overflow::Sat), Some(-128));
+        assert_eq!(
+            check_signed_overflow(-120, -10, 8, Overflow::Wrap),
+            Some(126)
+        );
+        assert_eq!(
+            check_signed_overflow(-120, -10, 8, Overflow::Sat),
+            Some(-128)
+        );
         assert_eq!(check_signed_overflow(200, 0, 8, Overflow::Wrap), Some(-56));
-        assert_eq!(check_signed_overflow(i64::MAX, 1, 64, Overflow::Wrap), Some(i64::MIN));
-        assert_eq!(check_signed_overflow(i64::MAX, 1, 64, Overflow::Sat), Some(i64::MAX));
-        assert_eq!(check_signed_overflow(i64::MIN, -1, 64, Overflow::Sat), Some(i64::MIN));
+        assert_eq!(
+            check_signed_overflow(i64::MAX, 1, 64, Overflow::Wrap),
+            Some(i64::MIN)
+        );
+        assert_eq!(
+            check_signed_overflow(i64::MAX, 1, 64, Overflow::Sat),
+            Some(i64::MAX)
+        );
+        assert_eq!(
+            check_signed_overflow(i64::MIN, -1, 64, Overflow::Sat),
+            Some(i64::MIN)
+        );
         assert_eq!(check_signed_overflow(-5, 3, 64, Overflow::Sat), None);
         assert_eq!(check_signed_overflow(0, -1, 1, Overflow::Wrap), None);
         assert_eq!(check_signed_overflow(-1, -1, 1, Overflow::Wrap), Some(0));

@@ -47,7 +47,11 @@ pub(crate) fn bitpos(s: &[u8], bit: bool) -> i64 {
     while i < s.len() {
         let b = s[i];
         if b != skip {
-            let lead = if bit { b.leading_zeros() } else { (!b).leading_zeros() };
+            let lead = if bit {
+                b.leading_zeros()
+            } else {
+                (!b).leading_zeros()
+            };
             return (i as i64) * 8 + lead as i64;
         }
         i += 1;
@@ -76,7 +80,13 @@ pub(crate) fn parse_bit_offset(arg: &[u8], hash: bool, bits: u32, max_bulk: i64)
 }
 
 /// Replying variant of `parse_bit_offset`.
-pub(crate) fn bit_offset_or_reply(s: &Server, c: &mut Client, arg: &[u8], hash: bool, bits: u32) -> Option<u64> {
+pub(crate) fn bit_offset_or_reply(
+    s: &Server,
+    c: &mut Client,
+    arg: &[u8],
+    hash: bool,
+    bits: u32,
+) -> Option<u64> {
     let r = parse_bit_offset(arg, hash, bits, s.config.proto_max_bulk_len);
     if r.is_none() {
         c.add_reply_error("bit offset is not an integer or out of range");
@@ -132,7 +142,9 @@ pub(crate) enum BitOp {
 pub(crate) fn bitop(op: BitOp, srcs: &[&[u8]]) -> Vec<u8> {
     let maxlen = srcs.iter().map(|s| s.len()).max().unwrap_or(0);
     let mut res = vec![0u8; maxlen];
-    let Some(first) = srcs.first() else { return res };
+    let Some(first) = srcs.first() else {
+        return res;
+    };
     res[..first.len()].copy_from_slice(first);
     match op {
         BitOp::Not => res.iter_mut().for_each(|b| *b = !*b),
@@ -172,7 +184,12 @@ pub(crate) struct ByteRange {
     pub last_neg_mask: u8,  // bits of byte `end` after the range
 }
 
-pub(crate) fn resolve_range(mut start: i64, mut end: i64, strlen: usize, isbit: bool) -> Option<ByteRange> {
+pub(crate) fn resolve_range(
+    mut start: i64,
+    mut end: i64,
+    strlen: usize,
+    isbit: bool,
+) -> Option<ByteRange> {
     let mut totlen = strlen as i64;
     if isbit {
         totlen <<= 3;
@@ -198,7 +215,12 @@ pub(crate) fn resolve_range(mut start: i64, mut end: i64, strlen: usize, isbit: 
     if start > end {
         return None;
     }
-    Some(ByteRange { start: start as usize, end: end as usize, first_neg_mask, last_neg_mask })
+    Some(ByteRange {
+        start: start as usize,
+        end: end as usize,
+        first_neg_mask,
+        last_neg_mask,
+    })
 }
 
 /// Redis: the counting half of bitcountCommand.
@@ -261,12 +283,16 @@ pub(crate) fn bitpos_range(p: &[u8], r: ByteRange, bit: bool, end_given: bool) -
 
 /// SETBIT key offset value
 pub fn setbit_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(bitoffset) = bit_offset_or_reply(s, c, &argv[2], false, 0) else { return };
+    let Some(bitoffset) = bit_offset_or_reply(s, c, &argv[2], false, 0) else {
+        return;
+    };
     let on = match util::string2ll(&argv[3]) {
         Some(v @ (0 | 1)) => v as u8,
         _ => return c.add_reply_error("bit is not an integer or out of range"),
     };
-    let Some((buf, dirty)) = lookup_string_for_bit_command(s, c, &argv[1], bitoffset) else { return };
+    let Some((buf, dirty)) = lookup_string_for_bit_command(s, c, &argv[1], bitoffset) else {
+        return;
+    };
     let byte = (bitoffset >> 3) as usize;
     let bit = 7 - (bitoffset & 7) as u32;
     let old = (buf[byte] >> bit) & 1;
@@ -279,7 +305,9 @@ pub fn setbit_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 
 /// GETBIT key offset
 pub fn getbit_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(bitoffset) = bit_offset_or_reply(s, c, &argv[2], false, 0) else { return };
+    let Some(bitoffset) = bit_offset_or_reply(s, c, &argv[2], false, 0) else {
+        return;
+    };
     let byte = (bitoffset >> 3) as usize;
     let bit = 7 - (bitoffset & 7) as u32;
     match s.lookup_key_read(c.db, &argv[1]) {
@@ -321,7 +349,11 @@ pub fn bitop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let dict = &s.dbs[db].dict;
     let srcs: Vec<std::borrow::Cow<'_, [u8]>> = argv[3..]
         .iter()
-        .map(|k| dict.get(&k[..]).and_then(|o| o.v.string_bytes()).unwrap_or_default())
+        .map(|k| {
+            dict.get(&k[..])
+                .and_then(|o| o.v.string_bytes())
+                .unwrap_or_default()
+        })
         .collect();
     let refs: Vec<&[u8]> = srcs.iter().map(|v| &v[..]).collect();
     let res = bitop(op, &refs);
@@ -361,14 +393,20 @@ pub fn bitcount_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     };
     let range = match argv.len() {
         4 | 5 => {
-            let Some(start) = arg_i64_or_reply(c, &argv[2]) else { return };
-            let Some(end) = arg_i64_or_reply(c, &argv[3]) else { return };
+            let Some(start) = arg_i64_or_reply(c, &argv[2]) else {
+                return;
+            };
+            let Some(end) = arg_i64_or_reply(c, &argv[3]) else {
+                return;
+            };
             if start < 0 && end < 0 && start > end {
                 return c.add_reply_long(0);
             }
             let mut isbit = false;
             if argv.len() == 5 {
-                let Some(b) = parse_bit_unit(c, &argv[4]) else { return };
+                let Some(b) = parse_bit_unit(c, &argv[4]) else {
+                    return;
+                };
                 isbit = b;
             }
             resolve_range(start, end, p.len(), isbit)
@@ -399,14 +437,20 @@ pub fn bitpos_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let mut end_given = false;
     let range = match argv.len() {
         4..=6 => {
-            let Some(start) = arg_i64_or_reply(c, &argv[3]) else { return };
+            let Some(start) = arg_i64_or_reply(c, &argv[3]) else {
+                return;
+            };
             let mut isbit = false;
             if argv.len() == 6 {
-                let Some(b) = parse_bit_unit(c, &argv[5]) else { return };
+                let Some(b) = parse_bit_unit(c, &argv[5]) else {
+                    return;
+                };
                 isbit = b;
             }
             let end = if argv.len() >= 5 {
-                let Some(e) = arg_i64_or_reply(c, &argv[4]) else { return };
+                let Some(e) = arg_i64_or_reply(c, &argv[4]) else {
+                    return;
+                };
                 end_given = true;
                 e
             } else {
@@ -440,7 +484,9 @@ mod tests {
 
     #[test]
     fn popcount_matches_naive() {
-        let data: Vec<u8> = (0..100u32).map(|i| (i.wrapping_mul(37) ^ 0x5a) as u8).collect();
+        let data: Vec<u8> = (0..100u32)
+            .map(|i| (i.wrapping_mul(37) ^ 0x5a) as u8)
+            .collect();
         for len in 0..data.len() {
             let naive: i64 = data[..len].iter().map(|b| b.count_ones() as i64).sum();
             assert_eq!(popcount(&data[..len]), naive);
@@ -463,12 +509,16 @@ mod tests {
         let all = resolve_range(0, -1, p.len(), false).unwrap();
         assert_eq!(bitcount_range(p, all), 26);
         assert_eq!(bitcount_range(p, resolve_range(1, 1, 6, false).unwrap()), 6);
-        assert_eq!(bitcount_range(p, resolve_range(5, 30, 6, true).unwrap()), 17);
+        assert_eq!(
+            bitcount_range(p, resolve_range(5, 30, 6, true).unwrap()),
+            17
+        );
         assert_eq!(resolve_range(4, 2, 6, false), None);
         // Bit ranges against a naive count.
         for start in -50i64..50 {
             for end in -50i64..50 {
-                let got = resolve_range(start, end, p.len(), true).map_or(0, |r| bitcount_range(p, r));
+                let got =
+                    resolve_range(start, end, p.len(), true).map_or(0, |r| bitcount_range(p, r));
                 let tot = 48i64;
                 let (mut a, mut b) = (start, end);
                 if a < 0 {
@@ -492,15 +542,19 @@ mod tests {
         assert_eq!(bitpos_range(&p, r(2, -1, false), true, false), -1);
         assert_eq!(bitpos_range(&p, r(7, 15, true), true, true), 7);
         assert_eq!(bitpos_range(&p, r(0, 11, true), false, true), -1);
-        assert_eq!(bitpos_range(&[0xff, 0xff], r(0, -1, false), false, false), 16);
-        assert_eq!(bitpos_range(&[0xff, 0xff], r(0, -1, false), false, true), -1);
+        let r2 = resolve_range(0, -1, 2, false).unwrap();
+        assert_eq!(bitpos_range(&[0xff, 0xff], r2, false, false), 16);
+        assert_eq!(bitpos_range(&[0xff, 0xff], r2, false, true), -1);
         // Bit ranges against a naive search.
         let q = [0x0f, 0x00, 0xf1];
         for bit in [false, true] {
             for start in 0i64..24 {
                 for end in start..24 {
-                    let got = bitpos_range(&q, resolve_range(start, end, 3, true).unwrap(), bit, true);
-                    let naive = (start..=end).find(|&i| bit_at(&q, i as usize) == bit).unwrap_or(-1);
+                    let got =
+                        bitpos_range(&q, resolve_range(start, end, 3, true).unwrap(), bit, true);
+                    let naive = (start..=end)
+                        .find(|&i| bit_at(&q, i as usize) == bit)
+                        .unwrap_or(-1);
                     assert_eq!(got, naive, "{bit} {start} {end}");
                 }
             }
@@ -525,6 +579,9 @@ mod tests {
         assert_eq!(parse_bit_offset(b"#3", false, 8, 1 << 29), None);
         assert_eq!(parse_bit_offset(b"-1", false, 0, 1 << 29), None);
         assert_eq!(parse_bit_offset(b"4294967296", false, 0, 1 << 29), None);
-        assert_eq!(parse_bit_offset(b"4294967295", false, 0, 1 << 29), Some(4294967295));
+        assert_eq!(
+            parse_bit_offset(b"4294967295", false, 0, 1 << 29),
+            Some(4294967295)
+        );
     }
 }

@@ -27,7 +27,7 @@ pub(crate) struct LcsMatch {
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub(crate) struct LcsResult {
     pub len: u32,
-    pub string: Vec<u8>,       // the subsequence (when asked for)
+    pub string: Vec<u8>,        // the subsequence (when asked for)
     pub matches: Vec<LcsMatch>, // ranges of at least `minmatchlen` (when asked for)
 }
 
@@ -52,20 +52,30 @@ fn lcs_table(a: &[u8], b: &[u8]) -> Vec<u32> {
 /// Redis: the algorithm of lcsCommand. `want_string` rebuilds the
 /// subsequence; `want_idx` collects the matching ranges whose length is at
 /// least `minmatchlen` (0 keeps all).
-pub(crate) fn lcs_compute(a: &[u8], b: &[u8], want_string: bool, want_idx: bool, minmatchlen: u64) -> LcsResult {
+pub(crate) fn lcs_compute(
+    a: &[u8],
+    b: &[u8],
+    want_string: bool,
+    want_idx: bool,
+    minmatchlen: u64,
+) -> LcsResult {
     let t = lcs_table(a, b);
     let (alen, blen) = (a.len() as u32, b.len() as u32);
     let w = b.len() + 1;
     let at = |i: u32, j: u32| t[j as usize + i as usize * w];
     let total = at(alen, blen);
-    let mut res = LcsResult { len: total, ..Default::default() };
+    let mut res = LcsResult {
+        len: total,
+        ..Default::default()
+    };
     if !(want_string || want_idx) {
         return res;
     }
     let mut out = vec![0u8; total as usize];
     let mut idx = total as usize;
     // `arange_start == alen` means no range is open.
-    let (mut arange_start, mut arange_end, mut brange_start, mut brange_end) = (alen, 0u32, 0u32, 0u32);
+    let (mut arange_start, mut arange_end, mut brange_start, mut brange_end) =
+        (alen, 0u32, 0u32, 0u32);
     let (mut i, mut j) = (alen, blen);
     while i > 0 && j > 0 {
         let mut emit_range = false;
@@ -122,8 +132,12 @@ pub(crate) fn lcs_compute(a: &[u8], b: &[u8], want_string: bool, want_idx: bool,
 pub fn lcs_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let db = c.db;
     // Look both keys up (expiring, counting stats), then borrow them.
-    let a_ok = s.lookup_key_read(db, &argv[1]).is_none_or(|o| o.is_string());
-    let b_ok = s.lookup_key_read(db, &argv[2]).is_none_or(|o| o.is_string());
+    let a_ok = s
+        .lookup_key_read(db, &argv[1])
+        .is_none_or(|o| o.is_string());
+    let b_ok = s
+        .lookup_key_read(db, &argv[2])
+        .is_none_or(|o| o.is_string());
     if !a_ok || !b_ok {
         return c.add_reply_error("The specified keys must contain string values");
     }
@@ -154,15 +168,23 @@ pub fn lcs_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_error("If you want both the length and indexes, please just use IDX.");
     }
     let dict = &s.dbs[db].dict;
-    let a = dict.get(&argv[1][..]).and_then(|o| o.v.string_bytes()).unwrap_or_default();
-    let b = dict.get(&argv[2][..]).and_then(|o| o.v.string_bytes()).unwrap_or_default();
+    let a = dict
+        .get(&argv[1][..])
+        .and_then(|o| o.v.string_bytes())
+        .unwrap_or_default();
+    let b = dict
+        .get(&argv[2][..])
+        .and_then(|o| o.v.string_bytes())
+        .unwrap_or_default();
     if a.len() as u64 >= u32::MAX as u64 - 1 || b.len() as u64 >= u32::MAX as u64 - 1 {
         return c.add_reply_error("String too long for LCS");
     }
     // The table is (alen+1)*(blen+1) u32 cells; refuse what Redis refuses.
     let cells = (a.len() as u128 + 1) * (b.len() as u128 + 1);
     if cells * 4 > s.config.proto_max_bulk_len.max(0) as u128 {
-        return c.add_reply_error("Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+        return c.add_reply_error(
+            "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        );
     }
     let r = lcs_compute(&a, &b, getidx || !getlen, getidx, minmatchlen as u64);
     if getidx {

@@ -218,7 +218,12 @@ pub(crate) enum ExpireErr {
 /// Redis: getExpireMillisecondsOrReply without the reply: the absolute unix
 /// time in ms that an EX/PX/EXAT/PXAT argument names, `now_ms` being the
 /// wall clock used for the relative forms.
-pub(crate) fn expire_to_abs_ms(arg: &[u8], flags: u32, unit_ms: bool, now_ms: i64) -> Result<i64, ExpireErr> {
+pub(crate) fn expire_to_abs_ms(
+    arg: &[u8],
+    flags: u32,
+    unit_ms: bool,
+    now_ms: i64,
+) -> Result<i64, ExpireErr> {
     let mut ms = util::string2ll(arg).ok_or(ExpireErr::NotInteger)?;
     if ms <= 0 || (!unit_ms && ms > i64::MAX / 1000) {
         return Err(ExpireErr::Invalid);
@@ -241,7 +246,9 @@ pub(crate) fn expire_to_abs_ms(arg: &[u8], flags: u32, unit_ms: bool, now_ms: i6
 fn reply_expire_err(c: &mut Client, e: ExpireErr, cmdname: &str) {
     match e {
         ExpireErr::NotInteger => c.add_reply_error(ERR_NOT_INTEGER),
-        ExpireErr::Invalid => c.add_reply_error(&format!("invalid expire time in '{}' command", cmdname)),
+        ExpireErr::Invalid => {
+            c.add_reply_error(&format!("invalid expire time in '{}' command", cmdname))
+        }
     }
 }
 
@@ -305,7 +312,17 @@ pub fn set_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     };
     let val = object::create_string_encoded(&argv[2]);
     let expire = ext.expire_idx.map(|i| &argv[i][..]);
-    set_generic_command(s, c, ext.flags, &argv[1], val, expire, ext.unit_ms, false, "set");
+    set_generic_command(
+        s,
+        c,
+        ext.flags,
+        &argv[1],
+        val,
+        expire,
+        ext.unit_ms,
+        false,
+        "set",
+    );
 }
 
 /// SETNX key value
@@ -317,13 +334,33 @@ pub fn setnx_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// SETEX key seconds value
 pub fn setex_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let val = object::create_string_encoded(&argv[3]);
-    set_generic_command(s, c, flags::EX, &argv[1], val, Some(&argv[2]), false, false, "setex");
+    set_generic_command(
+        s,
+        c,
+        flags::EX,
+        &argv[1],
+        val,
+        Some(&argv[2]),
+        false,
+        false,
+        "setex",
+    );
 }
 
 /// PSETEX key milliseconds value
 pub fn psetex_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let val = object::create_string_encoded(&argv[3]);
-    set_generic_command(s, c, flags::PX, &argv[1], val, Some(&argv[2]), true, false, "psetex");
+    set_generic_command(
+        s,
+        c,
+        flags::PX,
+        &argv[1],
+        val,
+        Some(&argv[2]),
+        true,
+        false,
+        "psetex",
+    );
 }
 
 /// GETSET key value — GET then SET, dropping any TTL.
@@ -354,7 +391,11 @@ pub fn getex_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let bytes = match s.lookup_key_read(db, key) {
         None => return c.add_reply_null(),
         Some(o) if !o.is_string() => return c.add_reply_wrongtype(),
-        Some(o) => o.v.string_bytes().map(|b| b.into_owned()).unwrap_or_default(),
+        Some(o) => {
+            o.v.string_bytes()
+                .map(|b| b.into_owned())
+                .unwrap_or_default()
+        }
     };
     // The expire is validated only once the key is known to be a string.
     let mut when = None;
@@ -414,7 +455,12 @@ fn mset_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], nx: bo
         let name = if nx { "msetnx" } else { "mset" };
         return c.add_reply_error(&format!("wrong number of arguments for '{}' command", name));
     }
-    if nx && argv[1..].iter().step_by(2).any(|k| s.lookup_key_write(c.db, k).is_some()) {
+    if nx
+        && argv[1..]
+            .iter()
+            .step_by(2)
+            .any(|k| s.lookup_key_write(c.db, k).is_some())
+    {
         return c.add_reply_long(0);
     }
     for pair in argv[1..].chunks_exact(2) {
@@ -563,8 +609,12 @@ pub(crate) fn getrange_bounds(mut start: i64, mut end: i64, len: usize) -> Optio
 
 /// GETRANGE key start end (also SUBSTR)
 pub fn getrange_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(start) = arg_i64_or_reply(c, &argv[2]) else { return };
-    let Some(end) = arg_i64_or_reply(c, &argv[3]) else { return };
+    let Some(start) = arg_i64_or_reply(c, &argv[2]) else {
+        return;
+    };
+    let Some(end) = arg_i64_or_reply(c, &argv[3]) else {
+        return;
+    };
     match s.lookup_key_read(c.db, &argv[1]) {
         None => c.add_reply_bulk(b""),
         Some(o) if !o.is_string() => c.add_reply_wrongtype(),
@@ -629,7 +679,9 @@ pub fn incrby_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 
 /// DECRBY key decrement
 pub fn decrby_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(decr) = arg_i64_or_reply(c, &argv[2]) else { return };
+    let Some(decr) = arg_i64_or_reply(c, &argv[2]) else {
+        return;
+    };
     if decr == i64::MIN {
         return c.add_reply_error("decrement would overflow");
     }
@@ -695,37 +747,75 @@ mod tests {
             &["set", "k", "v", "persist"],
             &["set", "k", "v", "bogus"],
         ] {
-            assert!(parse_extended_string_args(&argv(bad), ExtCmd::Set).is_err(), "{:?}", bad);
+            assert!(
+                parse_extended_string_args(&argv(bad), ExtCmd::Set).is_err(),
+                "{:?}",
+                bad
+            );
         }
         // The same expire kind may repeat; the last value wins.
-        let e = parse_extended_string_args(&argv(&["set", "k", "v", "ex", "1", "ex", "2"]), ExtCmd::Set).unwrap();
+        let e = parse_extended_string_args(
+            &argv(&["set", "k", "v", "ex", "1", "ex", "2"]),
+            ExtCmd::Set,
+        )
+        .unwrap();
         assert_eq!(e.expire_idx, Some(6));
-        assert!(parse_extended_string_args(&argv(&["set", "k", "v", "nx", "nx"]), ExtCmd::Set).is_ok());
+        assert!(
+            parse_extended_string_args(&argv(&["set", "k", "v", "nx", "nx"]), ExtCmd::Set).is_ok()
+        );
     }
 
     #[test]
     fn getex_options_parse() {
         let e = parse_extended_string_args(&argv(&["getex", "k", "persist"]), ExtCmd::Get).unwrap();
         assert_eq!(e.flags, flags::PERSIST);
-        assert!(parse_extended_string_args(&argv(&["getex", "k", "persist", "ex", "1"]), ExtCmd::Get).is_err());
+        assert!(parse_extended_string_args(
+            &argv(&["getex", "k", "persist", "ex", "1"]),
+            ExtCmd::Get
+        )
+        .is_err());
         assert!(parse_extended_string_args(&argv(&["getex", "k", "nx"]), ExtCmd::Get).is_err());
-        assert!(parse_extended_string_args(&argv(&["getex", "k", "keepttl"]), ExtCmd::Get).is_err());
-        let e = parse_extended_string_args(&argv(&["getex", "k", "EXAT", "5"]), ExtCmd::Get).unwrap();
-        assert_eq!((e.flags, e.expire_idx, e.unit_ms), (flags::EXAT, Some(3), false));
+        assert!(
+            parse_extended_string_args(&argv(&["getex", "k", "keepttl"]), ExtCmd::Get).is_err()
+        );
+        let e =
+            parse_extended_string_args(&argv(&["getex", "k", "EXAT", "5"]), ExtCmd::Get).unwrap();
+        assert_eq!(
+            (e.flags, e.expire_idx, e.unit_ms),
+            (flags::EXAT, Some(3), false)
+        );
     }
 
     #[test]
     fn expire_arguments() {
         assert_eq!(expire_to_abs_ms(b"10", flags::EX, false, 1000), Ok(11_000));
         assert_eq!(expire_to_abs_ms(b"10", flags::PX, true, 1000), Ok(1010));
-        assert_eq!(expire_to_abs_ms(b"10", flags::EXAT, false, 1000), Ok(10_000));
-        assert_eq!(expire_to_abs_ms(b"0", flags::EX, false, 1000), Err(ExpireErr::Invalid));
-        assert_eq!(expire_to_abs_ms(b"-1", flags::PX, true, 1000), Err(ExpireErr::Invalid));
-        assert_eq!(expire_to_abs_ms(b"x", flags::PX, true, 1000), Err(ExpireErr::NotInteger));
+        assert_eq!(
+            expire_to_abs_ms(b"10", flags::EXAT, false, 1000),
+            Ok(10_000)
+        );
+        assert_eq!(
+            expire_to_abs_ms(b"0", flags::EX, false, 1000),
+            Err(ExpireErr::Invalid)
+        );
+        assert_eq!(
+            expire_to_abs_ms(b"-1", flags::PX, true, 1000),
+            Err(ExpireErr::Invalid)
+        );
+        assert_eq!(
+            expire_to_abs_ms(b"x", flags::PX, true, 1000),
+            Err(ExpireErr::NotInteger)
+        );
         let big = (i64::MAX / 1000 + 1).to_string();
-        assert_eq!(expire_to_abs_ms(big.as_bytes(), flags::EX, false, 0), Err(ExpireErr::Invalid));
+        assert_eq!(
+            expire_to_abs_ms(big.as_bytes(), flags::EX, false, 0),
+            Err(ExpireErr::Invalid)
+        );
         let max = i64::MAX.to_string();
-        assert_eq!(expire_to_abs_ms(max.as_bytes(), flags::PX, true, 5), Err(ExpireErr::Invalid));
+        assert_eq!(
+            expire_to_abs_ms(max.as_bytes(), flags::PX, true, 5),
+            Err(ExpireErr::Invalid)
+        );
     }
 
     #[test]

@@ -22,7 +22,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts a server with extra `--name value` arguments.
@@ -32,11 +36,19 @@ pub fn start(extra: &[&str]) -> Server {
         let dir = std::env::temp_dir().join(format!("oxidis-test-{}-{}", std::process::id(), port));
         std::fs::create_dir_all(&dir).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_oxidis-server"));
-        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--dir"])
-            .arg(&dir)
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+        ])
+        .arg(&dir)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
         let child = cmd.spawn().expect("spawn oxidis-server");
         let srv = Server { port, child, dir };
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -89,7 +101,10 @@ fn read_line(c: &mut TcpStream, out: &mut Vec<u8>) -> Vec<u8> {
 
 fn read_one(c: &mut TcpStream, out: &mut Vec<u8>) {
     let line = read_line(c, out);
-    let n: i64 = std::str::from_utf8(&line[1..]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let n: i64 = std::str::from_utf8(&line[1..])
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     match line[0] {
         b'$' | b'=' | b'!' if n >= 0 => {
             let mut buf = vec![0u8; n as usize + 2];
