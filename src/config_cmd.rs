@@ -28,7 +28,18 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
             "loglevel" | "logfile" => {
                 crate::log::configure(s.config.loglevel.into(), &s.config.logfile)
             }
-            "databases" => {}
+            "maxmemory" => {
+                let used = crate::sys::used_memory() as u64;
+                if s.config.maxmemory > 0 && s.config.maxmemory < used {
+                    server_log!(
+                        Warning,
+                        "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the current memory usage ({}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.",
+                        s.config.maxmemory,
+                        used
+                    );
+                }
+                crate::evict::perform_evictions(s);
+            }
             _ => {}
         }
     }
@@ -102,7 +113,7 @@ fn config_set_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             }
             c.add_reply_ok();
         }
-        Err(e) => c.add_reply_error(&e),
+        Err(e) => c.add_reply_error(&format!("-{}", e)),
     }
 }
 

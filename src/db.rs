@@ -143,6 +143,7 @@ impl Server {
     /// Redis: dbAdd — the key must not exist.
     pub fn db_add(&mut self, db: usize, key: &[u8], val: RObj) {
         let _ = self.dbs[db].dict.add(key.into(), val);
+        self.touch_watched_key(db, key);
     }
 
     /// Redis: setKey(keepttl) — add or overwrite, dropping the TTL unless
@@ -164,6 +165,7 @@ impl Server {
         if !keepttl {
             d.expires.remove(key);
         }
+        self.touch_watched_key(db, key);
     }
 
     /// Redis: dbDelete (synchronous; values are freed at once).
@@ -171,6 +173,7 @@ impl Server {
         let d = &mut self.dbs[db];
         if d.dict.remove(key).is_some() {
             d.expires.remove(key);
+            self.touch_watched_key(db, key);
             true
         } else {
             false
@@ -185,11 +188,23 @@ impl Server {
         } else {
             d.expires.insert(key.into(), when);
         }
+        self.touch_watched_key(db, key);
     }
 
     /// Redis: removeExpire.
     pub fn remove_expire(&mut self, db: usize, key: &[u8]) -> bool {
-        self.dbs[db].expires.remove(key).is_some()
+        let removed = self.dbs[db].expires.remove(key).is_some();
+        if removed {
+            self.touch_watched_key(db, key);
+        }
+        removed
+    }
+
+    /// Redis: signalModifiedKey — for commands that change a value in place
+    /// (APPEND, INCR, SETRANGE, ...). Adding, overwriting and deleting keys
+    /// through this file signal on their own.
+    pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
+        self.touch_watched_key(db, key);
     }
 
     /// Existence check that honours expiry but touches nothing (EXISTS).
@@ -199,6 +214,11 @@ impl Server {
 
     /// Redis: emptyData — returns the number of keys removed.
     pub fn empty_data(&mut self, dbnum: Option<usize>) -> usize {
+        for i in 0..self.dbs.len() {
+            if dbnum.is_none_or(|n| n == i) {
+                self.touch_all_watched_keys_in_db(i, None);
+            }
+        }
         let mut removed = 0;
         for (i, d) in self.dbs.iter_mut().enumerate() {
             if dbnum.is_some_and(|n| n != i) {

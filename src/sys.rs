@@ -175,3 +175,100 @@ pub fn signal_name(sig: i32) -> &'static str {
 pub fn getpid() -> i32 {
     std::process::id() as i32
 }
+
+/// Creates a listening TCP socket the way Redis's anetTcpServer does:
+/// SO_REUSEADDR, IPV6_V6ONLY for IPv6 (so "*" and "::*" can both be bound),
+/// non-blocking, close-on-exec, and the configured backlog.
+pub fn tcp_listen(
+    addr: std::net::SocketAddr,
+    backlog: i32,
+) -> std::io::Result<std::net::TcpListener> {
+    use std::os::fd::FromRawFd;
+    let (domain, v6) = match addr {
+        std::net::SocketAddr::V4(_) => (libc::AF_INET, false),
+        std::net::SocketAddr::V6(_) => (libc::AF_INET6, true),
+    };
+    // SAFETY: plain socket(2) call; the result is checked.
+    let fd = unsafe {
+        libc::socket(
+            domain,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh socket we own; from_raw_fd takes ownership so it
+    // is closed on every error path below.
+    let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+    let one: libc::c_int = 1;
+    let setopt = |level, name| {
+        // SAFETY: `one` outlives the call and its size is passed.
+        let r = unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                name,
+                &one as *const libc::c_int as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if r < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    };
+    setopt(libc::SOL_SOCKET, libc::SO_REUSEADDR)?;
+    if v6 {
+        setopt(libc::IPPROTO_IPV6, libc::IPV6_V6ONLY)?;
+    }
+    let r = match addr {
+        std::net::SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sin is a valid sockaddr_in for the length passed.
+            unsafe {
+                libc::bind(
+                    fd,
+                    &sin as *const libc::sockaddr_in as *const libc::sockaddr,
+                    std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                )
+            }
+        }
+        std::net::SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: sin6 is a valid sockaddr_in6 for the length passed.
+            unsafe {
+                libc::bind(
+                    fd,
+                    &sin6 as *const libc::sockaddr_in6 as *const libc::sockaddr,
+                    std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+                )
+            }
+        }
+    };
+    if r < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: listen on our bound socket.
+    if unsafe { libc::listen(fd, backlog) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(listener)
+}

@@ -153,6 +153,7 @@ pub struct Client {
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
     pub pending_read: bool, // hit the read cap: more input may be waiting
+    pub mstate: crate::multi::MultiState, // MULTI queue and WATCHed keys
 }
 
 impl Client {
@@ -194,6 +195,7 @@ impl Client {
             net_input_bytes: 0,
             net_output_bytes: 0,
             pending_read: false,
+            mstate: Default::default(),
         }
     }
 

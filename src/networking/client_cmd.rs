@@ -129,6 +129,7 @@ fn quit_command(_s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
 
 /// Redis: resetCommand / clearClientConnectionState.
 fn reset_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
+    s.discard_transaction(c);
     c.db = 0;
     c.resp = 2;
     c.authenticated = s.config.requirepass.is_none();

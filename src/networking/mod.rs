@@ -388,6 +388,7 @@ pub fn free_client(s: &mut Server, slot: usize) {
         return;
     }
     let mut c = s.clients.remove(slot);
+    s.free_client_multi_state(&mut c);
     if let Some(mut conn) = c.conn.take() {
         let _ = s.registry.deregister(conn.source());
         conn.shutdown();

@@ -23,10 +23,11 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::t_string::HANDLERS,
         crate::config_cmd::HANDLERS,
         crate::debug::HANDLERS,
+        crate::multi::HANDLERS,
     ]
 }
 
-fn bind_tcp(addr: &str, port: u16) -> std::io::Result<mio::net::TcpListener> {
+fn bind_tcp(addr: &str, port: u16, backlog: i32) -> std::io::Result<mio::net::TcpListener> {
     let host = match addr {
         "*" => "0.0.0.0",
         "::*" => "::",
@@ -39,16 +40,23 @@ fn bind_tcp(addr: &str, port: u16) -> std::io::Result<mio::net::TcpListener> {
     }
     .parse()
     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?;
-    mio::net::TcpListener::bind(sa)
+    Ok(mio::net::TcpListener::from_std(crate::sys::tcp_listen(
+        sa, backlog,
+    )?))
 }
 
 /// Redis: listenToPort. Returns Err(()) after logging when a mandatory
 /// address cannot be bound.
-fn listen_to_port(port: u16, binds: &[String], out: &mut Vec<Listener>) -> Result<(), ()> {
+fn listen_to_port(
+    port: u16,
+    binds: &[String],
+    backlog: i32,
+    out: &mut Vec<Listener>,
+) -> Result<(), ()> {
     for b in binds {
         let optional = b.starts_with('-');
         let addr = b.trim_start_matches('-');
-        match bind_tcp(addr, port) {
+        match bind_tcp(addr, port, backlog) {
             Ok(l) => out.push(Listener::Tcp(l)),
             Err(e) => {
                 let msg = match e.raw_os_error() {
@@ -91,7 +99,15 @@ fn listen_to_port(port: u16, binds: &[String], out: &mut Vec<Listener>) -> Resul
 /// Opens the TCP and unix listeners for the configured port/bind/unixsocket.
 pub fn open_listeners(config: &Config) -> Result<Vec<Listener>, String> {
     let mut listeners = Vec::new();
-    if config.port != 0 && listen_to_port(config.port, &config.bind, &mut listeners).is_err() {
+    if config.port != 0
+        && listen_to_port(
+            config.port,
+            &config.bind,
+            config.tcp_backlog,
+            &mut listeners,
+        )
+        .is_err()
+    {
         return Err(format!(
             "Failed listening on port {} (TCP), aborting.",
             config.port
@@ -193,6 +209,8 @@ pub fn init_server(
         lazyfree_pending_objects: 0,
         used_memory_startup: crate::sys::used_memory(),
         latency_hists: vec![Default::default(); ncmds],
+        watch: Default::default(),
+        in_exec: false,
     };
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     let _ = REDIS_VERSION;

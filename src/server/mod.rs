@@ -125,6 +125,8 @@ pub struct Server {
     pub lazyfree_pending_objects: usize,
     pub used_memory_startup: usize,
     pub latency_hists: Vec<latency_hist::Histogram>,
+    pub watch: crate::multi::WatchTable,
+    pub in_exec: bool,
 }
 
 impl Server {
@@ -190,6 +192,21 @@ impl Server {
     fn reject(&mut self, c: &mut Client, cmd: Option<usize>, msg: &str) {
         if let Some(i) = cmd {
             self.cmd_stats[i].rejected_calls += 1;
+        }
+        if c.mstate.active {
+            c.mstate.dirty_exec = true;
+        }
+        if cmd.is_some_and(|i| self.commands.get(i).fullname == "exec") {
+            // Redis: execCommandAbort.
+            self.discard_transaction(c);
+            let m = msg.strip_prefix('-').unwrap_or(msg);
+            c.add_reply_error(&format!(
+                "-EXECABORT Transaction discarded because of: {}",
+                m
+            ));
+            c.cur_errors = 0;
+            self.account_errors(c);
+            return;
         }
         c.add_reply_error(msg);
         c.cur_errors = 0;
@@ -260,6 +277,16 @@ impl Server {
         if self.auth_required(c) && flags & CMD_NO_AUTH == 0 {
             return self.reject(c, Some(idx), "-NOAUTH Authentication required.");
         }
+        if self.config.maxmemory > 0
+            && !crate::evict::perform_evictions(self)
+            && flags & command::CMD_DENYOOM != 0
+        {
+            return self.reject(
+                c,
+                Some(idx),
+                "-OOM command not allowed when used memory > 'maxmemory'.",
+            );
+        }
         if self.loading && flags & CMD_LOADING == 0 {
             return self.reject(
                 c,
@@ -268,6 +295,19 @@ impl Server {
             );
         }
         let _ = CMD_STALE;
+        if c.mstate.active {
+            let name = self.commands.get(idx).fullname.as_str();
+            if !matches!(
+                name,
+                "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+            ) {
+                if flags & command::CMD_NO_MULTI != 0 {
+                    return self.reject(c, Some(idx), "Command not allowed inside a transaction");
+                }
+                crate::multi::queue_command(c, idx, flags, argv);
+                return;
+            }
+        }
         self.call(c, idx, argv);
     }
 
@@ -292,9 +332,12 @@ impl Server {
         let dirty_before = self.dirty;
         self.update_cached_time();
         let start = std::time::Instant::now();
+        let outer_errors = c.cur_errors;
         c.cur_errors = 0;
         proc_(self, c, argv);
         let dur = start.elapsed().as_micros() as u64;
+        let failed = c.cur_errors > 0;
+        c.cur_errors = outer_errors;
         let _ = dirty_before;
         let st = &mut self.cmd_stats[idx];
         st.calls += 1;
@@ -302,7 +345,7 @@ impl Server {
         if self.config.latency_tracking {
             self.latency_hists[idx].record(dur * 1000);
         }
-        if c.cur_errors > 0 {
+        if failed {
             st.failed_calls += 1;
         }
         self.account_errors(c);
