@@ -328,6 +328,25 @@ impl CommandTable {
         }
     }
 
+    /// Redis: the rename-command directive. The command keeps its fullname
+    /// (and statistics); only the name it is looked up by changes. An empty
+    /// `new` removes the command.
+    pub fn rename(&mut self, old: &[u8], new: &[u8]) -> Result<(), &'static str> {
+        let old = old.to_ascii_lowercase();
+        let idx = self
+            .by_name
+            .remove(&old)
+            .ok_or("No such command in rename-command")?;
+        if !new.is_empty() {
+            let new = new.to_ascii_lowercase();
+            if self.by_name.contains_key(&new) {
+                return Err("Target command name already exists");
+            }
+            self.by_name.insert(new, idx);
+        }
+        Ok(())
+    }
+
     pub fn top_level(&self) -> impl Iterator<Item = &RedisCommand> {
         self.cmds.iter().filter(|c| c.parent.is_none())
     }

@@ -157,7 +157,24 @@ pub fn init_server(
     let el = EventLoop::new(config.maxclients as usize + 128)
         .map_err(|e| format!("Failed creating the event loop. Error message: '{}'", e))?;
     let registry = el.poll.registry().try_clone().map_err(|e| e.to_string())?;
-    let commands = super::command::CommandTable::build(&handler_tables());
+    let mut commands = super::command::CommandTable::build(&handler_tables());
+    for d in config.deferred.iter() {
+        if d.args.first().map(|a| a.as_slice()) == Some(b"rename-command".as_slice())
+            && d.args.len() == 3
+        {
+            if let Err(msg) = commands.rename(&d.args[1], &d.args[2]) {
+                let e = crate::config::ConfigFileError {
+                    line_no: d.line_no,
+                    line: d.line.clone(),
+                    msg: msg.to_string(),
+                    header: true,
+                };
+                // Redis reports it like any other config file error and exits.
+                eprint!("{}", e);
+                std::process::exit(1);
+            }
+        }
+    }
     let ncmds = commands.len();
     let listeners = open_listeners(&config)?;
     let now = util::mstime();
