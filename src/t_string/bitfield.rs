@@ -325,6 +325,9 @@ fn bitfield_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], readonly_c
         }
     }
     s.dirty += changes;
+    if changes > 0 {
+        s.signal_modified_key(c.db, &argv[1]);
+    }
 }
 
 /// The reply to one GET subcommand over `p` (zero-padded past its end).

@@ -299,6 +299,7 @@ pub fn setbit_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if dirty || old != on {
         buf[byte] = (buf[byte] & !(1 << bit)) | (on << bit);
         s.dirty += 1;
+        s.signal_modified_key(c.db, &argv[1]);
     }
     c.add_reply_long(old as i64);
 }

@@ -22,7 +22,7 @@ mod bitops;
 mod lcs;
 
 use crate::networking::Client;
-use crate::object::{self, RObj, Value};
+use crate::object::{self, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
 use crate::util;
@@ -99,10 +99,10 @@ fn value_to_f64(v: &Value) -> Option<f64> {
 
 /// Redis: checkStringLength — would a string of `size + append` bytes exceed
 /// proto-max-bulk-len (or overflow)? Replies with the error when it would.
-fn check_string_length(s: &Server, c: &mut Client, size: i64, append: i64) -> bool {
+fn check_string_length(max_bulk: i64, c: &mut Client, size: i64, append: i64) -> bool {
     let fits = size
         .checked_add(append)
-        .is_some_and(|total| total <= s.config.proto_max_bulk_len);
+        .is_some_and(|total| total <= max_bulk);
     if !fits {
         c.add_reply_error("string exceeds maximum allowed size (proto-max-bulk-len)");
     }
@@ -114,13 +114,26 @@ fn check_string_length(s: &Server, c: &mut Client, size: i64, append: i64) -> bo
 fn get_generic_command(s: &mut Server, c: &mut Client, key: &[u8]) -> bool {
     match s.lookup_key_read(c.db, key) {
         None => c.add_reply_null(),
-        Some(o) => match o.v.string_bytes() {
-            Some(b) if o.is_string() => c.add_reply_bulk(&b),
-            _ => {
+        Some(o) => {
+            if !reply_string_value(c, &o.v) {
                 c.add_reply_wrongtype();
                 return false;
             }
-        },
+        }
+    }
+    true
+}
+
+/// Replies with a string value as a bulk (integers formatted on the fly,
+/// without an allocation). Returns false, without replying, for a
+/// non-string value.
+fn reply_string_value(c: &mut Client, v: &Value) -> bool {
+    match v {
+        Value::Int(n) => c.add_reply_bulk_i64(*n),
+        Value::EmbStr(b) => c.add_reply_bulk(b),
+        Value::Raw(b) => c.add_reply_bulk(b),
+        #[allow(unreachable_patterns)]
+        _ => return false,
     }
     true
 }
@@ -440,10 +453,9 @@ pub fn mget_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     c.add_reply_array_len(argv.len() - 1);
     for key in &argv[1..] {
         match s.lookup_key_read(c.db, key) {
-            Some(o) if o.is_string() => match o.v.string_bytes() {
-                Some(b) => c.add_reply_bulk(&b),
-                None => c.add_reply_null(),
-            },
+            Some(o) if o.is_string() => {
+                reply_string_value(c, &o.v);
+            }
             _ => c.add_reply_null(),
         }
     }
@@ -490,12 +502,20 @@ pub fn msetnx_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// APPEND key value
 pub fn append_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let (db, key, append) = (c.db, &argv[1][..], &argv[2][..]);
-    let olen = match s.lookup_key_write(db, key) {
-        None => None,
-        Some(o) if !o.is_string() => return c.add_reply_wrongtype(),
-        Some(o) => Some(o.v.string_len()),
-    };
-    let totlen = match olen {
+    let max_bulk = s.config.proto_max_bulk_len;
+    let totlen = match s.lookup_key_write(db, key) {
+        Some(o) => {
+            if !o.is_string() {
+                return c.add_reply_wrongtype();
+            }
+            let olen = o.v.string_len() as i64;
+            if !check_string_length(max_bulk, c, olen, append.len() as i64) {
+                return;
+            }
+            let buf = o.v.make_raw();
+            buf.extend_from_slice(append);
+            buf.len()
+        }
         None => {
             let v = object::create_string_encoded(append);
             let len = v.string_len();
@@ -503,21 +523,9 @@ pub fn append_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             s.db_add(db, key, o);
             len
         }
-        Some(olen) => {
-            if !check_string_length(s, c, olen as i64, append.len() as i64) {
-                return;
-            }
-            match s.dbs[db].dict.find_mut(key) {
-                Some(o) => {
-                    let buf = o.v.make_raw();
-                    buf.extend_from_slice(append);
-                    buf.len()
-                }
-                None => return,
-            }
-        }
     };
     s.dirty += 1;
+    s.signal_modified_key(db, key);
     c.add_reply_long(totlen as i64);
 }
 
@@ -533,54 +541,56 @@ pub fn strlen_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// SETRANGE key offset value
 pub fn setrange_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let (db, key, value) = (c.db, &argv[1][..], &argv[3][..]);
-    let offset = match arg_i64_or_reply(c, &argv[2]) {
-        Some(v) => v,
-        None => return,
+    let Some(offset) = arg_i64_or_reply(c, &argv[2]) else {
+        return;
     };
     if offset < 0 {
         return c.add_reply_error("offset is out of range");
     }
-    let olen = match s.lookup_key_write(db, key) {
-        None => None,
-        Some(o) if !o.is_string() => return c.add_reply_wrongtype(),
-        Some(o) => Some(o.v.string_len()),
-    };
-    match olen {
+    let max_bulk = s.config.proto_max_bulk_len;
+    let newlen = match s.lookup_key_write(db, key) {
+        Some(o) => {
+            if !o.is_string() {
+                return c.add_reply_wrongtype();
+            }
+            // Setting nothing reports the current length.
+            if value.is_empty() {
+                return c.add_reply_long(o.v.string_len() as i64);
+            }
+            if !check_string_length(max_bulk, c, offset, value.len() as i64) {
+                return;
+            }
+            write_at(o.v.make_raw(), offset as usize, value)
+        }
         None => {
             // Setting nothing on a missing key creates nothing.
             if value.is_empty() {
                 return c.add_reply_long(0);
             }
-            if !check_string_length(s, c, offset, value.len() as i64) {
+            if !check_string_length(max_bulk, c, offset, value.len() as i64) {
                 return;
             }
-            let o = s.new_obj(Value::Raw(Vec::new()));
+            let mut buf = Vec::new();
+            let len = write_at(&mut buf, offset as usize, value);
+            let o = s.new_obj(Value::Raw(buf));
             s.db_add(db, key, o);
+            len
         }
-        Some(olen) => {
-            if value.is_empty() {
-                return c.add_reply_long(olen as i64);
-            }
-            if !check_string_length(s, c, offset, value.len() as i64) {
-                return;
-            }
-        }
-    }
-    let newlen = match s.dbs[db].dict.find_mut(key) {
-        Some(o) => {
-            let buf = o.v.make_raw();
-            let off = offset as usize;
-            let end = off + value.len();
-            if buf.len() < end {
-                buf.resize(end, 0);
-            }
-            buf[off..end].copy_from_slice(value);
-            buf.len()
-        }
-        None => return,
     };
     s.dirty += 1;
+    s.signal_modified_key(db, key);
     c.add_reply_long(newlen as i64);
+}
+
+/// Copies `value` to `buf[off..]`, zero-padding as needed; returns the new
+/// length. Redis: sdsgrowzero + memcpy.
+fn write_at(buf: &mut Vec<u8>, off: usize, value: &[u8]) -> usize {
+    let end = off + value.len();
+    if buf.len() < end {
+        buf.resize(end, 0);
+    }
+    buf[off..end].copy_from_slice(value);
+    buf.len()
 }
 
 /// Redis: the index arithmetic of getrangeCommand. Returns the inclusive
@@ -633,30 +643,29 @@ pub fn getrange_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// Redis: incrDecrCommand.
 fn incr_decr_command(s: &mut Server, c: &mut Client, key: &[u8], incr: i64) {
     let db = c.db;
-    let old = match s.lookup_key_write(db, key) {
-        None => None,
-        Some(o) if !o.is_string() => return c.add_reply_wrongtype(),
-        Some(o) => match value_to_i64(&o.v) {
-            Some(v) => Some(v),
-            None => return c.add_reply_error(ERR_NOT_INTEGER),
-        },
-    };
-    let Some(value) = old.unwrap_or(0).checked_add(incr) else {
-        return c.add_reply_error("increment or decrement would overflow");
-    };
-    match old {
-        // Overwrite in place: the TTL and the LRU stamp stay.
-        Some(_) => {
-            if let Some(o) = s.dbs[db].dict.find_mut(key) {
-                o.v = Value::Int(value);
+    let value = match s.lookup_key_write(db, key) {
+        Some(o) => {
+            if !o.is_string() {
+                return c.add_reply_wrongtype();
             }
+            let Some(old) = value_to_i64(&o.v) else {
+                return c.add_reply_error(ERR_NOT_INTEGER);
+            };
+            let Some(value) = old.checked_add(incr) else {
+                return c.add_reply_error("increment or decrement would overflow");
+            };
+            // Overwritten in place: the TTL and the LRU stamp stay.
+            o.v = Value::Int(value);
+            value
         }
         None => {
-            let o = s.new_obj(Value::Int(value));
+            let o = s.new_obj(Value::Int(incr));
             s.db_add(db, key, o);
+            incr
         }
-    }
+    };
     s.dirty += 1;
+    s.signal_modified_key(db, key);
     c.add_reply_long(value);
 }
 
@@ -692,35 +701,46 @@ pub fn decrby_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// an integer encoding.
 pub fn incrbyfloat_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let (db, key) = (c.db, &argv[1][..]);
-    let old = match s.lookup_key_write(db, key) {
-        None => None,
-        Some(o) if !o.is_string() => return c.add_reply_wrongtype(),
-        Some(o) => Some(value_to_f64(&o.v)),
-    };
-    let value = match old {
-        None => 0.0,
-        Some(Some(v)) => v,
-        Some(None) => return c.add_reply_error(ERR_NOT_FLOAT),
-    };
-    let Some(incr) = util::string2ld(&argv[2]) else {
-        return c.add_reply_error(ERR_NOT_FLOAT);
-    };
-    let value = value + incr;
-    if value.is_nan() || value.is_infinite() {
-        return c.add_reply_error("increment would produce NaN or Infinity");
-    }
-    let text = util::ld2string(value, true);
-    let newv = object::create_string(text.as_bytes());
-    if old.is_some() {
-        if let Some(o) = s.dbs[db].dict.find_mut(key) {
-            o.v = newv;
+    let incr = util::string2ld(&argv[2]);
+    let text = match s.lookup_key_write(db, key) {
+        Some(o) => {
+            if !o.is_string() {
+                return c.add_reply_wrongtype();
+            }
+            let (Some(value), Some(incr)) = (value_to_f64(&o.v), incr) else {
+                return c.add_reply_error(ERR_NOT_FLOAT);
+            };
+            let Some(text) = incrbyfloat_result(c, value, incr) else {
+                return;
+            };
+            o.v = object::create_string(text.as_bytes());
+            text
         }
-    } else {
-        let o: RObj = s.new_obj(newv);
-        s.db_add(db, key, o);
-    }
+        None => {
+            let Some(incr) = incr else {
+                return c.add_reply_error(ERR_NOT_FLOAT);
+            };
+            let Some(text) = incrbyfloat_result(c, 0.0, incr) else {
+                return;
+            };
+            let o = s.new_obj(object::create_string(text.as_bytes()));
+            s.db_add(db, key, o);
+            text
+        }
+    };
     s.dirty += 1;
+    s.signal_modified_key(db, key);
     c.add_reply_bulk(text.as_bytes());
+}
+
+/// The formatted sum, or None after replying the NaN/Infinity error.
+fn incrbyfloat_result(c: &mut Client, value: f64, incr: f64) -> Option<String> {
+    let sum = value + incr;
+    if sum.is_nan() || sum.is_infinite() {
+        c.add_reply_error("increment would produce NaN or Infinity");
+        return None;
+    }
+    Some(util::ld2string(sum, true))
 }
 
 #[cfg(test)]
