@@ -85,12 +85,26 @@ fn fmt_addr(a: &std::net::SocketAddr) -> String {
     }
 }
 
+const PROTECTED_MODE_ERR: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/// Redis: islocalClient — loopback peers ("127.*" and "::1").
+fn is_loopback(addr: &str) -> bool {
+    addr.starts_with("127.") || addr.starts_with("::1:") || addr.starts_with("::ffff:127.")
+}
+
 /// Redis: createClient + acceptCommonHandler (maxclients check).
 fn create_client(s: &mut Server, mut conn: Conn, addr: String, laddr: String, unix: bool) {
     let now = util::mstime();
     if s.clients.len() >= s.config.maxclients as usize {
         // Redis writes the error straight to the socket and closes it.
         let _ = conn.write(b"-ERR max number of clients reached\r\n");
+        s.stats.rejected_conn += 1;
+        return;
+    }
+    // Redis: clientAcceptHandler's protected mode. Without a password, only
+    // loopback and unix-socket peers may connect.
+    if s.config.protected_mode && s.config.requirepass.is_none() && !unix && !is_loopback(&addr) {
+        let _ = conn.write(PROTECTED_MODE_ERR);
         s.stats.rejected_conn += 1;
         return;
     }
