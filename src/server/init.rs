@@ -228,6 +228,7 @@ pub fn init_server(
         latency_hists: vec![Default::default(); ncmds],
         watch: Default::default(),
         in_exec: false,
+        readbuf: vec![0; crate::networking::client::PROTO_IOBUF_LEN],
     };
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     let _ = REDIS_VERSION;

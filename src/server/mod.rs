@@ -127,6 +127,7 @@ pub struct Server {
     pub latency_hists: Vec<latency_hist::Histogram>,
     pub watch: crate::multi::WatchTable,
     pub in_exec: bool,
+    pub readbuf: Vec<u8>, // scratch for socket reads (networking::read_query_from_client)
 }
 
 impl Server {
