@@ -215,6 +215,7 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             c.add_reply_status("Apparently Redis did not crash: test passed");
         }
         (b"replybuffer", 4) => c.add_reply_ok(),
+        (b"reload", _) => crate::rdb::load::debug_reload(s, c, argv),
         _ => c.add_reply_subcommand_syntax_error(&argv[0], &argv[1]),
     }
 }
