@@ -299,7 +299,9 @@ pub fn shutdown_save(
 /// The FLUSHALL tail. Redis: flushAllDataAndResetRDB() after emptyData().
 pub fn flushall_reset_rdb(s: &mut Server) {
     if has_active_child(s) {
-        kill_rdb_child(s, false);
+        // Wait for the writer (it stops within milliseconds): it must not rename
+        // its now stale image over the file the save below writes.
+        kill_rdb_child(s, true);
     }
     if !s.config.save_params.is_empty() {
         let _ = rdb_save(s);
