@@ -137,6 +137,7 @@ fn flushall_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_syntax_err();
     }
     s.dirty += s.empty_data(None) as i64;
+    crate::rdb::bgsave::flushall_reset_rdb(s);
     c.add_reply_ok();
 }
 

@@ -116,9 +116,14 @@ impl Server {
             };
             server_log!(Warning, "{}", msg);
             self.shutdown_asap = true;
+            self.shutdown_flags = if sig == libc::SIGINT {
+                self.config.shutdown_on_sigint
+            } else {
+                self.config.shutdown_on_sigterm
+            };
         }
         if self.shutdown_asap {
-            if self.prepare_for_shutdown(0).is_ok() {
+            if self.prepare_for_shutdown(self.shutdown_flags).is_ok() {
                 self.exit_code = Some(0);
                 return None;
             }
@@ -127,14 +132,33 @@ impl Server {
         }
         self.clients_cron();
         self.databases_cron();
+        crate::rdb::bgsave::rdb_cron(self);
+        if self.cronloops.is_multiple_of(self.hz.max(1) as u64) {
+            crate::rdb::migrate::close_timedout_sockets(self);
+        }
         self.cronloops += 1;
         Some(1000 / self.hz as i64)
     }
 
-    /// Redis: prepareForShutdown. Nothing to persist yet: the RDB issue adds
-    /// the final save here.
-    pub fn prepare_for_shutdown(&mut self, _flags: u32) -> Result<(), String> {
+    /// Redis: prepareForShutdown + finishShutdown. `flags` are the SHUTDOWN_*
+    /// bits of config/mod.rs.
+    pub fn prepare_for_shutdown(&mut self, flags: u32) -> Result<(), String> {
+        use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_SAVE};
         server_log!(Warning, "User requested shutdown...");
+        if crate::rdb::bgsave::shutdown_save(
+            self,
+            flags & SHUTDOWN_SAVE != 0,
+            flags & SHUTDOWN_NOSAVE != 0,
+            flags & SHUTDOWN_FORCE != 0,
+        )
+        .is_err()
+        {
+            server_log!(
+                Warning,
+                "Errors trying to shut down the server. Check the logs for more information."
+            );
+            return Err("save failed".into());
+        }
         if let Some(pidfile) = self.config.pidfile.clone() {
             if !pidfile.is_empty() && self.config.daemonize {
                 let _ = std::fs::remove_file(&pidfile);

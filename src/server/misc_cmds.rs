@@ -32,10 +32,7 @@ fn lastsave_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     c.add_reply_long(s.lastsave);
 }
 
-pub const SHUTDOWN_NOSAVE: u32 = 1;
-pub const SHUTDOWN_SAVE: u32 = 2;
-pub const SHUTDOWN_NOW: u32 = 4;
-pub const SHUTDOWN_FORCE: u32 = 8;
+pub use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE};
 
 /// Redis: shutdownCommand. Without persistence yet, the save flags only
 /// change what is logged; the RDB issue adds the final save.

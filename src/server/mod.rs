@@ -128,6 +128,7 @@ pub struct Server {
     pub watch: crate::multi::WatchTable,
     pub in_exec: bool,
     pub readbuf: Vec<u8>, // scratch for socket reads (networking::read_query_from_client)
+    pub rdb: crate::rdb::RdbState, // persistence state (rdb/mod.rs)
 }
 
 impl Server {
@@ -287,6 +288,16 @@ impl Server {
                 Some(idx),
                 "-OOM command not allowed when used memory > 'maxmemory'.",
             );
+        }
+        // Redis: writeCommandsDeniedByDiskError() — PING is refused too.
+        if crate::rdb::bgsave::writes_denied_by_disk_error(self)
+            && (flags & command::CMD_WRITE != 0
+                || (self.commands.get(idx).fullname == "exec"
+                    && c.mstate.active
+                    && c.mstate.cmd_flags & command::CMD_WRITE != 0)
+                || self.commands.get(idx).fullname == "ping")
+        {
+            return self.reject(c, Some(idx), crate::rdb::bgsave::MISCONF_ERR);
         }
         if self.loading && flags & CMD_LOADING == 0 {
             return self.reject(
