@@ -16,6 +16,7 @@ impl Server {
         if self.active_expire_enabled && !self.loading {
             crate::expire::active_expire_cycle(self, crate::expire::CycleKind::Fast);
         }
+        networking::pause::handle_paused_clients(self);
         networking::handle_clients_with_pending_writes(self);
         networking::free_clients_in_async_queue(self);
     }
@@ -68,6 +69,7 @@ impl Server {
             server_log!(Verbose, "Closing idle client");
             networking::free_client_async(self, slot);
         }
+        networking::obuf::clients_cron_obuf(self);
     }
 
     /// Redis: databasesCron — active expiry, resizing and incremental rehash.

@@ -24,6 +24,9 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::config_cmd::HANDLERS,
         crate::debug::HANDLERS,
         crate::multi::HANDLERS,
+        crate::pubsub::HANDLERS,
+        crate::slowlog::HANDLERS,
+        crate::latency::HANDLERS,
     ]
 }
 
@@ -228,6 +231,11 @@ pub fn init_server(
         latency_hists: vec![Default::default(); ncmds],
         watch: Default::default(),
         in_exec: false,
+        pubsub: Default::default(),
+        monitors: Vec::new(),
+        slowlog: Default::default(),
+        latency: Default::default(),
+        pause: Default::default(),
     };
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     let _ = REDIS_VERSION;
