@@ -18,10 +18,10 @@
 //! - There is no cluster mode, so the "not allowed in cluster mode" errors of
 //!   SELECT, MOVE, COPY and SWAPDB cannot happen.
 
-use crate::notify::NOTIFY_GENERIC;
 use crate::db::{Key, LOOKUP_NOTOUCH};
 use crate::networking::client::CLIENT_CLOSE_ASAP;
 use crate::networking::Client;
+use crate::notify::NOTIFY_GENERIC;
 use crate::object::{self, RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;

@@ -77,7 +77,10 @@ pub fn latency_add_sample(s: &mut Server, event: &str, ms: u64) {
         ts.samples[prev].latency = ts.samples[prev].latency.max(ms);
         return;
     }
-    ts.samples[ts.idx] = Sample { time: now, latency: ms };
+    ts.samples[ts.idx] = Sample {
+        time: now,
+        latency: ms,
+    };
     ts.idx = (ts.idx + 1) % LATENCY_TS_LEN;
 }
 
@@ -94,7 +97,12 @@ impl TimeSeries {
 }
 
 fn latency_history_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some((_, ts)) = s.latency.events.iter().find(|(n, _)| n.as_bytes() == argv[2]) else {
+    let Some((_, ts)) = s
+        .latency
+        .events
+        .iter()
+        .find(|(n, _)| n.as_bytes() == argv[2])
+    else {
         return c.add_reply_array_len(0);
     };
     let samples: Vec<Sample> = ts.iter().collect();
@@ -145,7 +153,12 @@ fn ago(now: i64, t: i64) -> String {
 }
 
 fn latency_graph_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some((name, ts)) = s.latency.events.iter().find(|(n, _)| n.as_bytes() == argv[2]) else {
+    let Some((name, ts)) = s
+        .latency
+        .events
+        .iter()
+        .find(|(n, _)| n.as_bytes() == argv[2])
+    else {
         return c.add_reply_error(&format!(
             "No samples available for event '{}'",
             String::from_utf8_lossy(&argv[2])
@@ -166,7 +179,11 @@ fn latency_graph_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         let line: String = shown
             .iter()
             .map(|x| {
-                let h = if max == 0 { 0 } else { (x.latency * rows).div_ceil(max) };
+                let h = if max == 0 {
+                    0
+                } else {
+                    (x.latency * rows).div_ceil(max)
+                };
                 if h >= r {
                     '#'
                 } else {

@@ -55,8 +55,16 @@ impl ClientPubSub {
 
 /// A message waiting for the client that is running the current command.
 enum SelfMsg {
-    Message { channel: Vec<u8>, msg: Vec<u8>, shard: bool },
-    PMessage { pattern: Vec<u8>, channel: Vec<u8>, msg: Vec<u8> },
+    Message {
+        channel: Vec<u8>,
+        msg: Vec<u8>,
+        shard: bool,
+    },
+    PMessage {
+        pattern: Vec<u8>,
+        channel: Vec<u8>,
+        msg: Vec<u8>,
+    },
 }
 
 /// Server-side subscriptions. Redis: server.pubsub_channels,

@@ -168,8 +168,8 @@ pub struct Client {
     pub pending_read: bool, // hit the read cap: more input may be waiting
     pub mstate: crate::multi::MultiState, // MULTI queue and WATCHed keys
     pub pubsub: crate::pubsub::ClientPubSub, // channels, patterns, shard channels
-    pub obuf_check: bool,     // reply list grew: check output-buffer limits
-    pub btype: BlockType,     // why CLIENT_BLOCKED is set
+    pub obuf_check: bool,   // reply list grew: check output-buffer limits
+    pub btype: BlockType,   // why CLIENT_BLOCKED is set
     pub postponed: Option<Vec<Vec<u8>>>, // argv of a command held by CLIENT PAUSE
     pub redacted: Vec<usize>, // argv positions hidden from SLOWLOG/MONITOR
 }

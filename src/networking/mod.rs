@@ -256,10 +256,9 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
         // Trim the consumed part of the query buffer.
         if c.qb_pos > 0 {
             if c.qb_pos == c.querybuf.len() {
+                // The capacity stays until clientsCron resizes it, as Redis
+                // keeps the sds allocation.
                 c.querybuf.clear();
-                if c.querybuf.capacity() > 64 * 1024 {
-                    c.querybuf = Vec::new();
-                }
             } else {
                 c.querybuf.drain(..c.qb_pos);
             }

@@ -38,7 +38,10 @@ pub fn client_type(c: &Client) -> usize {
 fn limits_reached(s: &Server, c: &mut Client) -> bool {
     let class = client_type(c);
     let lim = s.config.client_obuf_limits[class];
-    let used = c.output_memory() as u64;
+    // Divergence: Redis sends everything after a deferred length to the
+    // reply list, oxidis patches the header into the static buffer; counting
+    // that buffer once the list is in use keeps the totals comparable.
+    let used = (c.output_memory() + c.buf.len()) as u64;
     let hard = lim.hard_limit_bytes != 0 && used >= lim.hard_limit_bytes;
     let mut soft = lim.soft_limit_bytes != 0 && used >= lim.soft_limit_bytes;
     if soft {

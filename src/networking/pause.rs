@@ -34,7 +34,7 @@ pub enum PauseType {
 pub struct PauseState {
     pub ptype: PauseType,
     pub end_ms: i64,
-    pub paused: Vec<Sub>,   // postponed clients, in arrival order
+    pub paused: Vec<Sub>,  // postponed clients, in arrival order
     unblock_pending: bool, // the pause ended: re-run the postponed clients
 }
 
@@ -119,7 +119,7 @@ pub fn handle_paused_clients(s: &mut Server) {
     s.pause.unblock_pending = false;
     let list = std::mem::take(&mut s.pause.paused);
     for sub in list {
-        if !s.clients.get(sub.slot).is_some_and(|c| c.id == sub.id) {
+        if s.clients.get(sub.slot).is_none_or(|c| c.id != sub.id) {
             continue;
         }
         with_client(s, sub.slot, |s, c| {
@@ -134,8 +134,7 @@ pub fn handle_paused_clients(s: &mut Server) {
             }
             s.mark_pending_write(sub.slot, c);
         });
-        if s
-            .clients
+        if s.clients
             .get(sub.slot)
             .is_some_and(|c| c.flags & CLIENT_BLOCKED == 0 && c.qb_pos < c.querybuf.len())
         {

@@ -310,6 +310,18 @@ impl Server {
                 );
             }
         }
+        // Redis: checkGoodReplicasStatus (no replicas exist yet, so any
+        // min-replicas-to-write refuses writes).
+        if eff_flags & command::CMD_WRITE != 0
+            && self.config.min_replicas_to_write > 0
+            && self.config.min_replicas_max_lag > 0
+        {
+            return self.reject(
+                c,
+                Some(idx),
+                "-NOREPLICAS Not enough good replicas to write.",
+            );
+        }
         if c.flags & networking::client::CLIENT_PUBSUB != 0 && c.resp == 2 {
             let name = self.commands.get(idx).fullname.as_str();
             if !matches!(
@@ -338,9 +350,9 @@ impl Server {
         let _ = CMD_STALE;
         if self.pause.are_clients_paused()
             && c.flags & networking::client::CLIENT_SLAVE == 0
-            && self.pause.blocks(
-                eff_flags & (command::CMD_WRITE | command::CMD_MAY_REPLICATE) != 0,
-            )
+            && self
+                .pause
+                .blocks(eff_flags & (command::CMD_WRITE | command::CMD_MAY_REPLICATE) != 0)
         {
             networking::pause::postpone_client(self, c, argv);
             return;
@@ -398,10 +410,13 @@ impl Server {
             };
             self.latency_add_sample_if_needed(ev, dur / 1000);
         }
-        if cflags & command::CMD_SKIP_SLOWLOG == 0 && c.flags & networking::client::CLIENT_BLOCKED == 0 {
+        if cflags & command::CMD_SKIP_SLOWLOG == 0
+            && c.flags & networking::client::CLIENT_BLOCKED == 0
+        {
             crate::slowlog::slowlog_push_entry_if_needed(self, c, argv, dur);
         }
-        if !self.monitors.is_empty() && cflags & (command::CMD_SKIP_MONITOR | command::CMD_ADMIN) == 0
+        if !self.monitors.is_empty()
+            && cflags & (command::CMD_SKIP_MONITOR | command::CMD_ADMIN) == 0
         {
             networking::monitor::feed_monitors(self, c, c.db, argv);
         }
