@@ -185,6 +185,16 @@ pub enum BlockType {
 
 impl Client {
     pub fn new(id: u64, slot: usize, conn: Option<Conn>, now_ms: i64) -> Client {
+        Client::with_buf(
+            id,
+            slot,
+            conn,
+            now_ms,
+            Vec::with_capacity(PROTO_REPLY_CHUNK_BYTES),
+        )
+    }
+
+    fn with_buf(id: u64, slot: usize, conn: Option<Conn>, now_ms: i64, buf: Vec<u8>) -> Client {
         Client {
             id,
             slot,
@@ -209,7 +219,7 @@ impl Client {
             argv: Vec::new(),
             argc: 0,
             argv_len_sum: 0,
-            buf: Vec::with_capacity(PROTO_REPLY_CHUNK_BYTES),
+            buf,
             reply: VecDeque::new(),
             reply_bytes: 0,
             sentlen: 0,
@@ -233,9 +243,8 @@ impl Client {
 
     /// A placeholder used while the real client is checked out of the slab.
     pub fn placeholder() -> Client {
-        let mut c = Client::new(0, usize::MAX, None, 0);
-        c.buf = Vec::new();
-        c
+        // No allocation: this runs around every command batch.
+        Client::with_buf(0, usize::MAX, None, 0, Vec::new())
     }
 
     pub fn has_pending_replies(&self) -> bool {
