@@ -16,6 +16,7 @@ impl Server {
         if self.active_expire_enabled && !self.loading {
             crate::expire::active_expire_cycle(self, crate::expire::CycleKind::Fast);
         }
+        networking::pause::handle_paused_clients(self);
         networking::handle_clients_with_pending_writes(self);
         networking::free_clients_in_async_queue(self);
     }
@@ -50,13 +51,29 @@ impl Server {
                 to_close.push(slot);
                 continue;
             }
-            if c.querybuf.is_empty()
-                && c.querybuf.capacity() > 32 * 1024
-                && now - c.last_interaction > 2000
-            {
-                c.querybuf = Vec::new();
+            // Redis: clientsCronResizeQueryBuffer.
+            if c.querybuf.capacity() - c.querybuf.len() > 4 * 1024 {
+                let idle_s = (now - c.last_interaction) / 1000;
+                if idle_s > 2 {
+                    if c.querybuf.is_empty() {
+                        c.querybuf = Vec::new();
+                    } else {
+                        c.querybuf.shrink_to_fit();
+                    }
+                } else if c.querybuf.capacity() > 32 * 1024
+                    && c.querybuf.capacity() / 2 > c.querybuf_peak
+                {
+                    let mut resize = c.querybuf.len().max(c.querybuf_peak);
+                    if c.bulklen >= 0 {
+                        resize = resize.max(c.bulklen as usize + 2);
+                    }
+                    c.querybuf.shrink_to(resize);
+                }
             }
             c.querybuf_peak = c.querybuf.len();
+            if c.bulklen >= 0 && c.bulklen as usize > c.querybuf_peak {
+                c.querybuf_peak = c.bulklen as usize;
+            }
             if c.buf.is_empty()
                 && c.buf.capacity() > super::super::networking::client::PROTO_REPLY_CHUNK_BYTES
             {
@@ -68,6 +85,7 @@ impl Server {
             server_log!(Verbose, "Closing idle client");
             networking::free_client_async(self, slot);
         }
+        networking::obuf::clients_cron_obuf(self);
     }
 
     /// Redis: databasesCron — active expiry, resizing and incremental rehash.

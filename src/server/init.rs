@@ -27,6 +27,9 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::rdb::bgsave::HANDLERS,
         crate::rdb::dump::HANDLERS,
         crate::rdb::migrate::HANDLERS,
+        crate::pubsub::HANDLERS,
+        crate::slowlog::HANDLERS,
+        crate::latency::HANDLERS,
     ]
 }
 
@@ -233,6 +236,11 @@ pub fn init_server(
         in_exec: false,
         readbuf: vec![0; crate::networking::client::PROTO_IOBUF_LEN],
         rdb: Default::default(),
+        pubsub: Default::default(),
+        monitors: Vec::new(),
+        slowlog: Default::default(),
+        latency: Default::default(),
+        pause: Default::default(),
     };
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     // The BGSAVE writer thread wakes the loop through this (rdb/bgsave.rs).
