@@ -614,6 +614,9 @@ impl Client {
         if scratch.len() < readlen {
             scratch.resize(readlen, 0);
         }
+        // Like sdsMakeRoomFor: the query buffer has room for a full read
+        // (CLIENT LIST's qbuf-free and the query-buffer resizing see it).
+        self.querybuf.reserve(readlen);
         match conn.read(&mut scratch[..readlen]) {
             Ok(n) => {
                 self.querybuf.extend_from_slice(&scratch[..n]);
