@@ -21,5 +21,6 @@ pub mod server;
 pub mod sha1;
 pub mod siphash;
 pub mod sys;
+pub mod t_list;
 pub mod t_string;
 pub mod util;
