@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 
 pub mod ae;
+pub mod blocked;
 pub mod config;
 pub mod config_cmd;
 pub mod db;

@@ -24,6 +24,8 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::config_cmd::HANDLERS,
         crate::debug::HANDLERS,
         crate::multi::HANDLERS,
+        crate::t_list::HANDLERS,
+        crate::blocked::HANDLERS,
     ]
 }
 
@@ -228,6 +230,7 @@ pub fn init_server(
         latency_hists: vec![Default::default(); ncmds],
         watch: Default::default(),
         in_exec: false,
+        blocking: Default::default(),
     };
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     let _ = REDIS_VERSION;

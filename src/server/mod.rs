@@ -127,6 +127,7 @@ pub struct Server {
     pub latency_hists: Vec<latency_hist::Histogram>,
     pub watch: crate::multi::WatchTable,
     pub in_exec: bool,
+    pub blocking: crate::blocked::Blocking, // blocked clients and ready keys
 }
 
 impl Server {
@@ -309,6 +310,9 @@ impl Server {
             }
         }
         self.call(c, idx, argv);
+        if self.blocking.has_ready_keys() {
+            crate::blocked::handle_clients_blocked_on_keys(self);
+        }
     }
 
     /// Redis: allowProtectedAction — `yes`, or `local` from a local peer.
