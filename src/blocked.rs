@@ -54,15 +54,20 @@ pub struct BlockPop {
     pub cmd: BlockedCmd,
 }
 
+/// (db, key) of a key clients can block on.
+type DbKey = (usize, Vec<u8>);
+/// A client remembered across the event loop: (id, slab slot).
+type ClientRef = (u64, usize);
+
 /// Server-wide blocking bookkeeping. Redis: db->blocking_keys,
 /// db->ready_keys, server.ready_keys, server.unblocked_clients and the
 /// timeout table.
 #[derive(Default)]
 pub struct Blocking {
-    keys: HashMap<(usize, Vec<u8>), VecDeque<(u64, usize)>>,
-    ready: Vec<(usize, Vec<u8>)>,
-    ready_set: HashSet<(usize, Vec<u8>)>,
-    unblocked: Vec<(u64, usize)>,
+    keys: HashMap<DbKey, VecDeque<ClientRef>>,
+    ready: Vec<DbKey>,
+    ready_set: HashSet<DbKey>,
+    unblocked: Vec<ClientRef>,
     timeouts: BTreeSet<(i64, u64, usize)>,
 }
 
