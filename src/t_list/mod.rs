@@ -222,14 +222,12 @@ pub(crate) fn get_range_long_or_reply(
     min: i64,
     msg: &str,
 ) -> Option<i64> {
+    // Redis passes `msg` to getLongFromObjectOrReply too: a non-number
+    // gets the same message as an out-of-range number.
     match util::string2ll(arg) {
         Some(v) if v >= min => Some(v),
-        Some(_) => {
+        _ => {
             c.add_reply_error(msg);
-            None
-        }
-        None => {
-            c.add_reply_error("value is not an integer or out of range");
             None
         }
     }
