@@ -44,6 +44,9 @@ impl Db {
 
     /// Expire time of `key` in ms, if it has one. Redis: getExpire.
     pub fn get_expire(&self, key: &[u8]) -> Option<i64> {
+        if self.expires.is_empty() {
+            return None;
+        }
         self.expires.get(key).copied()
     }
 }
@@ -57,7 +60,7 @@ pub const LOOKUP_WRITE: u32 = 1 << 3;
 impl Server {
     /// Redis: keyIsExpired.
     pub fn key_is_expired(&self, db: usize, key: &[u8]) -> bool {
-        if self.loading {
+        if self.loading || self.dbs[db].expires.is_empty() {
             return false;
         }
         match self.dbs[db].expires.get(key) {
@@ -82,15 +85,33 @@ impl Server {
         self.stats.expiredkeys += 1;
     }
 
-    /// Redis: updateLFU / the LRU stamp of lookupKey.
-    fn touch(&mut self, db: usize, key: &[u8]) {
+    /// Redis: lookupKey with flags — expiry, hit/miss statistics and the
+    /// LRU/LFU stamp, with a single probe of the keyspace dict.
+    pub fn lookup_key(&mut self, db: usize, key: &[u8], flags: u32) -> Option<&mut RObj> {
+        let expired = !self.dbs[db].expires.is_empty() && self.expire_if_needed(db, key);
         let lfu = self.config.maxmemory_policy.is_lfu();
-        let now = self.now_ms();
-        let clock = self.lruclock;
+        let touch = flags & LOOKUP_NOTOUCH == 0;
+        let r = if lfu && touch { self.random_f64() } else { 0.0 };
+        let (now, clock) = (self.now_ms(), self.lruclock);
         let (factor, decay) = (self.config.lfu_log_factor, self.config.lfu_decay_time);
-        let r = self.random_f64();
-        if let Some(o) = self.dbs[db].dict.find_mut(key) {
+        let count_stats = flags & (LOOKUP_NOSTATS | LOOKUP_WRITE) == 0;
+        let Server { dbs, stats, .. } = self;
+        let found = if expired {
+            None
+        } else {
+            dbs[db].dict.find_mut(key)
+        };
+        if count_stats {
+            if found.is_some() {
+                stats.keyspace_hits += 1;
+            } else {
+                stats.keyspace_misses += 1;
+            }
+        }
+        let o = found?;
+        if touch {
             if lfu {
+                // Redis: updateLFU.
                 let counter = object::lfu_decr_and_return(o.lru, decay, now);
                 let counter = object::lfu_log_incr(counter, factor, r);
                 o.lru = (object::lfu_time_in_minutes(now) << 8) | counter as u32;
@@ -98,26 +119,7 @@ impl Server {
                 o.lru = clock;
             }
         }
-    }
-
-    /// Redis: lookupKey with flags.
-    pub fn lookup_key(&mut self, db: usize, key: &[u8], flags: u32) -> Option<&mut RObj> {
-        let expired = self.expire_if_needed(db, key);
-        let exists = !expired && self.dbs[db].dict.contains_key(key);
-        if flags & (LOOKUP_NOSTATS | LOOKUP_WRITE) == 0 {
-            if exists {
-                self.stats.keyspace_hits += 1;
-            } else {
-                self.stats.keyspace_misses += 1;
-            }
-        }
-        if !exists {
-            return None;
-        }
-        if flags & LOOKUP_NOTOUCH == 0 {
-            self.touch(db, key);
-        }
-        self.dbs[db].dict.find_mut(key)
+        Some(o)
     }
 
     /// Redis: lookupKeyRead.
@@ -168,7 +170,7 @@ impl Server {
                 let _ = d.dict.add(key.into(), val);
             }
         }
-        if !keepttl {
+        if !keepttl && !d.expires.is_empty() {
             d.expires.remove(key);
         }
         self.touch_watched_key(db, key);
@@ -181,7 +183,9 @@ impl Server {
     pub fn db_delete(&mut self, db: usize, key: &[u8]) -> bool {
         let d = &mut self.dbs[db];
         if d.dict.remove(key).is_some() {
-            d.expires.remove(key);
+            if !d.expires.is_empty() {
+                d.expires.remove(key);
+            }
             self.touch_watched_key(db, key);
             true
         } else {
@@ -202,7 +206,8 @@ impl Server {
 
     /// Redis: removeExpire.
     pub fn remove_expire(&mut self, db: usize, key: &[u8]) -> bool {
-        let removed = self.dbs[db].expires.remove(key).is_some();
+        let removed =
+            !self.dbs[db].expires.is_empty() && self.dbs[db].expires.remove(key).is_some();
         if removed {
             self.touch_watched_key(db, key);
         }

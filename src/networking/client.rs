@@ -553,7 +553,7 @@ impl Client {
 
     /// Read once from the socket into the query buffer. Returns bytes read
     /// (0 = EOF). Redis: readQueryFromClient.
-    pub fn read_from_socket(&mut self, readlen: usize) -> io::Result<usize> {
+    pub fn read_from_socket(&mut self, scratch: &mut Vec<u8>, readlen: usize) -> io::Result<usize> {
         let conn = match self.conn.as_mut() {
             Some(c) => c,
             None => return Ok(0),
@@ -562,23 +562,22 @@ impl Client {
             self.querybuf.clear();
             self.qb_pos = 0;
         }
-        let old = self.querybuf.len();
-        self.querybuf.reserve(readlen);
-        // Safe zero-init of the spare area, then truncate to what was read.
-        self.querybuf.resize(old + readlen, 0);
-        match conn.read(&mut self.querybuf[old..]) {
+        // Read into the server-wide scratch buffer (initialised once), then
+        // append what arrived: a copy of n bytes instead of zeroing a fresh
+        // 16 KiB area of the query buffer on every read.
+        if scratch.len() < readlen {
+            scratch.resize(readlen, 0);
+        }
+        match conn.read(&mut scratch[..readlen]) {
             Ok(n) => {
-                self.querybuf.truncate(old + n);
+                self.querybuf.extend_from_slice(&scratch[..n]);
                 self.net_input_bytes += n as u64;
                 if self.querybuf.len() > self.querybuf_peak {
                     self.querybuf_peak = self.querybuf.len();
                 }
                 Ok(n)
             }
-            Err(e) => {
-                self.querybuf.truncate(old);
-                Err(e)
-            }
+            Err(e) => Err(e),
         }
     }
 

@@ -155,7 +155,7 @@ pub fn read_query_from_client(s: &mut Server, slot: usize) {
                 readlen = remaining.max(readlen);
             }
         }
-        let res = c.read_from_socket(readlen);
+        let res = c.read_from_socket(&mut s.readbuf, readlen);
         match res {
             Ok(0) => {
                 server_log!(

@@ -231,6 +231,7 @@ pub fn init_server(
         watch: Default::default(),
         in_exec: false,
         blocking: Default::default(),
+        readbuf: vec![0; crate::networking::client::PROTO_IOBUF_LEN],
     };
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     let _ = REDIS_VERSION;

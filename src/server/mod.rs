@@ -128,6 +128,7 @@ pub struct Server {
     pub watch: crate::multi::WatchTable,
     pub in_exec: bool,
     pub blocking: crate::blocked::Blocking, // blocked clients and ready keys
+    pub readbuf: Vec<u8>, // scratch for socket reads (networking::read_query_from_client)
 }
 
 impl Server {
