@@ -53,7 +53,11 @@ impl Server {
         let timeout_ms = self.config.timeout * 1000;
         let mut to_close = Vec::new();
         for (slot, c) in self.clients.iter_mut() {
-            if timeout_ms > 0 && now - c.last_interaction > timeout_ms && c.conn.is_some() {
+            if timeout_ms > 0
+                && now - c.last_interaction > timeout_ms
+                && c.conn.is_some()
+                && c.bpop.is_none()
+            {
                 to_close.push(slot);
                 continue;
             }
