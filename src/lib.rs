@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 
 pub mod ae;
+pub mod blocked;
 pub mod config;
 pub mod config_cmd;
 pub mod crc64;
@@ -14,6 +15,7 @@ pub mod evict;
 pub mod expire;
 pub mod keyspace;
 pub mod latency;
+pub mod listpack;
 pub mod log;
 pub mod lzf;
 pub mod multi;
@@ -27,5 +29,6 @@ pub mod sha1;
 pub mod siphash;
 pub mod slowlog;
 pub mod sys;
+pub mod t_list;
 pub mod t_string;
 pub mod util;

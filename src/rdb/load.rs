@@ -26,6 +26,12 @@ pub fn load_object(r: &mut Reader, rdbtype: u8) -> RdbResult<Value> {
             Loaded::Int(v) => Value::Int(v),
             Loaded::Bytes(b) => object::create_string_encoded_owned(b),
         }),
+        RDB_TYPE_LIST
+        | RDB_TYPE_LIST_ZIPLIST
+        | RDB_TYPE_LIST_QUICKLIST
+        | RDB_TYPE_LIST_QUICKLIST_2 => {
+            crate::t_list::rdb_load_list(r, rdbtype)?.ok_or(RdbError::EmptyKey)
+        }
         t => Err(RdbError::corrupt(format!(
             "Unknown RDB encoding type {}",
             t

@@ -109,6 +109,7 @@ impl Snapshot {
 pub fn save_object_type(v: &Value) -> u8 {
     match v {
         Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => RDB_TYPE_STRING,
+        Value::List(_) => super::RDB_TYPE_LIST_QUICKLIST_2,
     }
 }
 
@@ -118,6 +119,7 @@ pub fn save_object(rdb: &mut Rio, v: &Value, compress: bool) -> std::io::Result<
         Value::Int(n) => rdb.save_long_long_as_string(*n),
         Value::EmbStr(b) => rdb.save_raw_string(b, compress),
         Value::Raw(b) => rdb.save_raw_string(b, compress),
+        Value::List(ql) => crate::t_list::rdb_save_list(rdb, ql, compress),
     }
 }
 
