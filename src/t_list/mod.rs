@@ -963,11 +963,7 @@ pub fn rdb_load_list(
                         }
                         ql.append_listpack(lp);
                     }
-                    _ => {
-                        return Err(RdbError::corrupt(format!(
-                            "Quicklist integrity check failed."
-                        )))
-                    }
+                    _ => return Err(RdbError::corrupt("Quicklist integrity check failed.")),
                 }
             }
         }
