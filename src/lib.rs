@@ -12,6 +12,7 @@ pub mod dict;
 pub mod evict;
 pub mod expire;
 pub mod keyspace;
+pub mod listpack;
 pub mod log;
 pub mod multi;
 pub mod networking;
