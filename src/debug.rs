@@ -31,6 +31,8 @@ pub fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
 fn type_code(o: &RObj) -> u32 {
     match o.v {
         Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => 0,
+        Value::Set(_) => 2,
+        Value::Hash(_) => 4,
     }
 }
 
@@ -42,6 +44,8 @@ pub fn object_digest(digest: &mut [u8; 20], o: &RObj, has_expire: bool) {
             let b = v.string_bytes().unwrap_or_default();
             mix_digest(digest, &b);
         }
+        Value::Set(set) => crate::t_set::digest(digest, set),
+        Value::Hash(h) => crate::t_hash::digest(digest, h),
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");

@@ -27,6 +27,10 @@ pub enum Value {
     EmbStr(Box<[u8]>),
     /// OBJ_STRING, OBJ_ENCODING_RAW.
     Raw(Vec<u8>),
+    /// OBJ_SET: OBJ_ENCODING_INTSET or OBJ_ENCODING_HT (see t_set/api.rs).
+    Set(Box<crate::t_set::SetObj>),
+    /// OBJ_HASH: OBJ_ENCODING_LISTPACK or OBJ_ENCODING_HT (see t_hash/api.rs).
+    Hash(Box<crate::t_hash::HashObj>),
 }
 
 /// Redis: robj (without refcount).
@@ -43,17 +47,21 @@ impl RObj {
 
     /// Redis: getObjectTypeName / the TYPE command.
     pub fn type_name(&self) -> &'static str {
-        match self.v {
+        match &self.v {
             Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => "string",
+            Value::Set(_) => "set",
+            Value::Hash(_) => "hash",
         }
     }
 
     /// Redis: strEncoding(o->encoding).
     pub fn encoding_name(&self) -> &'static str {
-        match self.v {
+        match &self.v {
             Value::Int(_) => "int",
             Value::EmbStr(_) => "embstr",
             Value::Raw(_) => "raw",
+            Value::Set(s) => s.encoding_name(),
+            Value::Hash(h) => h.encoding_name(),
         }
     }
 
@@ -108,6 +116,7 @@ impl Value {
             Value::Int(n) => Some(std::borrow::Cow::Owned(util::ll2string(*n).into_bytes())),
             Value::EmbStr(b) => Some(std::borrow::Cow::Borrowed(&b[..])),
             Value::Raw(b) => Some(std::borrow::Cow::Borrowed(&b[..])),
+            _ => None,
         }
     }
 
@@ -120,6 +129,7 @@ impl Value {
             }
             Value::EmbStr(b) => b.len(),
             Value::Raw(b) => b.len(),
+            _ => 0,
         }
     }
 

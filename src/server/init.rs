@@ -21,6 +21,8 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::keyspace::HANDLERS,
         crate::expire::HANDLERS,
         crate::t_string::HANDLERS,
+        crate::t_set::HANDLERS,
+        crate::t_hash::HANDLERS,
         crate::config_cmd::HANDLERS,
         crate::debug::HANDLERS,
         crate::multi::HANDLERS,
