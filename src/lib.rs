@@ -15,6 +15,7 @@ pub mod intset;
 pub mod keyspace;
 pub mod listpack;
 pub mod log;
+pub mod memory_cmd;
 pub mod multi;
 pub mod networking;
 pub mod object;

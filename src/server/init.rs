@@ -23,6 +23,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::t_string::HANDLERS,
         crate::t_set::HANDLERS,
         crate::t_hash::HANDLERS,
+        crate::memory_cmd::HANDLERS,
         crate::config_cmd::HANDLERS,
         crate::debug::HANDLERS,
         crate::multi::HANDLERS,
