@@ -504,15 +504,14 @@ fn hrandfield_with_count_command(
 // ---------------------------------------------------------------------------
 
 /// Redis: the OBJ_HASH arm of xorObjectDigest — each pair is mixed in
-/// order (field, then value), and the pairs are xor-ed together.
+/// order (field, then value), and the SHA1s of the pair digests are xor-ed
+/// together (Redis: xorDigest(digest, eledigest, 20)).
 pub fn digest(digest: &mut [u8; 20], h: &HashObj) {
     for (f, v) in h.iter() {
         let mut ele = [0u8; 20];
         crate::debug::mix_digest(&mut ele, &f.to_vec());
         crate::debug::mix_digest(&mut ele, &v.to_vec());
-        for (d, x) in digest.iter_mut().zip(ele.iter()) {
-            *d ^= x;
-        }
+        crate::debug::xor_digest(digest, &ele);
     }
 }
 
