@@ -41,11 +41,7 @@ fn sampled(sizes: impl Iterator<Item = usize>, len: usize, samples: usize, per: 
         n += 1;
         sum += s + per;
     }
-    if n == 0 {
-        0
-    } else {
-        sum / n * len
-    }
+    sum.checked_div(n).map_or(0, |avg| avg * len)
 }
 
 /// Redis: objectComputeSize.
