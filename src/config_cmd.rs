@@ -97,6 +97,13 @@ fn config_set_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         .chunks(2)
         .map(|p| (p[0].as_slice(), p[1].as_slice()))
         .collect();
+    // Redis: redactClientCommandArgument for sensitive configs, so the value
+    // never reaches SLOWLOG or MONITOR.
+    for (i, (name, _)) in pairs.iter().enumerate() {
+        if name.eq_ignore_ascii_case(b"masterauth") || name.eq_ignore_ascii_case(b"requirepass") {
+            c.redacted.push(3 + 2 * i);
+        }
+    }
     let before = s.config.clone();
     match s.config.set(&pairs) {
         Ok(changed) => {

@@ -54,6 +54,7 @@ impl Db {
 /// Lookup flags. Redis: LOOKUP_NOTOUCH, LOOKUP_NONOTIFY, LOOKUP_NOSTATS.
 pub const LOOKUP_NONE: u32 = 0;
 pub const LOOKUP_NOTOUCH: u32 = 1 << 0;
+pub const LOOKUP_NONOTIFY: u32 = 1 << 1;
 pub const LOOKUP_NOSTATS: u32 = 1 << 2;
 pub const LOOKUP_WRITE: u32 = 1 << 3;
 
@@ -75,6 +76,11 @@ impl Server {
         if !self.key_is_expired(db, key) {
             return false;
         }
+        // Redis: during CLIENT PAUSE the key is logically expired but kept,
+        // so a paused replica-consistent dataset does not change.
+        if self.pause.check_timeout_and_return_if_paused() {
+            return true;
+        }
         self.delete_expired_key(db, key);
         true
     }
@@ -82,6 +88,7 @@ impl Server {
     /// Redis: deleteExpiredKeyAndPropagate.
     pub fn delete_expired_key(&mut self, db: usize, key: &[u8]) {
         self.db_delete(db, key);
+        self.notify_keyspace_event(crate::notify::NOTIFY_EXPIRED, "expired", key, db);
         self.stats.expiredkeys += 1;
     }
 
@@ -95,6 +102,18 @@ impl Server {
         let (now, clock) = (self.now_ms(), self.lruclock);
         let (factor, decay) = (self.config.lfu_log_factor, self.config.lfu_decay_time);
         let count_stats = flags & (LOOKUP_NOSTATS | LOOKUP_WRITE) == 0;
+        // Key-miss events need to know about a miss before the single probe
+        // below hands out the value; only then is there a second probe.
+        if flags & (LOOKUP_NONOTIFY | LOOKUP_WRITE) == 0
+            && self.config.notify_keyspace_events & crate::notify::NOTIFY_KEY_MISS != 0
+            && (expired || !self.dbs[db].dict.contains_key(key))
+        {
+            if count_stats {
+                self.stats.keyspace_misses += 1;
+            }
+            self.notify_keyspace_event(crate::notify::NOTIFY_KEY_MISS, "keymiss", key, db);
+            return None;
+        }
         let Server { dbs, stats, .. } = self;
         let found = if expired {
             None
@@ -146,6 +165,7 @@ impl Server {
     pub fn db_add(&mut self, db: usize, key: &[u8], val: RObj) {
         let _ = self.dbs[db].dict.add(key.into(), val);
         self.touch_watched_key(db, key);
+        self.notify_keyspace_event(crate::notify::NOTIFY_NEW, "new", key, db);
     }
 
     /// Redis: setKey(keepttl) — add or overwrite, dropping the TTL unless
@@ -153,21 +173,26 @@ impl Server {
     pub fn set_key(&mut self, db: usize, key: &[u8], mut val: RObj, keepttl: bool) {
         let lfu = self.config.maxmemory_policy.is_lfu();
         let d = &mut self.dbs[db];
-        match d.dict.find_mut(key) {
+        let added = match d.dict.find_mut(key) {
             Some(old) => {
                 if lfu {
                     val.lru = old.lru;
                 }
                 *old = val;
+                false
             }
             None => {
                 let _ = d.dict.add(key.into(), val);
+                true
             }
-        }
+        };
         if !keepttl && !d.expires.is_empty() {
             d.expires.remove(key);
         }
         self.touch_watched_key(db, key);
+        if added {
+            self.notify_keyspace_event(crate::notify::NOTIFY_NEW, "new", key, db);
+        }
     }
 
     /// Redis: dbDelete (synchronous; values are freed at once).

@@ -1,8 +1,8 @@
 //! DEBUG. Redis counterpart: debug.c (debugCommand, the dataset digest,
 //! DEBUG PROTOCOL / OBJECT / SLEEP / ...).
-//! Subcommands that belong to later features (RELOAD, LOADAOF, QUICKLIST-*,
-//! LISTPACK) are added by their issues; until then they get Redis's
-//! unknown-subcommand error.
+//! RELOAD lives in rdb/load.rs. Subcommands that belong to later features
+//! (LOADAOF, QUICKLIST-*, LISTPACK) are added by their issues; until then they
+//! get Redis's unknown-subcommand error.
 
 use crate::networking::Client;
 use crate::object::{RObj, Value};
@@ -64,9 +64,8 @@ pub fn dataset_digest(s: &Server) -> [u8; 20] {
             let mut dg = [0u8; 20];
             mix_digest(&mut dg, k);
             object_digest(&mut dg, o, d.expires.contains_key(k));
-            for (f, x) in fin.iter_mut().zip(dg.iter()) {
-                *f ^= x;
-            }
+            // Redis: xorDigest(final, digest, 20) — xors in SHA1 of the key's digest.
+            xor_digest(&mut fin, &dg);
         }
     }
     fin
@@ -88,10 +87,28 @@ const DEBUG_HELP: &[&str] = &[
     "    Write <message> to the server log.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+    "    it is used instead of the 'key' prefix. These are not propagated to",
+    "    replicas. Cluster slots are not respected so keys not belonging to the",
+    "    current node can be created in cluster mode.",
     "PROTOCOL <type>",
     "    Reply with a test value of the specified type. <type> can be: string,",
     "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
     "    true, false.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+    "    * MERGE: conflicting keys will be loaded from RDB.",
+    "    * NOFLUSH: the existing database will not be removed before load, but",
+    "      conflicting keys will generate an exception and kill the server.",
+    "    * NOSAVE: the database will be loaded from an existing RDB file.",
+    "    Examples:",
+    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+    "      the database.",
+    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+    "      existing RDB file.",
+    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+    "      file to the database.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -242,8 +259,65 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             c.add_reply_status("Apparently Redis did not crash: test passed");
         }
         (b"replybuffer", 4) => c.add_reply_ok(),
+        (b"reload", _) => crate::rdb::load::debug_reload(s, c, argv),
+        (b"populate", 3..=5) => debug_populate(s, c, argv),
+        (b"segfault", 2) => crash_report("crashed by signal: 11, si_code: 0"),
         _ => c.add_reply_subcommand_syntax_error(&argv[0], &argv[1]),
     }
+}
+
+/// Redis: DEBUG POPULATE <count> [<prefix>] [<size>]. Adds `prefix:N` keys (default
+/// prefix "key") holding "value:N", padded with zero bytes or cut to `size`; keys
+/// that exist are left alone.
+fn debug_populate(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    let positive = |a: &[u8]| util::string2ll(a).filter(|&n| n >= 0);
+    let Some(count) = positive(&argv[2]) else {
+        return c.add_reply_error("value is out of range, must be positive");
+    };
+    let valsize = match argv.get(4) {
+        Some(a) => match positive(a) {
+            Some(n) => n as usize,
+            None => return c.add_reply_error("value is out of range, must be positive"),
+        },
+        None => 0,
+    };
+    let prefix = argv.get(3).map(|p| p.as_slice()).unwrap_or(b"key");
+    let db = c.db;
+    s.dbs[db].dict.expand(count as usize);
+    for j in 0..count {
+        let mut key = prefix.to_vec();
+        key.extend_from_slice(format!(":{}", j).as_bytes());
+        if s.lookup_key_write(db, &key).is_some() {
+            continue;
+        }
+        let mut val = format!("value:{}", j).into_bytes();
+        if valsize > 0 {
+            val.resize(valsize, 0);
+        }
+        let o = s.new_obj(crate::object::create_string(&val));
+        s.db_add(db, &key, o);
+    }
+    c.add_reply_ok();
+}
+
+/// Redis: the crash report of sigsegvHandler / printCrashReport: the header and
+/// the stack trace, then the process dies as the signal would have killed it.
+fn crash_report(what: &str) -> ! {
+    crate::server_log!(
+        Warning,
+        "\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===",
+    );
+    crate::server_log!(Warning, "Redis {} {}", crate::server::REDIS_VERSION, what);
+    let bt = std::backtrace::Backtrace::force_capture();
+    crate::log::log_raw(
+        crate::log::Level::Warning,
+        &format!("\n------ STACK TRACE ------\n{}\n", bt),
+    );
+    crate::log::log_raw(
+        crate::log::Level::Warning,
+        "\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n\n",
+    );
+    std::process::abort();
 }
 
 /// Redis: DEBUG PROTOCOL.

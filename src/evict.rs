@@ -77,6 +77,9 @@ fn pick_victim(s: &mut Server, db: usize) -> Option<Box<[u8]>> {
 /// Redis: performEvictions. Returns false when memory is still over the
 /// limit afterwards (EVICT_FAIL).
 pub fn perform_evictions(s: &mut Server) -> bool {
+    if s.pause.check_timeout_and_return_if_paused() {
+        return true;
+    }
     if !over_maxmemory(s) {
         return true;
     }
@@ -101,6 +104,7 @@ pub fn perform_evictions(s: &mut Server) -> bool {
             }
             if let Some(k) = pick_victim(s, db) {
                 s.db_delete(db, &k);
+                s.notify_keyspace_event(crate::notify::NOTIFY_EVICTED, "evicted", &k, db);
                 s.stats.evictedkeys += 1;
                 s.dirty += 1;
                 evicted = true;

@@ -37,6 +37,9 @@ pub fn active_expire_cycle(s: &mut Server, kind: CycleKind) {
     let slow_time_perc = SLOW_TIME_PERC + 2 * effort;
     let acceptable_stale = ACCEPTABLE_STALE - effort;
 
+    if s.pause.check_timeout_and_return_if_paused() {
+        return;
+    }
     let start = util::ustime() as u64;
     if kind == CycleKind::Fast {
         if !s.timelimit_exit && s.stats.expired_stale_perc < acceptable_stale as f64 {
@@ -131,6 +134,7 @@ pub fn active_expire_cycle(s: &mut Server, kind: CycleKind) {
         }
     }
     let elapsed = util::ustime() as u64 - start;
+    s.latency_add_sample_if_needed("expire-cycle", elapsed / 1000);
     s.stats.expire_cycle_time_used += elapsed;
     let perc = if total_sampled > 0 {
         total_expired as f64 / total_sampled as f64
@@ -225,10 +229,12 @@ fn expire_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], basetime: i6
     }
     if when <= util::mstime() && !s.loading {
         s.db_delete(db, key);
+        s.notify_keyspace_event(crate::notify::NOTIFY_GENERIC, "del", key, db);
         s.dirty += 1;
         c.add_reply_long(1);
     } else {
         s.set_expire(db, key, when);
+        s.notify_keyspace_event(crate::notify::NOTIFY_GENERIC, "expire", key, db);
         s.dirty += 1;
         c.add_reply_long(1);
     }
@@ -281,6 +287,7 @@ fn pexpiretime_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 fn persist_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let db = c.db;
     if s.lookup_key_write(db, &argv[1]).is_some() && s.remove_expire(db, &argv[1]) {
+        s.notify_keyspace_event(crate::notify::NOTIFY_GENERIC, "persist", &argv[1], db);
         s.dirty += 1;
         return c.add_reply_long(1);
     }

@@ -21,6 +21,7 @@
 use crate::db::{Key, LOOKUP_NOTOUCH};
 use crate::networking::client::CLIENT_CLOSE_ASAP;
 use crate::networking::Client;
+use crate::notify::NOTIFY_GENERIC;
 use crate::object::{self, RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
@@ -137,6 +138,7 @@ fn flushall_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_syntax_err();
     }
     s.dirty += s.empty_data(None) as i64;
+    crate::rdb::bgsave::flushall_reset_rdb(s);
     c.add_reply_ok();
 }
 
@@ -185,6 +187,7 @@ fn del_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     for key in &argv[1..] {
         s.expire_if_needed(db, key);
         if s.db_delete(db, key) {
+            s.notify_keyspace_event(NOTIFY_GENERIC, "del", key, db);
             s.dirty += 1;
             numdel += 1;
         }
@@ -471,6 +474,8 @@ fn rename_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], nx: 
     if let Some(when) = expire {
         s.set_expire(db, dst, when);
     }
+    s.notify_keyspace_event(NOTIFY_GENERIC, "rename_from", src, db);
+    s.notify_keyspace_event(NOTIFY_GENERIC, "rename_to", dst, db);
     s.dirty += 1;
     if nx {
         c.add_reply_long(1)
@@ -514,6 +519,8 @@ fn move_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if let Some(when) = expire {
         s.set_expire(dst, key, when);
     }
+    s.notify_keyspace_event(NOTIFY_GENERIC, "move_from", key, src);
+    s.notify_keyspace_event(NOTIFY_GENERIC, "move_to", key, dst);
     s.dirty += 1;
     c.add_reply_long(1);
 }
@@ -566,6 +573,7 @@ fn copy_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if let Some(when) = expire {
         s.set_expire(dst, newkey, when);
     }
+    s.notify_keyspace_event(NOTIFY_GENERIC, "copy_to", newkey, dst);
     s.dirty += 1;
     c.add_reply_long(1);
 }

@@ -135,6 +135,7 @@ fn main() {
         server_log!(Notice, "Running mode=standalone, port={}.", port);
     }
     server_log!(Warning, "Server initialized");
+    oxidis::rdb::load::load_data_from_disk(&mut srv, &mut |s| el.process_events_while_blocked(s));
     server_log!(Notice, "Ready to accept connections");
     let hz = srv.config.hz.clamp(1, 500) as i64;
     el.create_time_event(1000 / hz, |s| s.server_cron());

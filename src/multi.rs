@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use crate::networking::client::CLIENT_DENY_BLOCKING;
 use crate::networking::Client;
 use crate::server::command::CommandProc;
 use crate::server::Server;
@@ -46,6 +47,10 @@ pub struct WatchTable {
 impl WatchTable {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+    /// Whether EXEC of client `id` will fail (Redis: CLIENT_DIRTY_CAS).
+    pub fn is_dirty(&self, id: u64) -> bool {
+        !self.dirty_cas.is_empty() && self.dirty_cas.contains(&id)
     }
 }
 
@@ -199,9 +204,15 @@ fn exec_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     c.add_reply_array_len(commands.len());
     s.in_exec = true;
     let saved_cmd = c.cmd;
+    // Blocking commands inside EXEC behave as their non-blocking form.
+    let old_flags = c.flags;
+    c.flags |= CLIENT_DENY_BLOCKING;
     for (idx, argv) in commands.iter() {
         c.cmd = Some(*idx);
         s.call(c, *idx, argv);
+    }
+    if old_flags & CLIENT_DENY_BLOCKING == 0 {
+        c.flags &= !CLIENT_DENY_BLOCKING;
     }
     c.cmd = saved_cmd;
     s.in_exec = false;

@@ -102,6 +102,25 @@ impl EventLoop {
             self.nearest_timer_ms()
                 .map(|w| Duration::from_millis((w - util::mstime()).max(0) as u64))
         };
+        self.poll_and_dispatch(s, timeout);
+        self.process_time_events(s);
+    }
+
+    /// Redis: processEventsWhileBlocked(). Serves clients (file events only, no
+    /// timers) from inside a long operation such as loading a big RDB file.
+    pub fn process_events_while_blocked(&mut self, s: &mut Server) {
+        for _ in 0..4 {
+            s.update_cached_time();
+            s.before_sleep();
+            if self.poll_and_dispatch(s, Some(Duration::ZERO)) == 0 {
+                break;
+            }
+        }
+        s.before_sleep();
+    }
+
+    /// Polls once and dispatches the fired file events; returns how many fired.
+    fn poll_and_dispatch(&mut self, s: &mut Server, timeout: Option<Duration>) -> usize {
         if let Err(e) = self.poll.poll(&mut self.events, timeout) {
             if e.kind() != std::io::ErrorKind::Interrupted {
                 crate::server_log!(Warning, "poll error: {}", e);
@@ -117,6 +136,10 @@ impl EventLoop {
         }
         for k in 0..self.fired.len() {
             let (tok, readable, writable) = self.fired[k];
+            if tok == crate::rdb::WAKER_TOKEN {
+                crate::rdb::bgsave::check_child_done(s);
+                continue;
+            }
             if tok.0 >= LISTENER_TOKEN_BASE {
                 networking::accept_on(s, tok.0 - LISTENER_TOKEN_BASE);
                 continue;
@@ -138,7 +161,7 @@ impl EventLoop {
                 }
             }
         }
-        self.process_time_events(s);
+        self.fired.len()
     }
 
     /// Redis: aeMain.

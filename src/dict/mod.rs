@@ -78,7 +78,7 @@ mod tests;
 
 pub use iter::Iter;
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -188,6 +188,17 @@ pub fn set_resize_allowed(allowed: bool) {
     });
 }
 
+/// Bytes copied by copy-on-write so far, process-wide: directories and segments a
+/// snapshot still shared when a write made them private (the entries of a copied
+/// segment count at their inline size). BGSAVE reports the growth during a save as
+/// Redis reports a fork child's copied pages (`rdb_last_cow_size`).
+static COW_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// The copy-on-write byte counter (see [`COW_BYTES`]).
+pub fn cow_bytes() -> u64 {
+    COW_BYTES.load(Ordering::Relaxed)
+}
+
 /* ----------------------------- hash functions ---------------------------- */
 
 /// Redis: dictGenHashFunction(). SipHash-1-2 under the process seed.
@@ -267,8 +278,21 @@ impl<K: Clone, V: Clone> Table<K, V> {
             .segs
             .as_mut()
             .expect("dict: write to an unallocated table");
+        if Arc::strong_count(dir) > 1 {
+            let bytes = dir.len() * std::mem::size_of::<Option<Segment<K, V>>>();
+            COW_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
+        }
         let seg = Arc::make_mut(dir)[idx >> SEG_SHIFT]
             .get_or_insert_with(|| (0..seg_len).map(|_| None).collect());
+        if Arc::strong_count(seg) > 1 {
+            let entries: usize = seg
+                .iter()
+                .map(|b| std::iter::successors(b.as_deref(), |e| e.next.as_deref()).count())
+                .sum();
+            let bytes = seg.len() * std::mem::size_of::<Bucket<K, V>>()
+                + entries * std::mem::size_of::<Entry<K, V>>();
+            COW_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
+        }
         &mut Arc::make_mut(seg)[idx & SEG_MASK]
     }
 

@@ -55,6 +55,19 @@ pub const CLIENT_REPLY_OFF: u64 = 1 << 22;
 pub const CLIENT_REPLY_SKIP_NEXT: u64 = 1 << 23;
 pub const CLIENT_REPLY_SKIP: u64 = 1 << 24;
 pub const CLIENT_CLOSE_AFTER_COMMAND: u64 = 1 << 40;
+pub const CLIENT_SLAVE: u64 = 1 << 0;
+pub const CLIENT_MONITOR: u64 = 1 << 2;
+pub const CLIENT_MULTI: u64 = 1 << 3; // mirrors mstate.active for CLIENT LIST
+pub const CLIENT_BLOCKED: u64 = 1 << 4;
+pub const CLIENT_DIRTY_CAS: u64 = 1 << 5;
+pub const CLIENT_UNBLOCKED: u64 = 1 << 7;
+pub const CLIENT_PUBSUB: u64 = 1 << 18;
+/// Blocking commands must not block (inside EXEC, scripts): they behave as
+/// their non-blocking form. The blocking-list issue honours it.
+pub const CLIENT_DENY_BLOCKING: u64 = 1 << 41;
+/// Set while a push (pub/sub message, subscribe reply) is written: pushes
+/// get through CLIENT REPLY OFF/SKIP.
+pub const CLIENT_PUSHING: u64 = 1 << 44;
 
 /// The socket under a client: TCP or a unix socket.
 pub enum Conn {
@@ -154,10 +167,34 @@ pub struct Client {
     pub net_output_bytes: u64,
     pub pending_read: bool, // hit the read cap: more input may be waiting
     pub mstate: crate::multi::MultiState, // MULTI queue and WATCHed keys
+    pub pubsub: crate::pubsub::ClientPubSub, // channels, patterns, shard channels
+    pub obuf_check: bool,   // reply list grew: check output-buffer limits
+    pub btype: BlockType,   // why CLIENT_BLOCKED is set
+    pub postponed: Option<Vec<Vec<u8>>>, // argv of a command held by CLIENT PAUSE
+    pub redacted: Vec<usize>, // argv positions hidden from SLOWLOG/MONITOR
+}
+
+/// Why a client is blocked. Redis: c->btype.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BlockType {
+    #[default]
+    None,
+    /// Held by CLIENT PAUSE; the command runs again on unpause.
+    Postpone,
 }
 
 impl Client {
     pub fn new(id: u64, slot: usize, conn: Option<Conn>, now_ms: i64) -> Client {
+        Client::with_buf(
+            id,
+            slot,
+            conn,
+            now_ms,
+            Vec::with_capacity(PROTO_REPLY_CHUNK_BYTES),
+        )
+    }
+
+    fn with_buf(id: u64, slot: usize, conn: Option<Conn>, now_ms: i64, buf: Vec<u8>) -> Client {
         Client {
             id,
             slot,
@@ -182,7 +219,7 @@ impl Client {
             argv: Vec::new(),
             argc: 0,
             argv_len_sum: 0,
-            buf: Vec::with_capacity(PROTO_REPLY_CHUNK_BYTES),
+            buf,
             reply: VecDeque::new(),
             reply_bytes: 0,
             sentlen: 0,
@@ -196,14 +233,18 @@ impl Client {
             net_output_bytes: 0,
             pending_read: false,
             mstate: Default::default(),
+            pubsub: Default::default(),
+            obuf_check: false,
+            btype: BlockType::None,
+            postponed: None,
+            redacted: Vec::new(),
         }
     }
 
     /// A placeholder used while the real client is checked out of the slab.
     pub fn placeholder() -> Client {
-        let mut c = Client::new(0, usize::MAX, None, 0);
-        c.buf = Vec::new();
-        c
+        // No allocation: this runs around every command batch.
+        Client::with_buf(0, usize::MAX, None, 0, Vec::new())
     }
 
     pub fn has_pending_replies(&self) -> bool {
@@ -215,8 +256,14 @@ impl Client {
         self.reply_bytes
     }
 
+    #[inline]
     fn replies_allowed(&self) -> bool {
-        self.flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP) == 0
+        let f = self.flags;
+        if f & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP) == 0 {
+            return true;
+        }
+        // Redis: prepareClientToWrite lets pushes through REPLY OFF/SKIP.
+        f & CLIENT_CLOSE_ASAP == 0 && f & CLIENT_PUSHING != 0
     }
 
     /// Redis: _addReplyToBufferOrList.
@@ -243,6 +290,7 @@ impl Client {
     }
 
     fn add_to_list(&mut self, s: &[u8]) {
+        self.obuf_check = true;
         if let Some(tail) = self.reply.back_mut() {
             let room = tail.capacity() - tail.len();
             if room > 0 {
@@ -666,19 +714,38 @@ impl Client {
         }
     }
 
-    /// The `flags=` letters of CLIENT LIST. Redis: getClientInfoString.
+    /// The `flags=` letters of CLIENT LIST. Redis: catClientInfoString.
     pub fn flags_string(&self) -> String {
+        let f = self.flags;
         let mut s = String::new();
-        if self.flags & CLIENT_CLOSE_AFTER_REPLY != 0 {
+        if f & CLIENT_SLAVE != 0 {
+            s.push(if f & CLIENT_MONITOR != 0 { 'O' } else { 'S' });
+        }
+        if f & CLIENT_PUBSUB != 0 {
+            s.push('P');
+        }
+        if self.mstate.active {
+            s.push('x');
+        }
+        if f & CLIENT_BLOCKED != 0 {
+            s.push('b');
+        }
+        if f & CLIENT_DIRTY_CAS != 0 {
+            s.push('d');
+        }
+        if f & CLIENT_CLOSE_AFTER_REPLY != 0 {
             s.push('c');
         }
-        if self.flags & CLIENT_CLOSE_ASAP != 0 {
+        if f & CLIENT_UNBLOCKED != 0 {
+            s.push('u');
+        }
+        if f & CLIENT_CLOSE_ASAP != 0 {
             s.push('A');
         }
         if self.unix {
             s.push('U');
         }
-        if self.flags & CLIENT_NO_EVICT != 0 {
+        if f & CLIENT_NO_EVICT != 0 {
             s.push('e');
         }
         if s.is_empty() {

@@ -44,6 +44,7 @@ fn authenticate(s: &Server, c: &mut Client, user: &[u8], pass: &[u8]) -> bool {
 }
 
 fn auth_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    c.redacted.extend(1..argv.len()); // Redis: redactClientCommandArgument
     if argv.len() > 3 {
         return c.add_reply_syntax_err();
     }
@@ -81,6 +82,7 @@ fn hello_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         let more = argv.len() - 1 - j;
         let opt = &argv[j];
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
+            c.redacted.extend([j + 1, j + 2]);
             if !authenticate(s, c, &argv[j + 1], &argv[j + 2]) {
                 return c.add_reply_error(
                     "-WRONGPASS invalid username-password pair or user is disabled.",
@@ -130,6 +132,11 @@ fn quit_command(_s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
 /// Redis: resetCommand / clearClientConnectionState.
 fn reset_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     s.discard_transaction(c);
+    crate::pubsub::reset_client_pubsub(s, c);
+    if c.flags & CLIENT_MONITOR != 0 {
+        super::monitor::forget_monitor(s, c);
+        c.flags &= !(CLIENT_MONITOR | CLIENT_SLAVE);
+    }
     c.db = 0;
     c.resp = 2;
     c.authenticated = s.config.requirepass.is_none();
@@ -158,6 +165,68 @@ fn client_type_by_name(name: &[u8]) -> Option<&'static str> {
         b"master" => Some("master"),
         _ => None,
     }
+}
+
+/// Redis: getClientType, by the names above.
+fn client_type_name(c: &Client) -> &'static str {
+    match super::obuf::client_type(c) {
+        super::obuf::CLIENT_TYPE_SLAVE => "replica",
+        super::obuf::CLIENT_TYPE_PUBSUB => "pubsub",
+        _ => "normal",
+    }
+}
+
+/// CLIENT PAUSE timeout [WRITE|ALL].
+fn client_pause_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    use super::pause::PauseType;
+    let mut t = PauseType::All;
+    if argv.len() == 4 {
+        match argv[3].to_ascii_lowercase().as_slice() {
+            b"write" => t = PauseType::Write,
+            b"all" => t = PauseType::All,
+            _ => return c.add_reply_error("CLIENT PAUSE mode must be WRITE or ALL"),
+        }
+    }
+    // Redis: getTimeoutFromObjectOrReply(UNIT_MILLISECONDS).
+    let tval = match util::string2ll(&argv[2]) {
+        Some(v) => v,
+        None => return c.add_reply_error("timeout is not an integer or out of range"),
+    };
+    if tval < 0 {
+        return c.add_reply_error("timeout is negative");
+    }
+    let end = util::mstime().saturating_add(tval);
+    s.pause.pause(end, t);
+    c.add_reply_ok();
+}
+
+fn client_unpause_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
+    s.pause.unpause();
+    c.add_reply_ok();
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]. Only clients blocked by a blocking
+/// command can be unblocked; none exist until the blocking-list issue, and
+/// clients held by CLIENT PAUSE are not unblocked (as in Redis).
+fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    if argv.len() == 4 {
+        let r = argv[3].to_ascii_lowercase();
+        if r.as_slice() != b"timeout" && r.as_slice() != b"error" {
+            return c.add_reply_error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        }
+    }
+    let Some(id) = util::string2ll(&argv[2]) else {
+        return c.add_reply_error("value is not an integer or out of range");
+    };
+    let blocked = s.clients.iter().any(|(slot, cl)| {
+        Some(slot) != s.current_client
+            && cl.id == id as u64
+            && cl.flags & CLIENT_BLOCKED != 0
+            && cl.btype != BlockType::Postpone
+    });
+    // The blocking-list issue adds the unblock itself (reply TIMEOUT/ERROR,
+    // then unblockClient) here.
+    c.add_reply_long(blocked as i64);
 }
 
 /// CLIENT LIST needs every client, the caller included (it is checked out
@@ -193,7 +262,7 @@ fn client_list_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 String::from_utf8_lossy(&argv[3])
             ));
         };
-        all_client_lines(s, c, |_| t == "normal")
+        all_client_lines(s, c, |cl| client_type_name(cl) == t)
     } else if argv.len() > 3 && argv[2].eq_ignore_ascii_case(b"id") {
         let mut ids = Vec::new();
         for a in &argv[3..] {
@@ -329,7 +398,7 @@ fn client_kill_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let matches = |cl: &Client| {
         addr.is_none_or(|a| cl.addr.as_bytes() == a)
             && laddr.is_none_or(|a| cl.laddr.as_bytes() == a)
-            && ctype.is_none_or(|t| t == "normal")
+            && ctype.is_none_or(|t| client_type_name(cl) == t)
             && (id == 0 || cl.id == id)
             && user_ok
     };
@@ -432,4 +501,8 @@ pub static HANDLERS: &[(&str, CommandProc)] = &[
     ("client|no-evict", client_no_evict_command),
     ("client|kill", client_kill_command),
     ("client|help", client_help_command),
+    ("client|pause", client_pause_command),
+    ("client|unpause", client_unpause_command),
+    ("client|unblock", client_unblock_command),
+    ("monitor", super::monitor::monitor_command),
 ];

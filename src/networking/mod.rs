@@ -11,7 +11,10 @@
 
 pub mod client;
 pub mod client_cmd;
+pub mod monitor;
+pub mod obuf;
 pub mod parse;
+pub mod pause;
 
 use std::io;
 
@@ -218,7 +221,7 @@ pub fn read_query_from_client(s: &mut Server, slot: usize) {
 pub fn process_input_buffer(s: &mut Server, slot: usize) {
     with_client(s, slot, |s, c| {
         loop {
-            if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP) != 0 {
+            if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED) != 0 {
                 break;
             }
             if c.qb_pos >= c.querybuf.len() {
@@ -241,17 +244,21 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
                     let argc = c.argc;
                     s.process_command(c, &argv[..argc]);
                     c.argv = argv;
-                    after_command(c);
+                    if c.flags & CLIENT_BLOCKED == 0 {
+                        after_command(s, c);
+                    } else {
+                        c.argc = 0;
+                        c.argv_len_sum = 0;
+                    }
                 }
             }
         }
         // Trim the consumed part of the query buffer.
         if c.qb_pos > 0 {
             if c.qb_pos == c.querybuf.len() {
+                // The capacity stays until clientsCron resizes it, as Redis
+                // keeps the sds allocation.
                 c.querybuf.clear();
-                if c.querybuf.capacity() > 64 * 1024 {
-                    c.querybuf = Vec::new();
-                }
             } else {
                 c.querybuf.drain(..c.qb_pos);
             }
@@ -267,8 +274,15 @@ fn reset_parser(c: &mut Client) {
     c.bulklen = -1;
 }
 
-/// Redis: resetClient's handling of CLIENT REPLY SKIP.
-fn after_command(c: &mut Client) {
+/// Redis: resetClient (CLIENT REPLY SKIP, argv) plus the output-buffer
+/// check Redis makes while appending replies.
+pub(crate) fn after_command(s: &mut Server, c: &mut Client) {
+    if c.obuf_check {
+        obuf::check_obuf_limits(s, c);
+    }
+    if !c.redacted.is_empty() {
+        c.redacted.clear();
+    }
     if c.flags & CLIENT_REPLY_SKIP != 0 {
         c.flags &= !CLIENT_REPLY_SKIP;
     }
@@ -403,6 +417,9 @@ pub fn free_client(s: &mut Server, slot: usize) {
     }
     let mut c = s.clients.remove(slot);
     s.free_client_multi_state(&mut c);
+    crate::pubsub::free_client_pubsub(s, &mut c);
+    monitor::forget_monitor(s, &c);
+    pause::forget_client(s, &mut c);
     if let Some(mut conn) = c.conn.take() {
         let _ = s.registry.deregister(conn.source());
         conn.shutdown();
@@ -417,13 +434,35 @@ pub fn client_info_string(s: &Server, c: &Client) -> String {
         .lastcmd
         .map(|i| s.commands.get(i).fullname.clone())
         .unwrap_or_else(|| "NULL".to_string());
-    let qbuf = c.querybuf.len() - c.qb_pos.min(c.querybuf.len());
+    let qbuf = c.querybuf.len();
     let qbuf_free = c.querybuf.capacity() - c.querybuf.len();
     let argv_mem = if c.argc > 0 { c.argv_len_sum } else { 0 };
+    let multi_mem: usize = c
+        .mstate
+        .commands
+        .iter()
+        .map(|(_, a)| a.iter().map(|x| x.len()).sum::<usize>())
+        .sum();
+    let multi = if c.mstate.active {
+        c.mstate.commands.len() as i64
+    } else {
+        -1
+    };
     let obl = c.buf.len();
     let oll = c.reply.len();
     let omem = c.reply_bytes;
-    let tot = c.querybuf.capacity() + c.buf.capacity() + omem + argv_mem + 1024;
+    let tot = c.querybuf.capacity() + c.buf.capacity() + omem + argv_mem + multi_mem + 1024;
+    let mut flags = c.flags_string();
+    if s.watch.is_dirty(c.id) {
+        // Redis: CLIENT_DIRTY_CAS ('d') sits after 'b'/'t'/'R'/'B'.
+        let at = flags
+            .find(|ch: char| !matches!(ch, 'O' | 'S' | 'M' | 'P' | 'x' | 'b'))
+            .unwrap_or(flags.len());
+        if flags == "N" {
+            flags.clear();
+        }
+        flags.insert(at.min(flags.len()), 'd');
+    }
     let events = match &c.conn {
         Some(_) => {
             if c.has_pending_replies() {
@@ -435,7 +474,7 @@ pub fn client_info_string(s: &Server, c: &Client) -> String {
         None => "",
     };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -443,11 +482,16 @@ pub fn client_info_string(s: &Server, c: &Client) -> String {
         c.name.as_ref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default(),
         (now - c.ctime) / 1000,
         (now - c.last_interaction) / 1000,
-        c.flags_string(),
+        flags,
         c.db,
+        c.pubsub.channels.len(),
+        c.pubsub.patterns.len(),
+        c.pubsub.shard_channels.len(),
+        multi,
         qbuf,
         qbuf_free,
         argv_mem,
+        multi_mem,
         c.buf.capacity(),
         c.buf_peak,
         obl,

@@ -16,6 +16,7 @@ impl Server {
         if self.active_expire_enabled && !self.loading {
             crate::expire::active_expire_cycle(self, crate::expire::CycleKind::Fast);
         }
+        networking::pause::handle_paused_clients(self);
         networking::handle_clients_with_pending_writes(self);
         networking::free_clients_in_async_queue(self);
     }
@@ -50,13 +51,29 @@ impl Server {
                 to_close.push(slot);
                 continue;
             }
-            if c.querybuf.is_empty()
-                && c.querybuf.capacity() > 32 * 1024
-                && now - c.last_interaction > 2000
-            {
-                c.querybuf = Vec::new();
+            // Redis: clientsCronResizeQueryBuffer.
+            if c.querybuf.capacity() - c.querybuf.len() > 4 * 1024 {
+                let idle_s = (now - c.last_interaction) / 1000;
+                if idle_s > 2 {
+                    if c.querybuf.is_empty() {
+                        c.querybuf = Vec::new();
+                    } else {
+                        c.querybuf.shrink_to_fit();
+                    }
+                } else if c.querybuf.capacity() > 32 * 1024
+                    && c.querybuf.capacity() / 2 > c.querybuf_peak
+                {
+                    let mut resize = c.querybuf.len().max(c.querybuf_peak);
+                    if c.bulklen >= 0 {
+                        resize = resize.max(c.bulklen as usize + 2);
+                    }
+                    c.querybuf.shrink_to(resize);
+                }
             }
             c.querybuf_peak = c.querybuf.len();
+            if c.bulklen >= 0 && c.bulklen as usize > c.querybuf_peak {
+                c.querybuf_peak = c.bulklen as usize;
+            }
             if c.buf.is_empty()
                 && c.buf.capacity() > super::super::networking::client::PROTO_REPLY_CHUNK_BYTES
             {
@@ -68,6 +85,7 @@ impl Server {
             server_log!(Verbose, "Closing idle client");
             networking::free_client_async(self, slot);
         }
+        networking::obuf::clients_cron_obuf(self);
     }
 
     /// Redis: databasesCron — active expiry, resizing and incremental rehash.
@@ -116,9 +134,14 @@ impl Server {
             };
             server_log!(Warning, "{}", msg);
             self.shutdown_asap = true;
+            self.shutdown_flags = if sig == libc::SIGINT {
+                self.config.shutdown_on_sigint
+            } else {
+                self.config.shutdown_on_sigterm
+            };
         }
         if self.shutdown_asap {
-            if self.prepare_for_shutdown(0).is_ok() {
+            if self.prepare_for_shutdown(self.shutdown_flags).is_ok() {
                 self.exit_code = Some(0);
                 return None;
             }
@@ -127,14 +150,33 @@ impl Server {
         }
         self.clients_cron();
         self.databases_cron();
+        crate::rdb::bgsave::rdb_cron(self);
+        if self.cronloops.is_multiple_of(self.hz.max(1) as u64) {
+            crate::rdb::migrate::close_timedout_sockets(self);
+        }
         self.cronloops += 1;
         Some(1000 / self.hz as i64)
     }
 
-    /// Redis: prepareForShutdown. Nothing to persist yet: the RDB issue adds
-    /// the final save here.
-    pub fn prepare_for_shutdown(&mut self, _flags: u32) -> Result<(), String> {
+    /// Redis: prepareForShutdown + finishShutdown. `flags` are the SHUTDOWN_*
+    /// bits of config/mod.rs.
+    pub fn prepare_for_shutdown(&mut self, flags: u32) -> Result<(), String> {
+        use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_SAVE};
         server_log!(Warning, "User requested shutdown...");
+        if crate::rdb::bgsave::shutdown_save(
+            self,
+            flags & SHUTDOWN_SAVE != 0,
+            flags & SHUTDOWN_NOSAVE != 0,
+            flags & SHUTDOWN_FORCE != 0,
+        )
+        .is_err()
+        {
+            server_log!(
+                Warning,
+                "Errors trying to shut down the server. Check the logs for more information."
+            );
+            return Err("save failed".into());
+        }
         if let Some(pidfile) = self.config.pidfile.clone() {
             if !pidfile.is_empty() && self.config.daemonize {
                 let _ = std::fs::remove_file(&pidfile);

@@ -27,6 +27,12 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::config_cmd::HANDLERS,
         crate::debug::HANDLERS,
         crate::multi::HANDLERS,
+        crate::rdb::bgsave::HANDLERS,
+        crate::rdb::dump::HANDLERS,
+        crate::rdb::migrate::HANDLERS,
+        crate::pubsub::HANDLERS,
+        crate::slowlog::HANDLERS,
+        crate::latency::HANDLERS,
     ]
 }
 
@@ -232,8 +238,17 @@ pub fn init_server(
         watch: Default::default(),
         in_exec: false,
         readbuf: vec![0; crate::networking::client::PROTO_IOBUF_LEN],
+        rdb: Default::default(),
+        pubsub: Default::default(),
+        monitors: Vec::new(),
+        slowlog: Default::default(),
+        latency: Default::default(),
+        pause: Default::default(),
     };
     register_listeners(&mut s).map_err(|e| e.to_string())?;
+    // The BGSAVE writer thread wakes the loop through this (rdb/bgsave.rs).
+    let waker = mio::Waker::new(&s.registry, crate::rdb::WAKER_TOKEN).map_err(|e| e.to_string())?;
+    s.rdb.waker = Some(std::sync::Arc::new(waker));
     let _ = REDIS_VERSION;
     Ok((s, el))
 }

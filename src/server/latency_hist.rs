@@ -71,6 +71,33 @@ impl Histogram {
         self.total
     }
 
+    /// The cumulative distribution walked in powers of two from `first_ns`
+    /// (hdr_iter_log_init(first_ns, 2)): (microseconds, cumulative count)
+    /// at every step where the count grew. Redis: fillCommandCDF.
+    pub fn log_cdf(&self, first_ns: u64) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        if self.total == 0 {
+            return out;
+        }
+        let mut level = first_ns;
+        let mut i = 0usize;
+        let mut acc = 0u64;
+        let mut prev = 0u64;
+        while prev < self.total && level <= MAX_VALUE * 2 {
+            let he = highest_equivalent(level);
+            while i < self.counts.len() && value_of_index(i) <= he {
+                acc += self.counts[i];
+                i += 1;
+            }
+            if acc > prev {
+                out.push((he / 1000, acc));
+            }
+            prev = acc;
+            level *= 2;
+        }
+        out
+    }
+
     /// hdr_value_at_percentile.
     pub fn value_at_percentile(&self, pct: f64) -> u64 {
         let pct = pct.min(100.0);

@@ -10,7 +10,11 @@ fn ping_command(_s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if argv.len() > 2 {
         return c.add_reply_error("wrong number of arguments for 'ping' command");
     }
-    if argv.len() == 1 {
+    if c.flags & crate::networking::client::CLIENT_PUBSUB != 0 && c.resp == 2 {
+        // Redis: a RESP2 subscriber gets PING's answer as a message.
+        c.add_reply_raw(b"*2\r\n$4\r\npong\r\n");
+        c.add_reply_bulk(argv.get(1).map_or(&b""[..], |v| v.as_slice()));
+    } else if argv.len() == 1 {
         c.add_reply_raw(b"+PONG\r\n");
     } else {
         c.add_reply_bulk(&argv[1]);
@@ -32,10 +36,7 @@ fn lastsave_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     c.add_reply_long(s.lastsave);
 }
 
-pub const SHUTDOWN_NOSAVE: u32 = 1;
-pub const SHUTDOWN_SAVE: u32 = 2;
-pub const SHUTDOWN_NOW: u32 = 4;
-pub const SHUTDOWN_FORCE: u32 = 8;
+pub use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE};
 
 /// Redis: shutdownCommand. Without persistence yet, the save flags only
 /// change what is logged; the RDB issue adds the final save.

@@ -128,6 +128,12 @@ pub struct Server {
     pub watch: crate::multi::WatchTable,
     pub in_exec: bool,
     pub readbuf: Vec<u8>, // scratch for socket reads (networking::read_query_from_client)
+    pub rdb: crate::rdb::RdbState, // persistence state (rdb/mod.rs)
+    pub pubsub: crate::pubsub::PubSub,
+    pub monitors: Vec<crate::pubsub::Sub>,
+    pub slowlog: crate::slowlog::SlowLog,
+    pub latency: crate::latency::LatencyMonitor,
+    pub pause: crate::networking::pause::PauseState,
 }
 
 impl Server {
@@ -198,8 +204,12 @@ impl Server {
             c.mstate.dirty_exec = true;
         }
         if cmd.is_some_and(|i| self.commands.get(i).fullname == "exec") {
-            // Redis: execCommandAbort.
+            // Redis: execCommandAbort (monitors see the EXEC that closes
+            // the MULTI they were shown).
             self.discard_transaction(c);
+            if !self.monitors.is_empty() {
+                networking::monitor::feed_monitors(self, c, c.db, &[b"exec".to_vec()]);
+            }
             let m = msg.strip_prefix('-').unwrap_or(msg);
             c.add_reply_error(&format!(
                 "-EXECABORT Transaction discarded because of: {}",
@@ -278,15 +288,69 @@ impl Server {
         if self.auth_required(c) && flags & CMD_NO_AUTH == 0 {
             return self.reject(c, Some(idx), "-NOAUTH Authentication required.");
         }
-        if self.config.maxmemory > 0
-            && !crate::evict::perform_evictions(self)
-            && flags & command::CMD_DENYOOM != 0
+        if c.mstate.active && flags & command::CMD_NO_MULTI != 0 {
+            return self.reject(c, Some(idx), "Command not allowed inside a transaction");
+        }
+        let is_exec = c.mstate.active && self.commands.get(idx).fullname == "exec";
+        // Redis: EXEC counts as the union of the flags it queued.
+        let eff_flags = if is_exec {
+            flags | c.mstate.cmd_flags
+        } else {
+            flags
+        };
+        if self.config.maxmemory > 0 {
+            let oom = !crate::evict::perform_evictions(self);
+            let name = self.commands.get(idx).fullname.as_str();
+            // Inside MULTI every queued command is refused on OOM.
+            let reject_on_oom = eff_flags & command::CMD_DENYOOM != 0
+                || (c.mstate.active && !matches!(name, "exec" | "discard" | "quit" | "reset"));
+            if oom && reject_on_oom {
+                return self.reject(
+                    c,
+                    Some(idx),
+                    "-OOM command not allowed when used memory > 'maxmemory'.",
+                );
+            }
+        }
+        // Redis: checkGoodReplicasStatus (no replicas exist yet, so any
+        // min-replicas-to-write refuses writes).
+        if eff_flags & command::CMD_WRITE != 0
+            && self.config.min_replicas_to_write > 0
+            && self.config.min_replicas_max_lag > 0
         {
             return self.reject(
                 c,
                 Some(idx),
-                "-OOM command not allowed when used memory > 'maxmemory'.",
+                "-NOREPLICAS Not enough good replicas to write.",
             );
+        }
+        // Redis: writeCommandsDeniedByDiskError() — PING is refused too.
+        if crate::rdb::bgsave::writes_denied_by_disk_error(self)
+            && (flags & command::CMD_WRITE != 0
+                || (self.commands.get(idx).fullname == "exec"
+                    && c.mstate.active
+                    && c.mstate.cmd_flags & command::CMD_WRITE != 0)
+                || self.commands.get(idx).fullname == "ping")
+        {
+            return self.reject(c, Some(idx), crate::rdb::bgsave::MISCONF_ERR);
+        }
+        if c.flags & networking::client::CLIENT_PUBSUB != 0 && c.resp == 2 {
+            let name = self.commands.get(idx).fullname.as_str();
+            if !matches!(
+                name,
+                "ping"
+                    | "subscribe"
+                    | "ssubscribe"
+                    | "unsubscribe"
+                    | "sunsubscribe"
+                    | "psubscribe"
+                    | "punsubscribe"
+                    | "quit"
+                    | "reset"
+            ) {
+                let err = format!("Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", name);
+                return self.reject(c, Some(idx), &err);
+            }
         }
         if self.loading && flags & CMD_LOADING == 0 {
             return self.reject(
@@ -296,15 +360,21 @@ impl Server {
             );
         }
         let _ = CMD_STALE;
+        if self.pause.are_clients_paused()
+            && c.flags & networking::client::CLIENT_SLAVE == 0
+            && self
+                .pause
+                .blocks(eff_flags & (command::CMD_WRITE | command::CMD_MAY_REPLICATE) != 0)
+        {
+            networking::pause::postpone_client(self, c, argv);
+            return;
+        }
         if c.mstate.active {
             let name = self.commands.get(idx).fullname.as_str();
             if !matches!(
                 name,
                 "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
             ) {
-                if flags & command::CMD_NO_MULTI != 0 {
-                    return self.reject(c, Some(idx), "Command not allowed inside a transaction");
-                }
                 crate::multi::queue_command(c, idx, flags, argv);
                 return;
             }
@@ -340,6 +410,28 @@ impl Server {
         let failed = c.cur_errors > 0;
         c.cur_errors = outer_errors;
         let _ = dirty_before;
+        if self.pubsub.has_self_pending() {
+            crate::pubsub::flush_self_pending(self, c);
+        }
+        let cflags = self.commands.get(idx).flags();
+        if self.config.latency_monitor_threshold > 0 {
+            let ev = if cflags & command::CMD_FAST != 0 {
+                "fast-command"
+            } else {
+                "command"
+            };
+            self.latency_add_sample_if_needed(ev, dur / 1000);
+        }
+        if cflags & command::CMD_SKIP_SLOWLOG == 0
+            && c.flags & networking::client::CLIENT_BLOCKED == 0
+        {
+            crate::slowlog::slowlog_push_entry_if_needed(self, c, argv, dur);
+        }
+        if !self.monitors.is_empty()
+            && cflags & (command::CMD_SKIP_MONITOR | command::CMD_ADMIN) == 0
+        {
+            networking::monitor::feed_monitors(self, c, c.db, argv);
+        }
         let st = &mut self.cmd_stats[idx];
         st.calls += 1;
         st.microseconds += dur;

@@ -6,6 +6,7 @@
 //! own issue.
 
 pub mod api;
+pub mod rdb;
 
 use crate::dict::Dict;
 use crate::keyspace::{parse_scan_cursor, scan_dict_loop, ScanOptions};

@@ -8,6 +8,7 @@
 
 pub mod api;
 mod ops;
+pub mod rdb;
 
 use crate::dict::Dict;
 use crate::keyspace::{parse_scan_cursor, scan_dict_loop, ScanOptions};

@@ -327,6 +327,7 @@ fn bitfield_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], readonly_c
     s.dirty += changes;
     if changes > 0 {
         s.signal_modified_key(c.db, &argv[1]);
+        s.notify_keyspace_event(crate::notify::NOTIFY_STRING, "setbit", &argv[1], c.db);
     }
 }
 

@@ -300,6 +300,7 @@ pub fn setbit_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         buf[byte] = (buf[byte] & !(1 << bit)) | (on << bit);
         s.dirty += 1;
         s.signal_modified_key(c.db, &argv[1]);
+        s.notify_keyspace_event(crate::notify::NOTIFY_STRING, "setbit", &argv[1], c.db);
     }
     c.add_reply_long(old as i64);
 }
@@ -365,8 +366,10 @@ pub fn bitop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if maxlen > 0 {
         let o = s.new_obj(Value::Raw(res));
         s.set_key(db, target, o, false);
+        s.notify_keyspace_event(crate::notify::NOTIFY_STRING, "set", target, db);
         s.dirty += 1;
     } else if s.db_delete(db, target) {
+        s.notify_keyspace_event(crate::notify::NOTIFY_GENERIC, "del", target, db);
         s.dirty += 1;
     }
     c.add_reply_long(maxlen as i64);

@@ -22,6 +22,7 @@ mod bitops;
 mod lcs;
 
 use crate::networking::Client;
+use crate::notify::{NOTIFY_GENERIC, NOTIFY_STRING};
 use crate::object::{self, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
@@ -305,8 +306,10 @@ fn set_generic_command(
     let o = s.new_obj(val);
     s.set_key(c.db, key, o, flags & flags::KEEPTTL != 0);
     s.dirty += 1;
+    s.notify_keyspace_event(NOTIFY_STRING, "set", key, c.db);
     if let Some(ms) = when {
         s.set_expire(c.db, key, ms);
+        s.notify_keyspace_event(NOTIFY_GENERIC, "expire", key, c.db);
     }
     if flags & flags::GET == 0 {
         if nx_reply {
@@ -383,6 +386,7 @@ pub fn getset_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     }
     let o = s.new_obj(object::create_string_encoded(&argv[2]));
     s.set_key(c.db, &argv[1], o, false);
+    s.notify_keyspace_event(NOTIFY_STRING, "set", &argv[1], c.db);
     s.dirty += 1;
 }
 
@@ -425,14 +429,17 @@ pub fn getex_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         Some(ms) if absolute && ms <= util::mstime() && !s.loading => {
             s.db_delete(db, key);
             s.dirty += 1;
+            s.notify_keyspace_event(NOTIFY_GENERIC, "del", key, db);
         }
         Some(ms) => {
             s.set_expire(db, key, ms);
             s.dirty += 1;
+            s.notify_keyspace_event(NOTIFY_GENERIC, "expire", key, db);
         }
         None => {
             if ext.flags & flags::PERSIST != 0 && s.remove_expire(db, key) {
                 s.dirty += 1;
+                s.notify_keyspace_event(NOTIFY_GENERIC, "persist", key, db);
             }
         }
     }
@@ -444,6 +451,7 @@ pub fn getdel_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return;
     }
     if s.db_delete(c.db, &argv[1]) {
+        s.notify_keyspace_event(NOTIFY_GENERIC, "del", &argv[1], c.db);
         s.dirty += 1;
     }
 }
@@ -478,6 +486,7 @@ fn mset_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], nx: bo
     for pair in argv[1..].chunks_exact(2) {
         let o = s.new_obj(object::create_string_encoded(&pair[1]));
         s.set_key(c.db, &pair[0], o, false);
+        s.notify_keyspace_event(NOTIFY_STRING, "set", &pair[0], c.db);
     }
     s.dirty += ((argv.len() - 1) / 2) as i64;
     if nx {
@@ -526,6 +535,7 @@ pub fn append_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     };
     s.dirty += 1;
     s.signal_modified_key(db, key);
+    s.notify_keyspace_event(NOTIFY_STRING, "append", key, db);
     c.add_reply_long(totlen as i64);
 }
 
@@ -579,6 +589,7 @@ pub fn setrange_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     };
     s.dirty += 1;
     s.signal_modified_key(db, key);
+    s.notify_keyspace_event(NOTIFY_STRING, "setrange", key, db);
     c.add_reply_long(newlen as i64);
 }
 
@@ -666,6 +677,7 @@ fn incr_decr_command(s: &mut Server, c: &mut Client, key: &[u8], incr: i64) {
     };
     s.dirty += 1;
     s.signal_modified_key(db, key);
+    s.notify_keyspace_event(NOTIFY_STRING, "incrby", key, db);
     c.add_reply_long(value);
 }
 
@@ -730,6 +742,7 @@ pub fn incrbyfloat_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     };
     s.dirty += 1;
     s.signal_modified_key(db, key);
+    s.notify_keyspace_event(NOTIFY_STRING, "incrbyfloat", key, db);
     c.add_reply_bulk(text.as_bytes());
 }
 

@@ -1,0 +1,144 @@
+//! CLIENT PAUSE / UNPAUSE and postponed clients. Redis counterpart:
+//! networking.c (pauseClients, unpauseClients, areClientsPaused,
+//! checkClientPauseTimeoutAndReturnIfPaused) and the BLOCKED_POSTPONE part
+//! of blocked.c.
+//!
+//! While clients are paused, `process_command` parks a client whose command
+//! is refused by the pause (every command for ALL; for WRITE, commands that
+//! may replicate) — its argv is kept in `c.postponed` and the client is
+//! flagged CLIENT_BLOCKED. Its remaining input waits in the query buffer.
+//! When the pause ends (UNPAUSE or its deadline), `before_sleep` runs the
+//! parked commands again, oldest first, then the rest of their input.
+//! While paused, keys are not expired or evicted (db.rs, expire.rs, evict.rs
+//! ask `check_timeout_and_return_if_paused`), so the dataset stays still.
+//! Divergence: only the CLIENT PAUSE purpose exists (no failover/shutdown
+//! pauses yet).
+
+use super::client::*;
+use super::{process_input_buffer, with_client};
+use crate::pubsub::Sub;
+use crate::server::Server;
+use crate::util;
+
+/// Redis: pause_type.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]
+pub enum PauseType {
+    #[default]
+    Off,
+    Write,
+    All,
+}
+
+/// Redis: client_pause_type, client_pause_end_time, paused_clients.
+#[derive(Default)]
+pub struct PauseState {
+    pub ptype: PauseType,
+    pub end_ms: i64,
+    pub paused: Vec<Sub>,  // postponed clients, in arrival order
+    unblock_pending: bool, // the pause ended: re-run the postponed clients
+}
+
+impl PauseState {
+    /// Redis: areClientsPaused.
+    #[inline]
+    pub fn are_clients_paused(&self) -> bool {
+        self.ptype != PauseType::Off
+    }
+
+    /// Redis: checkClientPauseTimeoutAndReturnIfPaused.
+    #[inline]
+    pub fn check_timeout_and_return_if_paused(&mut self) -> bool {
+        if self.ptype == PauseType::Off {
+            return false;
+        }
+        if self.end_ms < util::mstime() {
+            self.unpause();
+        }
+        self.are_clients_paused()
+    }
+
+    /// Redis: pauseClients — a second pause extends, never shortens.
+    pub fn pause(&mut self, end_ms: i64, t: PauseType) {
+        self.ptype = self.ptype.max(t);
+        self.end_ms = self.end_ms.max(end_ms);
+    }
+
+    /// Redis: unpauseClients.
+    pub fn unpause(&mut self) {
+        self.ptype = PauseType::Off;
+        self.end_ms = 0;
+        if !self.paused.is_empty() {
+            self.unblock_pending = true;
+        }
+    }
+
+    /// Whether `flags` of a command make it wait under the current pause.
+    /// Redis: processCommand's client-pause check.
+    #[inline]
+    pub fn blocks(&self, may_replicate: bool) -> bool {
+        match self.ptype {
+            PauseType::Off => false,
+            PauseType::All => true,
+            PauseType::Write => may_replicate,
+        }
+    }
+}
+
+/// Redis: blockClient(c, BLOCKED_POSTPONE).
+pub fn postpone_client(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    c.flags |= CLIENT_BLOCKED;
+    c.btype = BlockType::Postpone;
+    c.postponed = Some(argv.to_vec());
+    s.blocked_clients += 1;
+    s.pause.paused.push(Sub {
+        id: c.id,
+        slot: c.slot,
+    });
+}
+
+/// Forgets a client that is freed while postponed.
+pub fn forget_client(s: &mut Server, c: &mut Client) {
+    if c.flags & CLIENT_BLOCKED != 0 && c.btype == BlockType::Postpone {
+        s.pause.paused.retain(|p| p.id != c.id);
+        s.blocked_clients = s.blocked_clients.saturating_sub(1);
+        c.flags &= !CLIENT_BLOCKED;
+        c.btype = BlockType::None;
+    }
+}
+
+/// Called from before_sleep: checks the pause deadline and re-runs the
+/// postponed commands once the pause is over. Redis: the unblock half of
+/// unpauseClients plus processUnblockedClients.
+pub fn handle_paused_clients(s: &mut Server) {
+    if s.pause.ptype != PauseType::Off {
+        s.pause.check_timeout_and_return_if_paused();
+    }
+    if !s.pause.unblock_pending {
+        return;
+    }
+    s.pause.unblock_pending = false;
+    let list = std::mem::take(&mut s.pause.paused);
+    for sub in list {
+        if s.clients.get(sub.slot).is_none_or(|c| c.id != sub.id) {
+            continue;
+        }
+        with_client(s, sub.slot, |s, c| {
+            c.flags &= !CLIENT_BLOCKED;
+            c.btype = BlockType::None;
+            s.blocked_clients = s.blocked_clients.saturating_sub(1);
+            if let Some(argv) = c.postponed.take() {
+                s.process_command(c, &argv);
+                if c.flags & CLIENT_BLOCKED == 0 {
+                    super::after_command(s, c);
+                }
+            }
+            s.mark_pending_write(sub.slot, c);
+        });
+        if s.clients
+            .get(sub.slot)
+            .is_some_and(|c| c.flags & CLIENT_BLOCKED == 0 && c.qb_pos < c.querybuf.len())
+        {
+            process_input_buffer(s, sub.slot);
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! Snapshots: SAVE, BGSAVE and the writer thread that replaces Redis's fork child.
+//! Redis counterpart: rdb.c (rdbSave's bookkeeping, rdbSaveBackground,
+//! backgroundSaveDoneHandler, saveCommand, bgsaveCommand, killRDBChild), server.c
+//! (the save points and BGSAVE SCHEDULE of serverCron, checkChildrenDone,
+//! updateDictResizePolicy, the SHUTDOWN save of finishShutdown) and childinfo.c.
+//!
+//! # How a BGSAVE works here
+//!
+//! Redis forks: the kernel gives the child a frozen image of the parent's memory and
+//! copies a page only when the parent writes to it. oxidis does the same one level up:
+//!
+//! 1. `Snapshot::capture` clones every database's `dict` and `expires`. A `Dict`
+//!    clone bumps the reference counts of its segment directories and copies nothing,
+//!    so the main thread's stall is O(databases), whatever the number of keys
+//!    (reported as `latest_fork_usec`).
+//! 2. A writer thread takes the snapshot, serialises it into `temp-<id>.rdb`,
+//!    flushes, fsyncs and renames it over `dbfilename` (`save::save_to_file`), then
+//!    drops the snapshot — so the segments the main thread stopped sharing in the
+//!    meantime are freed there, not on the event loop.
+//! 3. Meanwhile every write on the main thread reaches its bucket through
+//!    `Arc::make_mut`, which copies the one segment (and directory) a snapshot still
+//!    shares. The dict counts those bytes (`dict::cow_bytes`): that is
+//!    `current_cow_size` during the save and `rdb_last_cow_size` after it.
+//! 4. When it is done the writer sends its result on a channel and wakes the event
+//!    loop through a `mio::Waker` (token [`WAKER_TOKEN`]); the loop runs
+//!    [`check_child_done`], Redis's done handler: `lastsave`, the dirty counter, the
+//!    log line, `rdb_last_bgsave_status`.
+//!
+//! While a snapshot exists the dicts avoid resizing (`dict::set_resize_allowed(false)`,
+//! Redis's `updateDictResizePolicy`), because a rehash would copy every segment.
+//!
+//! "Killing the child" (FLUSHALL, SHUTDOWN) sets the snapshot's cancel flag; the
+//! writer checks it between keys, removes its temp file and reports a cancellation,
+//! which the done handler treats like Redis treats a child killed by SIGUSR1.
+//!
+//! Divergence: there is no child process, so tests that look for a child PID to kill
+//! cannot find one (tcl-compat/design-differences.txt).
+
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::save::{self, SaveError, SaveProgress, Snapshot};
+use super::*;
+use crate::networking::Client;
+use crate::server::command::CommandProc;
+use crate::server::Server;
+use crate::server_log;
+use crate::util;
+
+/// Redis: CONFIG_BGSAVE_RETRY_DELAY — seconds between attempts after a failure.
+const BGSAVE_RETRY_DELAY: i64 = 5;
+
+/// A save did not happen (the reason is in the log, as in Redis).
+#[derive(Debug)]
+pub struct SaveFailed;
+
+/// How a background save ended.
+enum Outcome {
+    Ok,
+    Err,
+    Cancelled,
+}
+
+/// The running background save. Redis: child_pid / child_type / the child info pipe.
+pub struct Child {
+    thread: Option<std::thread::JoinHandle<()>>,
+    rx: mpsc::Receiver<Outcome>,
+    pub progress: Arc<SaveProgress>,
+    pub keys_total: u64, // current_save_keys_total
+    pub cow_start: u64,  // dict::cow_bytes() when the snapshot was taken
+    pub cow_peak: u64,   // current_cow_peak
+    pub started: Instant,
+}
+
+impl Child {
+    /// Bytes copied on write since the snapshot was taken (current_cow_size).
+    pub fn cow_size(&self) -> u64 {
+        crate::dict::cow_bytes().saturating_sub(self.cow_start)
+    }
+}
+
+fn unixtime() -> i64 {
+    util::mstime() / 1000
+}
+
+/// Redis: updateDictResizePolicy().
+fn update_dict_resize_policy(s: &Server) {
+    crate::dict::set_resize_allowed(!has_active_child(s));
+}
+
+/// Redis: rdbSave() — a synchronous save of the whole dataset, on this thread.
+pub fn rdb_save(s: &mut Server) -> Result<(), SaveFailed> {
+    let snap = Snapshot::capture(s);
+    let progress = SaveProgress::default();
+    let filename = s.config.dbfilename.clone();
+    match save::save_to_file(&filename, &format!("{}", s.pid), &snap, &progress) {
+        Ok(()) => {
+            server_log!(Notice, "DB saved on disk");
+            s.dirty = 0;
+            s.lastsave = unixtime();
+            s.rdb.lastbgsave_ok = true;
+            Ok(())
+        }
+        Err(e) => {
+            e.log();
+            Err(SaveFailed)
+        }
+    }
+}
+
+/// Redis: rdbSaveBackground(). Captures the snapshot and starts the writer thread.
+pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
+    if has_active_child(s) {
+        return Err(SaveFailed);
+    }
+    s.rdb.stat_rdb_saves += 1;
+    s.rdb.dirty_before_bgsave = s.dirty;
+    s.rdb.lastbgsave_try = unixtime();
+
+    let start = Instant::now();
+    let snap = Snapshot::capture(s);
+    let keys_total = snap.total_keys();
+    let cow_start = crate::dict::cow_bytes();
+    s.rdb.stat_fork_time_us = start.elapsed().as_micros() as u64;
+    s.rdb.stat_total_forks += 1;
+
+    let progress = Arc::new(SaveProgress::default());
+    let (tx, rx) = mpsc::channel();
+    let waker = s.rdb.waker.clone();
+    let filename = s.config.dbfilename.clone();
+    let temp_id = format!("bgsave-{}", s.pid);
+    let p = progress.clone();
+    let spawned = std::thread::Builder::new()
+        .name("rdb-bgsave".into())
+        .spawn(move || {
+            let outcome = match save::save_to_file(&filename, &temp_id, &snap, &p) {
+                Ok(()) => {
+                    server_log!(Notice, "DB saved on disk");
+                    Outcome::Ok
+                }
+                Err(SaveError::Cancelled) => Outcome::Cancelled,
+                Err(e) => {
+                    e.log();
+                    Outcome::Err
+                }
+            };
+            // Free the snapshot here: whatever the main thread stopped sharing while
+            // we wrote is released on this thread, not on the event loop.
+            drop(snap);
+            let _ = tx.send(outcome);
+            if let Some(w) = waker {
+                let _ = w.wake();
+            }
+        });
+    match spawned {
+        Ok(handle) => {
+            server_log!(Notice, "Background saving started by pid {}", s.pid);
+            s.rdb.save_time_start = unixtime();
+            s.rdb.child = Some(Child {
+                thread: Some(handle),
+                rx,
+                progress,
+                keys_total,
+                cow_start,
+                cow_peak: 0,
+                started: start,
+            });
+            update_dict_resize_policy(s);
+            Ok(())
+        }
+        Err(e) => {
+            s.rdb.lastbgsave_ok = false;
+            server_log!(Warning, "Can't save in background: fork: {}", e);
+            Err(SaveFailed)
+        }
+    }
+}
+
+/// Redis: checkChildrenDone() + backgroundSaveDoneHandler(). Runs when the waker
+/// fires (and from the cron, as a fallback).
+pub fn check_child_done(s: &mut Server) {
+    let outcome = match s.rdb.child.as_ref().map(|c| c.rx.try_recv()) {
+        Some(Ok(o)) => o,
+        Some(Err(mpsc::TryRecvError::Disconnected)) => Outcome::Err,
+        _ => return,
+    };
+    let mut child = s.rdb.child.take().expect("child present");
+    if let Some(t) = child.thread.take() {
+        let _ = t.join();
+    }
+    match outcome {
+        Outcome::Ok => {
+            server_log!(Notice, "Background saving terminated with success");
+            s.dirty -= s.rdb.dirty_before_bgsave;
+            s.lastsave = unixtime();
+            s.rdb.lastbgsave_ok = true;
+            s.rdb.stat_rdb_cow_bytes = child.cow_size();
+        }
+        Outcome::Err => {
+            server_log!(Warning, "Background saving error");
+            s.rdb.lastbgsave_ok = false;
+        }
+        Outcome::Cancelled => {
+            // Redis kills the child with SIGUSR1, which does not count as an error.
+            server_log!(
+                Warning,
+                "Background saving terminated by signal {}",
+                libc::SIGUSR1
+            );
+        }
+    }
+    s.rdb.save_time_last = unixtime() - s.rdb.save_time_start;
+    s.rdb.save_time_start = -1;
+    update_dict_resize_policy(s);
+}
+
+/// Redis: killRDBChild(). Asks the writer to stop; `wait` also joins it (SHUTDOWN,
+/// which must not race the writer's rename with its own save).
+pub fn kill_rdb_child(s: &mut Server, wait: bool) {
+    let Some(child) = s.rdb.child.as_mut() else {
+        return;
+    };
+    child.progress.cancel.store(true, Ordering::Relaxed);
+    if wait {
+        if let Some(t) = child.thread.take() {
+            let _ = t.join();
+        }
+        check_child_done(s);
+    }
+}
+
+/// The persistence part of serverCron: finished saves, save points, BGSAVE SCHEDULE.
+pub fn rdb_cron(s: &mut Server) {
+    if let Some(c) = s.rdb.child.as_mut() {
+        let cow = crate::dict::cow_bytes().saturating_sub(c.cow_start);
+        c.cow_peak = c.cow_peak.max(cow);
+        check_child_done(s);
+    } else {
+        let now = unixtime();
+        let retry_ok = now - s.rdb.lastbgsave_try > BGSAVE_RETRY_DELAY || s.rdb.lastbgsave_ok;
+        let due = s
+            .config
+            .save_params
+            .iter()
+            .copied()
+            .find(|&(secs, changes)| s.dirty >= changes && now - s.lastsave > secs && retry_ok);
+        if let Some((secs, changes)) = due {
+            server_log!(Notice, "{} changes in {} seconds. Saving...", changes, secs);
+            let _ = rdb_save_background(s);
+        }
+    }
+    if !has_active_child(s) && s.rdb.bgsave_scheduled {
+        let now = unixtime();
+        if (now - s.rdb.lastbgsave_try > BGSAVE_RETRY_DELAY || s.rdb.lastbgsave_ok)
+            && rdb_save_background(s).is_ok()
+        {
+            s.rdb.bgsave_scheduled = false;
+        }
+    }
+}
+
+/// Redis: writeCommandsDeniedByDiskError() for RDB: writes are refused after a failed
+/// save while `stop-writes-on-bgsave-error yes` and save points are set.
+pub fn writes_denied_by_disk_error(s: &Server) -> bool {
+    s.config.stop_writes_on_bgsave_error && !s.config.save_params.is_empty() && !s.rdb.lastbgsave_ok
+}
+
+/// Redis: shared.bgsaveerr.
+pub const MISCONF_ERR: &str = "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/// The RDB part of finishShutdown(): stop a running BGSAVE, then save if save points
+/// are set (or SAVE was asked for) unless NOSAVE. `Err` means "can't exit".
+pub fn shutdown_save(
+    s: &mut Server,
+    save: bool,
+    nosave: bool,
+    force: bool,
+) -> Result<(), SaveFailed> {
+    if has_active_child(s) {
+        server_log!(Warning, "There is a child saving an .rdb. Killing it!");
+        kill_rdb_child(s, true);
+    }
+    if (!s.config.save_params.is_empty() && !nosave) || save {
+        server_log!(Notice, "Saving the final RDB snapshot before exiting.");
+        if rdb_save(s).is_err() {
+            if force {
+                server_log!(Warning, "Error trying to save the DB. Exit anyway.");
+            } else {
+                server_log!(Warning, "Error trying to save the DB, can't exit.");
+                return Err(SaveFailed);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The FLUSHALL tail. Redis: flushAllDataAndResetRDB() after emptyData().
+pub fn flushall_reset_rdb(s: &mut Server) {
+    if has_active_child(s) {
+        // Wait for the writer (it stops within milliseconds): it must not rename
+        // its now stale image over the file the save below writes.
+        kill_rdb_child(s, true);
+    }
+    if !s.config.save_params.is_empty() {
+        let _ = rdb_save(s);
+    }
+}
+
+/* --------------------------------- INFO --------------------------------- */
+
+/// The `# Persistence` section of INFO. Redis: genRedisInfoString().
+pub fn info_persistence(s: &Server) -> String {
+    let r = &s.rdb;
+    let now = unixtime();
+    let (cow_peak, cow, processed, total) = match &r.child {
+        Some(c) => (
+            c.cow_peak.max(c.cow_size()),
+            c.cow_size(),
+            c.progress.keys_processed.load(Ordering::Relaxed),
+            c.keys_total,
+        ),
+        None => (0, 0, 0, 0),
+    };
+    let fork_perc = if total > 0 {
+        processed as f64 * 100.0 / total as f64
+    } else {
+        0.0
+    };
+    let mut out = format!(
+        "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:{}\r\ncurrent_cow_size:{}\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:{:.2}\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        s.loading as i32,
+        cow_peak,
+        cow,
+        fork_perc,
+        processed,
+        total,
+        s.dirty,
+        r.child.is_some() as i32,
+        s.lastsave,
+        if r.lastbgsave_ok { "ok" } else { "err" },
+        r.save_time_last,
+        if r.child.is_some() { now - r.save_time_start } else { -1 },
+        r.stat_rdb_saves,
+        r.stat_rdb_cow_bytes,
+        r.last_load_keys_expired,
+        r.last_load_keys_loaded,
+    );
+    if s.loading {
+        let (perc, remaining) = if r.loading_total_bytes > 0 {
+            (
+                r.loading_loaded_bytes as f64 * 100.0 / r.loading_total_bytes as f64,
+                r.loading_total_bytes.saturating_sub(r.loading_loaded_bytes),
+            )
+        } else {
+            (0.0, 1)
+        };
+        let elapsed = now - r.loading_start_time;
+        let eta = if elapsed == 0 {
+            1
+        } else {
+            elapsed * remaining as i64 / (r.loading_loaded_bytes as i64 + 1)
+        };
+        out.push_str(&format!(
+            "loading_start_time:{}\r\nloading_total_bytes:{}\r\nloading_rdb_used_mem:{}\r\nloading_loaded_bytes:{}\r\nloading_loaded_perc:{:.2}\r\nloading_eta_seconds:{}\r\n",
+            r.loading_start_time,
+            r.loading_total_bytes,
+            r.loading_rdb_used_mem,
+            r.loading_loaded_bytes,
+            perc,
+            eta
+        ));
+    }
+    out
+}
+
+/// The fork-related lines of INFO stats: `latest_fork_usec` is the snapshot's
+/// start stall, `total_forks` the snapshots taken.
+pub fn info_fork_fields(s: &Server) -> String {
+    format!(
+        "latest_fork_usec:{}\r\ntotal_forks:{}\r\nmigrate_cached_sockets:{}\r\n",
+        s.rdb.stat_fork_time_us,
+        s.rdb.stat_total_forks,
+        s.rdb.migrate_cache.len()
+    )
+}
+
+/* ------------------------------- commands ------------------------------- */
+
+/// Redis: saveCommand().
+fn save_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
+    if has_active_child(s) {
+        return c.add_reply_error("Background save already in progress");
+    }
+    s.rdb.stat_rdb_saves += 1;
+    if rdb_save(s).is_ok() {
+        c.add_reply_ok();
+    } else {
+        c.add_reply_error("-ERR");
+    }
+}
+
+/// Redis: bgsaveCommand().
+fn bgsave_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    let mut schedule = false;
+    if argv.len() > 1 {
+        if argv.len() == 2 && argv[1].eq_ignore_ascii_case(b"schedule") {
+            schedule = true;
+        } else {
+            return c.add_reply_syntax_err();
+        }
+    }
+    if has_active_child(s) {
+        let _ = schedule;
+        c.add_reply_error("Background save already in progress");
+    } else if s.in_exec {
+        s.rdb.bgsave_scheduled = true;
+        c.add_reply_status("Background saving scheduled");
+    } else if rdb_save_background(s).is_ok() {
+        c.add_reply_status("Background saving started");
+    } else {
+        c.add_reply_error("-ERR");
+    }
+}
+
+pub static HANDLERS: &[(&str, CommandProc)] = &[("save", save_command), ("bgsave", bgsave_command)];
