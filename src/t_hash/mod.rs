@@ -2,8 +2,7 @@
 //! api.rs holds the encoding-independent hash API (listpack or hashtable),
 //! this file the HSET/HGET/.../HSCAN commands.
 //! Divergence: HINCRBYFLOAT is not rewritten as HSET for propagation until
-//! replication and AOF arrive; keyspace notifications are wired by their
-//! own issue.
+//! replication and AOF arrive.
 
 pub mod api;
 pub mod rdb;
@@ -13,6 +12,7 @@ use crate::keyspace::{parse_scan_cursor, scan_dict_loop, ScanOptions};
 use crate::listpack::LpEntry;
 use crate::networking::client::CLIENT_CLOSE_ASAP;
 use crate::networking::Client;
+use crate::notify::{NOTIFY_GENERIC, NOTIFY_HASH};
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
@@ -97,6 +97,7 @@ fn hsetnx_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     h.set(&argv[2], &argv[3], maxe, maxv);
     c.add_reply_long(1);
     s.signal_modified_key(db, key);
+    s.notify_keyspace_event(NOTIFY_HASH, "hset", key, db);
     s.dirty += 1;
 }
 
@@ -124,6 +125,7 @@ fn hset_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         c.add_reply_ok();
     }
     s.signal_modified_key(db, key);
+    s.notify_keyspace_event(NOTIFY_HASH, "hset", key, db);
     s.dirty += ((argv.len() - 2) / 2) as i64;
 }
 
@@ -151,6 +153,7 @@ fn hincrby_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     h.set(&argv[2], util::ll2string(value).as_bytes(), maxe, maxv);
     c.add_reply_long(value);
     s.signal_modified_key(db, key);
+    s.notify_keyspace_event(NOTIFY_HASH, "hincrby", key, db);
     s.dirty += 1;
 }
 
@@ -183,6 +186,7 @@ fn hincrbyfloat_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     h.set(&argv[2], text.as_bytes(), maxe, maxv);
     c.add_reply_bulk(text.as_bytes());
     s.signal_modified_key(db, key);
+    s.notify_keyspace_event(NOTIFY_HASH, "hincrbyfloat", key, db);
     s.dirty += 1;
 }
 
@@ -243,6 +247,10 @@ fn hdel_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             s.db_delete(db, key);
         }
         s.signal_modified_key(db, key);
+        s.notify_keyspace_event(NOTIFY_HASH, "hdel", key, db);
+        if emptied {
+            s.notify_keyspace_event(NOTIFY_GENERIC, "del", key, db);
+        }
         s.dirty += deleted as i64;
     }
     c.add_reply_long(deleted as i64);

@@ -3,8 +3,7 @@
 //! this file the SADD/SREM/.../SSCAN commands, ops.rs the multi-key
 //! operations (SINTER, SINTERCARD, SUNION, SDIFF and their STORE forms).
 //! Divergence: commands are not rewritten for propagation (SPOP as SREM,
-//! ...) until replication and AOF arrive; keyspace notifications are wired
-//! by their own issue.
+//! ...) until replication and AOF arrive.
 
 pub mod api;
 mod ops;
@@ -14,6 +13,7 @@ use crate::dict::Dict;
 use crate::keyspace::{parse_scan_cursor, scan_dict_loop, ScanOptions};
 use crate::networking::client::CLIENT_CLOSE_ASAP;
 use crate::networking::Client;
+use crate::notify::{NOTIFY_GENERIC, NOTIFY_SET};
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
@@ -131,6 +131,7 @@ fn sadd_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     };
     if added > 0 {
         s.signal_modified_key(db, key);
+        s.notify_keyspace_event(NOTIFY_SET, "sadd", key, db);
     }
     s.dirty += added as i64;
     c.add_reply_long(added as i64);
@@ -161,6 +162,10 @@ fn srem_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     }
     if deleted > 0 {
         s.signal_modified_key(db, key);
+        s.notify_keyspace_event(NOTIFY_SET, "srem", key, db);
+        if emptied {
+            s.notify_keyspace_event(NOTIFY_GENERIC, "del", key, db);
+        }
         s.dirty += deleted as i64;
     }
     c.add_reply_long(deleted as i64);
@@ -191,8 +196,11 @@ fn smove_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if !srcset.remove(ele) {
         return c.add_reply_long(0);
     }
-    if srcset.is_empty() {
+    let emptied = srcset.is_empty();
+    s.notify_keyspace_event(NOTIFY_SET, "srem", src, db);
+    if emptied {
         s.db_delete(db, src);
+        s.notify_keyspace_event(NOTIFY_GENERIC, "del", src, db);
     }
     let max = s.config.set_max_intset_entries;
     let added = match s.dbs[db].dict.find_mut(dst).and_then(as_set_mut) {
@@ -210,6 +218,7 @@ fn smove_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if added {
         s.dirty += 1;
         s.signal_modified_key(db, dst);
+        s.notify_keyspace_event(NOTIFY_SET, "sadd", dst, db);
     }
     c.add_reply_long(1);
 }
@@ -266,9 +275,11 @@ fn spop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         Ok(None) => return c.add_reply_null(),
         Ok(Some(set)) => (set.pop_random(&mut rng), set.is_empty()),
     };
+    s.notify_keyspace_event(NOTIFY_SET, "spop", key, db);
     c.add_reply_bulk(&ele);
     if empty {
         s.db_delete(db, key);
+        s.notify_keyspace_event(NOTIFY_GENERIC, "del", key, db);
     }
     s.signal_modified_key(db, key);
     s.dirty += 1;
@@ -300,7 +311,9 @@ fn spop_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             e.reply(c);
         }
         s.dirty += size as i64;
+        s.notify_keyspace_event(NOTIFY_SET, "spop", key, db);
         s.db_delete(db, key);
+        s.notify_keyspace_event(NOTIFY_GENERIC, "del", key, db);
         s.signal_modified_key(db, key);
         return;
     }
@@ -328,6 +341,7 @@ fn spop_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         *set = newset.expect("SPOP: remaining is positive");
     }
     s.dirty += count as i64;
+    s.notify_keyspace_event(NOTIFY_SET, "spop", key, db);
     s.signal_modified_key(db, key);
 }
 

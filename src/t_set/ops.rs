@@ -10,6 +10,7 @@ use super::SetObj;
 use super::{as_set, get_positive_long_or_reply, get_range_long_or_reply, new_set_value};
 use crate::intset::Intset;
 use crate::networking::Client;
+use crate::notify::{NOTIFY_GENERIC, NOTIFY_SET};
 use crate::server::Server;
 
 /// Looks every key up for reading. Returns false after replying WRONGTYPE.
@@ -34,18 +35,20 @@ fn borrow_sets<'a>(s: &'a Server, db: usize, keys: &[Vec<u8>]) -> Vec<Option<&'a
 
 /// Stores `dstset` at `dstkey` (or deletes the key when it is empty) and
 /// replies with its size. Redis: the dstkey tail of both generic commands.
-fn store_result(s: &mut Server, c: &mut Client, dstkey: &[u8], dstset: SetObj) {
+fn store_result(s: &mut Server, c: &mut Client, dstkey: &[u8], dstset: SetObj, event: &str) {
     let db = c.db;
     let n = dstset.len();
     if n > 0 {
         let o = s.new_obj(new_set_value(dstset));
         s.set_key(db, dstkey, o, false);
         c.add_reply_long(n as i64);
+        s.notify_keyspace_event(NOTIFY_SET, event, dstkey, db);
         s.dirty += 1;
     } else {
         c.add_reply_long(0);
         if s.db_delete(db, dstkey) {
             s.dirty += 1;
+            s.notify_keyspace_event(NOTIFY_GENERIC, "del", dstkey, db);
         }
     }
 }
@@ -79,6 +82,7 @@ fn sinter_generic_command(
             InterMode::Store => {
                 let dst = dstkey.expect("store mode has a destination");
                 if s.db_delete(db, dst) {
+                    s.notify_keyspace_event(NOTIFY_GENERIC, "del", dst, db);
                     s.dirty += 1;
                 }
                 c.add_reply_long(0);
@@ -127,7 +131,7 @@ fn sinter_generic_command(
     match mode {
         InterMode::Card(_) => c.add_reply_long(cardinality as i64),
         InterMode::Reply => c.set_deferred_set_len(deferred.expect("deferred"), cardinality),
-        InterMode::Store => store_result(s, c, dstkey.expect("destination"), dstset),
+        InterMode::Store => store_result(s, c, dstkey.expect("destination"), dstset, "sinterstore"),
     }
 }
 
@@ -266,7 +270,13 @@ fn sunion_diff_generic_command(
                 e.reply(c);
             }
         }
-        Some(dst) => store_result(s, c, dst, dstset),
+        Some(dst) => {
+            let event = match op {
+                SetOp::Union => "sunionstore",
+                SetOp::Diff => "sdiffstore",
+            };
+            store_result(s, c, dst, dstset, event)
+        }
     }
 }
 

@@ -95,3 +95,69 @@ pub fn load_intset(r: &mut Reader, lim: &LoadLimits) -> RdbResult<SetObj> {
     }
     Ok(set)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(set: &SetObj, lim: &LoadLimits) -> RdbResult<SetObj> {
+        let mut rio = Rio::buffer();
+        save(&mut rio, set, false).unwrap();
+        let bytes = rio.into_bytes();
+        let mut r = Reader::new(&bytes);
+        match save_type(set) {
+            RDB_TYPE_SET_INTSET => load_intset(&mut r, lim),
+            _ => load_set(&mut r, lim),
+        }
+    }
+
+    #[test]
+    fn intset_and_hashtable_round_trip() {
+        let lim = LoadLimits::default();
+        let mut s = SetObj::create(b"1");
+        for m in [&b"1"[..], b"-70000", b"5"] {
+            s.add(m, 512);
+        }
+        let back = roundtrip(&s, &lim).unwrap();
+        assert_eq!(back.encoding_name(), "intset");
+        let (SetObj::Intset(a), SetObj::Intset(b)) = (&s, &back) else {
+            panic!()
+        };
+        assert_eq!(a.as_bytes(), b.as_bytes());
+
+        s.add(b"member", 512);
+        let back = roundtrip(&s, &lim).unwrap();
+        assert_eq!(back.encoding_name(), "hashtable");
+        assert_eq!(back, s);
+
+        // A small limit converts an intset on load.
+        let mut small = SetObj::create(b"1");
+        for i in 0..5 {
+            small.add(i.to_string().as_bytes(), 512);
+        }
+        let tight = LoadLimits {
+            set_max_intset_entries: 3,
+            ..lim
+        };
+        assert_eq!(
+            roundtrip(&small, &tight).unwrap().encoding_name(),
+            "hashtable"
+        );
+    }
+
+    #[test]
+    fn duplicates_and_empty_sets_are_rejected() {
+        let mut rio = Rio::buffer();
+        rio.save_len(2).unwrap();
+        rio.save_raw_string(b"7", false).unwrap();
+        rio.save_raw_string(b"7", false).unwrap();
+        let bytes = rio.into_bytes();
+        let err = load_set(&mut Reader::new(&bytes), &LoadLimits::default()).unwrap_err();
+        assert_eq!(err, RdbError::corrupt("Duplicate set members detected"));
+        let mut rio = Rio::buffer();
+        rio.save_len(0).unwrap();
+        let bytes = rio.into_bytes();
+        let err = load_set(&mut Reader::new(&bytes), &LoadLimits::default()).unwrap_err();
+        assert_eq!(err, RdbError::EmptyKey);
+    }
+}
