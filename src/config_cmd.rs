@@ -28,6 +28,12 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
             "loglevel" | "logfile" => {
                 crate::log::configure(s.config.loglevel.into(), &s.config.logfile)
             }
+            "list-max-listpack-size" | "list-compress-depth" => {
+                crate::t_list::set_list_options(
+                    s.config.list_max_listpack_size,
+                    s.config.list_compress_depth,
+                );
+            }
             "maxmemory" => {
                 let used = crate::sys::used_memory() as u64;
                 if s.config.maxmemory > 0 && s.config.maxmemory < used {

@@ -163,9 +163,13 @@ impl Server {
 
     /// Redis: dbAdd — the key must not exist.
     pub fn db_add(&mut self, db: usize, key: &[u8], val: RObj) {
+        let wakes = matches!(val.v, object::Value::List(_));
         let _ = self.dbs[db].dict.add(key.into(), val);
         self.touch_watched_key(db, key);
         self.notify_keyspace_event(crate::notify::NOTIFY_NEW, "new", key, db);
+        if wakes {
+            self.signal_key_as_ready(db, key);
+        }
     }
 
     /// Redis: setKey(keepttl) — add or overwrite, dropping the TTL unless
@@ -173,6 +177,7 @@ impl Server {
     pub fn set_key(&mut self, db: usize, key: &[u8], mut val: RObj, keepttl: bool) {
         let lfu = self.config.maxmemory_policy.is_lfu();
         let d = &mut self.dbs[db];
+        let mut wakes = false;
         let added = match d.dict.find_mut(key) {
             Some(old) => {
                 if lfu {
@@ -182,6 +187,7 @@ impl Server {
                 false
             }
             None => {
+                wakes = matches!(val.v, object::Value::List(_));
                 let _ = d.dict.add(key.into(), val);
                 true
             }
@@ -192,6 +198,9 @@ impl Server {
         self.touch_watched_key(db, key);
         if added {
             self.notify_keyspace_event(crate::notify::NOTIFY_NEW, "new", key, db);
+        }
+        if wakes {
+            self.signal_key_as_ready(db, key);
         }
     }
 

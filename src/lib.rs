@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 
 pub mod ae;
+pub mod blocked;
 pub mod config;
 pub mod config_cmd;
 pub mod crc64;
@@ -31,6 +32,7 @@ pub mod siphash;
 pub mod slowlog;
 pub mod sys;
 pub mod t_hash;
+pub mod t_list;
 pub mod t_set;
 pub mod t_string;
 pub mod util;

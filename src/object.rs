@@ -27,6 +27,11 @@ pub enum Value {
     EmbStr(Box<[u8]>),
     /// OBJ_STRING, OBJ_ENCODING_RAW.
     Raw(Vec<u8>),
+    /// OBJ_LIST, OBJ_ENCODING_QUICKLIST (Redis 7.0 has no other list
+    /// encoding). Behind an `Arc` so cloning the value for a snapshot is
+    /// O(1); writes go through `Arc::make_mut` and then copy only the
+    /// quicklist node they touch.
+    List(std::sync::Arc<crate::t_list::quicklist::Quicklist>),
     /// OBJ_SET: OBJ_ENCODING_INTSET or OBJ_ENCODING_HT (see t_set/api.rs).
     Set(Box<crate::t_set::SetObj>),
     /// OBJ_HASH: OBJ_ENCODING_LISTPACK or OBJ_ENCODING_HT (see t_hash/api.rs).
@@ -49,6 +54,7 @@ impl RObj {
     pub fn type_name(&self) -> &'static str {
         match &self.v {
             Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => "string",
+            Value::List(_) => "list",
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
         }
@@ -60,6 +66,7 @@ impl RObj {
             Value::Int(_) => "int",
             Value::EmbStr(_) => "embstr",
             Value::Raw(_) => "raw",
+            Value::List(_) => "quicklist",
             Value::Set(s) => s.encoding_name(),
             Value::Hash(h) => h.encoding_name(),
         }

@@ -172,6 +172,7 @@ pub struct Client {
     pub btype: BlockType,   // why CLIENT_BLOCKED is set
     pub postponed: Option<Vec<Vec<u8>>>, // argv of a command held by CLIENT PAUSE
     pub redacted: Vec<usize>, // argv positions hidden from SLOWLOG/MONITOR
+    pub bpop: Option<Box<crate::blocked::BlockPop>>, // set while blocked on keys (BLPOP, ...)
 }
 
 /// Why a client is blocked. Redis: c->btype.
@@ -238,6 +239,7 @@ impl Client {
             btype: BlockType::None,
             postponed: None,
             redacted: Vec::new(),
+            bpop: None,
         }
     }
 
@@ -614,6 +616,9 @@ impl Client {
         if scratch.len() < readlen {
             scratch.resize(readlen, 0);
         }
+        // Like sdsMakeRoomFor: the query buffer has room for a full read
+        // (CLIENT LIST's qbuf-free and the query-buffer resizing see it).
+        self.querybuf.reserve(readlen);
         match conn.read(&mut scratch[..readlen]) {
             Ok(n) => {
                 self.querybuf.extend_from_slice(&scratch[..n]);
@@ -741,6 +746,9 @@ impl Client {
         }
         if f & CLIENT_CLOSE_ASAP != 0 {
             s.push('A');
+        }
+        if self.bpop.is_some() {
+            s.push('b');
         }
         if self.unix {
             s.push('U');

@@ -205,30 +205,6 @@ fn client_unpause_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     c.add_reply_ok();
 }
 
-/// CLIENT UNBLOCK id [TIMEOUT|ERROR]. Only clients blocked by a blocking
-/// command can be unblocked; none exist until the blocking-list issue, and
-/// clients held by CLIENT PAUSE are not unblocked (as in Redis).
-fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    if argv.len() == 4 {
-        let r = argv[3].to_ascii_lowercase();
-        if r.as_slice() != b"timeout" && r.as_slice() != b"error" {
-            return c.add_reply_error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
-        }
-    }
-    let Some(id) = util::string2ll(&argv[2]) else {
-        return c.add_reply_error("value is not an integer or out of range");
-    };
-    let blocked = s.clients.iter().any(|(slot, cl)| {
-        Some(slot) != s.current_client
-            && cl.id == id as u64
-            && cl.flags & CLIENT_BLOCKED != 0
-            && cl.btype != BlockType::Postpone
-    });
-    // The blocking-list issue adds the unblock itself (reply TIMEOUT/ERROR,
-    // then unblockClient) here.
-    c.add_reply_long(blocked as i64);
-}
-
 /// CLIENT LIST needs every client, the caller included (it is checked out
 /// of the slab while its command runs).
 fn all_client_lines(s: &Server, me: &Client, filter: impl Fn(&Client) -> bool) -> String {
@@ -503,6 +479,5 @@ pub static HANDLERS: &[(&str, CommandProc)] = &[
     ("client|help", client_help_command),
     ("client|pause", client_pause_command),
     ("client|unpause", client_unpause_command),
-    ("client|unblock", client_unblock_command),
     ("monitor", super::monitor::monitor_command),
 ];

@@ -224,7 +224,7 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
             if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED) != 0 {
                 break;
             }
-            if c.qb_pos >= c.querybuf.len() {
+            if c.qb_pos >= c.querybuf.len() || c.bpop.is_some() {
                 break;
             }
             let auth_req = s.auth_required(c);
@@ -420,6 +420,7 @@ pub fn free_client(s: &mut Server, slot: usize) {
     crate::pubsub::free_client_pubsub(s, &mut c);
     monitor::forget_monitor(s, &c);
     pause::forget_client(s, &mut c);
+    crate::blocked::free_client_blocked(s, &mut c);
     if let Some(mut conn) = c.conn.take() {
         let _ = s.registry.deregister(conn.source());
         conn.shutdown();

@@ -29,6 +29,12 @@ pub fn load_object(r: &mut Reader, rdbtype: u8, lim: &LoadLimits) -> RdbResult<V
             Loaded::Int(v) => Value::Int(v),
             Loaded::Bytes(b) => object::create_string_encoded_owned(b),
         }),
+        RDB_TYPE_LIST
+        | RDB_TYPE_LIST_ZIPLIST
+        | RDB_TYPE_LIST_QUICKLIST
+        | RDB_TYPE_LIST_QUICKLIST_2 => {
+            crate::t_list::rdb_load_list(r, rdbtype)?.ok_or(RdbError::EmptyKey)
+        }
         RDB_TYPE_SET => t_set::rdb::load_set(r, lim).map(set),
         RDB_TYPE_SET_INTSET => t_set::rdb::load_intset(r, lim).map(set),
         RDB_TYPE_HASH => t_hash::rdb::load_hash(r, lim).map(hash),

@@ -17,6 +17,13 @@ impl Server {
             crate::expire::active_expire_cycle(self, crate::expire::CycleKind::Fast);
         }
         networking::pause::handle_paused_clients(self);
+        crate::blocked::handle_blocked_clients_timeout(self);
+        if self.blocking.has_unblocked() {
+            crate::blocked::process_unblocked_clients(self);
+        }
+        if self.blocking.has_ready_keys() {
+            crate::blocked::handle_clients_blocked_on_keys(self);
+        }
         networking::handle_clients_with_pending_writes(self);
         networking::free_clients_in_async_queue(self);
     }
@@ -47,7 +54,11 @@ impl Server {
         let timeout_ms = self.config.timeout * 1000;
         let mut to_close = Vec::new();
         for (slot, c) in self.clients.iter_mut() {
-            if timeout_ms > 0 && now - c.last_interaction > timeout_ms && c.conn.is_some() {
+            if timeout_ms > 0
+                && now - c.last_interaction > timeout_ms
+                && c.conn.is_some()
+                && c.bpop.is_none()
+            {
                 to_close.push(slot);
                 continue;
             }

@@ -93,6 +93,10 @@ pub fn gen_info_string(
 ) -> String {
     let all = all || everything;
     let want = |name: &str| all || sections.contains(name);
+    // Read used_memory before this function allocates the reply text, so
+    // INFO does not report its own buffer (maxmemory tests compare it
+    // against the limit with a 4 KiB margin).
+    let used_at_entry = sys::used_memory() as u64;
     let mut info = String::with_capacity(4096);
     let mut n = 0;
     let mut sep = |info: &mut String| {
@@ -147,7 +151,7 @@ pub fn gen_info_string(
     }
     if want("memory") {
         sep(&mut info);
-        let used = sys::used_memory() as u64;
+        let used = used_at_entry;
         let peak = (s.stats.peak_memory as u64).max(used);
         let rss = rss_bytes();
         let startup = s.used_memory_startup as u64;

@@ -33,6 +33,8 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::pubsub::HANDLERS,
         crate::slowlog::HANDLERS,
         crate::latency::HANDLERS,
+        crate::t_list::HANDLERS,
+        crate::blocked::HANDLERS,
     ]
 }
 
@@ -237,6 +239,7 @@ pub fn init_server(
         latency_hists: vec![Default::default(); ncmds],
         watch: Default::default(),
         in_exec: false,
+        blocking: Default::default(),
         readbuf: vec![0; crate::networking::client::PROTO_IOBUF_LEN],
         rdb: Default::default(),
         pubsub: Default::default(),
@@ -245,6 +248,10 @@ pub fn init_server(
         latency: Default::default(),
         pause: Default::default(),
     };
+    crate::t_list::set_list_options(
+        s.config.list_max_listpack_size,
+        s.config.list_compress_depth,
+    );
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     // The BGSAVE writer thread wakes the loop through this (rdb/bgsave.rs).
     let waker = mio::Waker::new(&s.registry, crate::rdb::WAKER_TOKEN).map_err(|e| e.to_string())?;

@@ -127,6 +127,7 @@ pub struct Server {
     pub latency_hists: Vec<latency_hist::Histogram>,
     pub watch: crate::multi::WatchTable,
     pub in_exec: bool,
+    pub blocking: crate::blocked::Blocking, // blocked clients and ready keys
     pub readbuf: Vec<u8>, // scratch for socket reads (networking::read_query_from_client)
     pub rdb: crate::rdb::RdbState, // persistence state (rdb/mod.rs)
     pub pubsub: crate::pubsub::PubSub,
@@ -380,6 +381,9 @@ impl Server {
             }
         }
         self.call(c, idx, argv);
+        if self.blocking.has_ready_keys() {
+            crate::blocked::handle_clients_blocked_on_keys(self);
+        }
     }
 
     /// Redis: allowProtectedAction — `yes`, or `local` from a local peer.
