@@ -172,7 +172,7 @@ pub fn load_listpack(r: &mut Reader, lim: &LoadLimits) -> RdbResult<HashObj> {
         idx += 1;
         ok
     };
-    if !listpack::validate_integrity(&blob, true, Some(&mut cb)) || idx % 2 != 0 {
+    if !listpack::validate_integrity(&blob, true, Some(&mut cb)) || !idx.is_multiple_of(2) {
         return Err(RdbError::corrupt("Hash listpack integrity check failed."));
     }
     let lp = Listpack::from_bytes_unchecked(blob);
