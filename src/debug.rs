@@ -32,6 +32,8 @@ fn type_code(o: &RObj) -> u32 {
     match o.v {
         Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => 0,
         Value::List(_) => 1,
+        Value::Set(_) => 2,
+        Value::Hash(_) => 4,
     }
 }
 
@@ -44,6 +46,8 @@ pub fn object_digest(digest: &mut [u8; 20], o: &RObj, has_expire: bool) {
             mix_digest(digest, &b);
         }
         Value::List(ql) => crate::t_list::digest(digest, ql),
+        Value::Set(set) => crate::t_set::digest(digest, set),
+        Value::Hash(h) => crate::t_hash::digest(digest, h),
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");
@@ -221,6 +225,29 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             let mut out = format!("[Dictionary HT]\n{}", d.dict.stats(full));
             out.push_str(&format!("[Expires HT]\n{}", d.expires.stats(full)));
             c.add_reply_verbatim(out.as_bytes(), "txt");
+        }
+        (b"htstats-key", 3 | 4) => {
+            let full = argc == 4 && argv[3].eq_ignore_ascii_case(b"full");
+            let Some(o) = s.dbs[c.db].dict.get(&argv[2]) else {
+                return c.add_reply_error("no such key");
+            };
+            let stats = match &o.v {
+                Value::Set(set) => match &**set {
+                    crate::t_set::SetObj::Ht(d) => Some(d.stats(full)),
+                    _ => None,
+                },
+                Value::Hash(h) => match &**h {
+                    crate::t_hash::HashObj::Ht(d) => Some(d.stats(full)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match stats {
+                Some(st) => c.add_reply_verbatim(st.as_bytes(), "txt"),
+                None => c.add_reply_error(
+                    "The value stored at the specified key is not represented using an hash table",
+                ),
+            }
         }
         (b"stringmatch-len", 2) => {
             // Fuzz the matcher with random patterns; it must not blow up.

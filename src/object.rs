@@ -32,6 +32,10 @@ pub enum Value {
     /// O(1); writes go through `Arc::make_mut` and then copy only the
     /// quicklist node they touch.
     List(std::sync::Arc<crate::t_list::quicklist::Quicklist>),
+    /// OBJ_SET: OBJ_ENCODING_INTSET or OBJ_ENCODING_HT (see t_set/api.rs).
+    Set(Box<crate::t_set::SetObj>),
+    /// OBJ_HASH: OBJ_ENCODING_LISTPACK or OBJ_ENCODING_HT (see t_hash/api.rs).
+    Hash(Box<crate::t_hash::HashObj>),
 }
 
 /// Redis: robj (without refcount).
@@ -48,19 +52,23 @@ impl RObj {
 
     /// Redis: getObjectTypeName / the TYPE command.
     pub fn type_name(&self) -> &'static str {
-        match self.v {
+        match &self.v {
             Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => "string",
             Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Hash(_) => "hash",
         }
     }
 
     /// Redis: strEncoding(o->encoding).
     pub fn encoding_name(&self) -> &'static str {
-        match self.v {
+        match &self.v {
             Value::Int(_) => "int",
             Value::EmbStr(_) => "embstr",
             Value::Raw(_) => "raw",
             Value::List(_) => "quicklist",
+            Value::Set(s) => s.encoding_name(),
+            Value::Hash(h) => h.encoding_name(),
         }
     }
 

@@ -53,14 +53,14 @@ pub fn verify_dump_payload(p: &[u8], skip_checksum: bool) -> bool {
 
 /// Parses a verified payload into a value. Redis: rdbLoadObjectType + rdbLoadObject
 /// over the payload buffer.
-pub fn load_dump_payload(p: &[u8]) -> RdbResult<Value> {
+pub fn load_dump_payload(p: &[u8], lim: &load::LoadLimits) -> RdbResult<Value> {
     let body = &p[..p.len() - 10];
     let mut r = Reader::new(body);
     let t = r.read_u8()?;
     if !is_object_type(t) {
         return Err(RdbError::corrupt("bad type"));
     }
-    load::load_object(&mut r, t)
+    load::load_object(&mut r, t, lim)
 }
 
 /// Redis: dumpCommand().
@@ -125,7 +125,7 @@ fn restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if !verify_dump_payload(&argv[3], false) {
         return c.add_reply_error("DUMP payload version or checksum are wrong");
     }
-    let Ok(val) = load_dump_payload(&argv[3]) else {
+    let Ok(val) = load_dump_payload(&argv[3], &load::LoadLimits::from_server(s)) else {
         return c.add_reply_error("Bad data format");
     };
 
@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(p, b"\x00\x03bar\x0a\x00\xe6\xbeI`\xeef\xfd\x17".to_vec());
         assert!(verify_dump_payload(&p, false));
         assert_eq!(
-            load_dump_payload(&p).unwrap(),
+            load_dump_payload(&p, &load::LoadLimits::default()).unwrap(),
             Value::EmbStr((*b"bar").into())
         );
     }
@@ -183,7 +183,7 @@ mod tests {
                 p[n - 8..].copy_from_slice(&crc.to_le_bytes());
             }
             if verify_dump_payload(&p, false) {
-                let _ = load_dump_payload(&p);
+                let _ = load_dump_payload(&p, &load::LoadLimits::default());
             }
         }
     }

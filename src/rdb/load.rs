@@ -19,7 +19,10 @@ use crate::util;
 /// Redis: rdbLoadObject(). Reads one value of type `rdbtype`. Every type's loader
 /// hangs off this match; a type oxidis does not implement yet is reported the way
 /// Redis reports a type byte it does not know.
-pub fn load_object(r: &mut Reader, rdbtype: u8) -> RdbResult<Value> {
+pub fn load_object(r: &mut Reader, rdbtype: u8, lim: &LoadLimits) -> RdbResult<Value> {
+    use crate::{t_hash, t_set};
+    let set = |s| Value::Set(Box::new(s));
+    let hash = |h| Value::Hash(Box::new(h));
     match rdbtype {
         RDB_TYPE_STRING => Ok(match r.load_string_or_int()? {
             // Redis: rdbLoadEncodedStringObject + tryObjectEncoding.
@@ -32,10 +35,46 @@ pub fn load_object(r: &mut Reader, rdbtype: u8) -> RdbResult<Value> {
         | RDB_TYPE_LIST_QUICKLIST_2 => {
             crate::t_list::rdb_load_list(r, rdbtype)?.ok_or(RdbError::EmptyKey)
         }
+        RDB_TYPE_SET => t_set::rdb::load_set(r, lim).map(set),
+        RDB_TYPE_SET_INTSET => t_set::rdb::load_intset(r, lim).map(set),
+        RDB_TYPE_HASH => t_hash::rdb::load_hash(r, lim).map(hash),
+        RDB_TYPE_HASH_ZIPMAP => t_hash::rdb::load_zipmap(r, lim).map(hash),
+        RDB_TYPE_HASH_ZIPLIST => t_hash::rdb::load_ziplist(r, lim).map(hash),
+        RDB_TYPE_HASH_LISTPACK => t_hash::rdb::load_listpack(r, lim).map(hash),
         t => Err(RdbError::corrupt(format!(
             "Unknown RDB encoding type {}",
             t
         ))),
+    }
+}
+
+/// The encoding limits rdbLoadObject reads from `server.*` in Redis, taken
+/// from the configuration by the caller.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadLimits {
+    pub set_max_intset_entries: usize,    // set-max-intset-entries
+    pub hash_max_listpack_entries: usize, // hash-max-listpack-entries
+    pub hash_max_listpack_value: usize,   // hash-max-listpack-value
+}
+
+impl LoadLimits {
+    pub fn from_server(s: &Server) -> LoadLimits {
+        LoadLimits {
+            set_max_intset_entries: s.config.set_max_intset_entries,
+            hash_max_listpack_entries: s.config.hash_max_listpack_entries,
+            hash_max_listpack_value: s.config.hash_max_listpack_value,
+        }
+    }
+}
+
+impl Default for LoadLimits {
+    /// Redis's defaults (for tests).
+    fn default() -> Self {
+        LoadLimits {
+            set_max_intset_entries: 512,
+            hash_max_listpack_entries: 128,
+            hash_max_listpack_value: 64,
+        }
     }
 }
 
@@ -89,6 +128,7 @@ pub fn load_rio(
     s.update_cached_time();
     let now = util::mstime();
     let lru_clock = s.lruclock;
+    let lim = LoadLimits::from_server(s);
     let mut db = 0usize;
     let (mut expiretime, mut lfu_freq, mut lru_idle) = (None::<i64>, None::<u8>, None::<i64>);
     let mut empty_keys_skipped = 0u64;
@@ -167,7 +207,7 @@ pub fn load_rio(
             )));
         }
         let key = r.load_string()?;
-        let val = match load_object(&mut r, t) {
+        let val = match load_object(&mut r, t, &lim) {
             Ok(v) => v,
             Err(RdbError::EmptyKey) => {
                 if empty_keys_skipped < 10 {
@@ -430,16 +470,22 @@ mod tests {
     #[test]
     fn unknown_types_are_corrupt() {
         let mut r = Reader::new(&[1, 2, 3]);
-        assert!(matches!(load_object(&mut r, 99), Err(RdbError::Corrupt(_))));
+        assert!(matches!(
+            load_object(&mut r, 99, &LoadLimits::default()),
+            Err(RdbError::Corrupt(_))
+        ));
     }
 
     #[test]
     fn strings_load_with_their_encoding() {
         let mut r = Reader::new(&[0xc0, 7]);
-        assert_eq!(load_object(&mut r, RDB_TYPE_STRING).unwrap(), Value::Int(7));
+        assert_eq!(
+            load_object(&mut r, RDB_TYPE_STRING, &LoadLimits::default()).unwrap(),
+            Value::Int(7)
+        );
         let mut r = Reader::new(&[3, b'a', b'b', b'c']);
         assert!(matches!(
-            load_object(&mut r, RDB_TYPE_STRING).unwrap(),
+            load_object(&mut r, RDB_TYPE_STRING, &LoadLimits::default()).unwrap(),
             Value::EmbStr(_)
         ));
     }

@@ -110,6 +110,8 @@ pub fn save_object_type(v: &Value) -> u8 {
     match v {
         Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => RDB_TYPE_STRING,
         Value::List(_) => super::RDB_TYPE_LIST_QUICKLIST_2,
+        Value::Set(set) => crate::t_set::rdb::save_type(set),
+        Value::Hash(h) => crate::t_hash::rdb::save_type(h),
     }
 }
 
@@ -120,6 +122,8 @@ pub fn save_object(rdb: &mut Rio, v: &Value, compress: bool) -> std::io::Result<
         Value::EmbStr(b) => rdb.save_raw_string(b, compress),
         Value::Raw(b) => rdb.save_raw_string(b, compress),
         Value::List(ql) => crate::t_list::rdb_save_list(rdb, ql, compress),
+        Value::Set(set) => crate::t_set::rdb::save(rdb, set, compress),
+        Value::Hash(h) => crate::t_hash::rdb::save(rdb, h, compress),
     }
 }
 
