@@ -209,13 +209,21 @@ impl HashObj {
                 update
             }
             HashObj::Ht(d) => {
-                if let Some(v) = d.find_mut(field) {
+                // One probe: insert, or overwrite the value of the field found.
+                let mut fresh = false;
+                let (v, inserted) = d.get_or_insert_with(
+                    field,
+                    || field.into(),
+                    || {
+                        fresh = true;
+                        value.into()
+                    },
+                );
+                if !inserted {
                     *v = value.into();
-                    true
-                } else {
-                    let _ = d.add(field.into(), value.into());
-                    false
                 }
+                debug_assert_eq!(fresh, inserted);
+                !inserted
             }
         }
     }

@@ -140,7 +140,8 @@ impl SetObj {
     /// Redis: setTypeAdd. `max_intset` is `set-max-intset-entries`.
     pub fn add(&mut self, v: &[u8], max_intset: usize) -> bool {
         match self {
-            SetObj::Ht(d) => d.add(v.into(), ()).is_ok(),
+            // Redis: dictAddRaw — the member is copied only when it is new.
+            SetObj::Ht(d) => d.get_or_insert_with(v, || v.into(), || ()).1,
             SetObj::Intset(is) => {
                 if let Some(n) = util::string2ll(v) {
                     if !is.add(n) {
