@@ -144,8 +144,12 @@ impl Server {
 
     /// Redis: dbAdd — the key must not exist.
     pub fn db_add(&mut self, db: usize, key: &[u8], val: RObj) {
+        let wakes = matches!(val.v, object::Value::List(_));
         let _ = self.dbs[db].dict.add(key.into(), val);
         self.touch_watched_key(db, key);
+        if wakes {
+            self.signal_key_as_ready(db, key);
+        }
     }
 
     /// Redis: setKey(keepttl) — add or overwrite, dropping the TTL unless
@@ -153,6 +157,7 @@ impl Server {
     pub fn set_key(&mut self, db: usize, key: &[u8], mut val: RObj, keepttl: bool) {
         let lfu = self.config.maxmemory_policy.is_lfu();
         let d = &mut self.dbs[db];
+        let mut wakes = false;
         match d.dict.find_mut(key) {
             Some(old) => {
                 if lfu {
@@ -161,6 +166,7 @@ impl Server {
                 *old = val;
             }
             None => {
+                wakes = matches!(val.v, object::Value::List(_));
                 let _ = d.dict.add(key.into(), val);
             }
         }
@@ -168,6 +174,9 @@ impl Server {
             d.expires.remove(key);
         }
         self.touch_watched_key(db, key);
+        if wakes {
+            self.signal_key_as_ready(db, key);
+        }
     }
 
     /// Redis: dbDelete (synchronous; values are freed at once).

@@ -31,6 +31,7 @@ pub fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
 fn type_code(o: &RObj) -> u32 {
     match o.v {
         Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => 0,
+        Value::List(_) => 1,
     }
 }
 
@@ -42,6 +43,7 @@ pub fn object_digest(digest: &mut [u8; 20], o: &RObj, has_expire: bool) {
             let b = v.string_bytes().unwrap_or_default();
             mix_digest(digest, &b);
         }
+        Value::List(ql) => crate::t_list::digest(digest, ql),
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");
@@ -94,6 +96,9 @@ const DEBUG_HELP: &[&str] = &[
     "    default.",
     "SLEEP <seconds>",
     "    Stop the server for <seconds>. Decimals allowed.",
+    "QUICKLIST-PACKED-THRESHOLD <size>",
+    "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+    "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
     "STRINGMATCH-LEN",
     "    Run a fuzz tester against the stringmatchlen() function.",
     "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
@@ -145,15 +150,21 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                         o.v.string_len() + 1
                     }
                 }
+                Value::List(ql) => crate::t_list::serialized_length(ql),
                 v => v.string_len() + if v.string_len() < 64 { 1 } else { 2 },
             };
+            let extra = match &o.v {
+                Value::List(ql) => crate::t_list::debug_object_extra(ql),
+                _ => String::new(),
+            };
             let msg = format!(
-                "Value at:0x{:x} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+                "Value at:0x{:x} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
                 o as *const RObj as usize,
                 o.encoding_name(),
                 serlen,
                 o.lru,
-                idle
+                idle,
+                extra
             );
             c.add_reply_status(&msg);
         }
@@ -215,6 +226,10 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             c.add_reply_status("Apparently Redis did not crash: test passed");
         }
         (b"replybuffer", 4) => c.add_reply_ok(),
+        (b"quicklist-packed-threshold", 3) => crate::t_list::debug_packed_threshold(c, &argv[2]),
+        (b"listpack", 3) | (b"quicklist", 3 | 4) => {
+            crate::t_list::debug_encoding_dump(s, c, &sub, &argv[2])
+        }
         _ => c.add_reply_subcommand_syntax_error(&argv[0], &argv[1]),
     }
 }

@@ -155,6 +155,8 @@ pub fn db_swap_databases(s: &mut Server, id1: usize, id2: usize) {
     std::mem::swap(&mut a.expires, &mut b.expires);
     std::mem::swap(&mut a.avg_ttl, &mut b.avg_ttl);
     std::mem::swap(&mut a.expires_cursor, &mut b.expires_cursor);
+    s.scan_database_for_ready_keys(id1);
+    s.scan_database_for_ready_keys(id2);
 }
 
 /// Redis: swapdbCommand.

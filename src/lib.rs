@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 
 pub mod ae;
+pub mod blocked;
 pub mod config;
 pub mod config_cmd;
 pub mod db;
@@ -12,6 +13,7 @@ pub mod dict;
 pub mod evict;
 pub mod expire;
 pub mod keyspace;
+pub mod listpack;
 pub mod log;
 pub mod multi;
 pub mod networking;
@@ -20,5 +22,6 @@ pub mod server;
 pub mod sha1;
 pub mod siphash;
 pub mod sys;
+pub mod t_list;
 pub mod t_string;
 pub mod util;

@@ -27,6 +27,11 @@ pub enum Value {
     EmbStr(Box<[u8]>),
     /// OBJ_STRING, OBJ_ENCODING_RAW.
     Raw(Vec<u8>),
+    /// OBJ_LIST, OBJ_ENCODING_QUICKLIST (Redis 7.0 has no other list
+    /// encoding). Behind an `Arc` so cloning the value for a snapshot is
+    /// O(1); writes go through `Arc::make_mut` and then copy only the
+    /// quicklist node they touch.
+    List(std::sync::Arc<crate::t_list::quicklist::Quicklist>),
 }
 
 /// Redis: robj (without refcount).
@@ -45,6 +50,7 @@ impl RObj {
     pub fn type_name(&self) -> &'static str {
         match self.v {
             Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => "string",
+            Value::List(_) => "list",
         }
     }
 
@@ -54,6 +60,7 @@ impl RObj {
             Value::Int(_) => "int",
             Value::EmbStr(_) => "embstr",
             Value::Raw(_) => "raw",
+            Value::List(_) => "quicklist",
         }
     }
 
@@ -108,6 +115,7 @@ impl Value {
             Value::Int(n) => Some(std::borrow::Cow::Owned(util::ll2string(*n).into_bytes())),
             Value::EmbStr(b) => Some(std::borrow::Cow::Borrowed(&b[..])),
             Value::Raw(b) => Some(std::borrow::Cow::Borrowed(&b[..])),
+            _ => None,
         }
     }
 
@@ -120,6 +128,7 @@ impl Value {
             }
             Value::EmbStr(b) => b.len(),
             Value::Raw(b) => b.len(),
+            _ => 0,
         }
     }
 

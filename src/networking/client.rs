@@ -154,6 +154,7 @@ pub struct Client {
     pub net_output_bytes: u64,
     pub pending_read: bool, // hit the read cap: more input may be waiting
     pub mstate: crate::multi::MultiState, // MULTI queue and WATCHed keys
+    pub bpop: Option<Box<crate::blocked::BlockPop>>, // set while blocked (CLIENT_BLOCKED)
 }
 
 impl Client {
@@ -196,6 +197,7 @@ impl Client {
             net_output_bytes: 0,
             pending_read: false,
             mstate: Default::default(),
+            bpop: None,
         }
     }
 
@@ -674,6 +676,9 @@ impl Client {
         }
         if self.flags & CLIENT_CLOSE_ASAP != 0 {
             s.push('A');
+        }
+        if self.bpop.is_some() {
+            s.push('b');
         }
         if self.unix {
             s.push('U');

@@ -221,7 +221,7 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
             if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP) != 0 {
                 break;
             }
-            if c.qb_pos >= c.querybuf.len() {
+            if c.qb_pos >= c.querybuf.len() || c.bpop.is_some() {
                 break;
             }
             let auth_req = s.auth_required(c);
@@ -403,6 +403,7 @@ pub fn free_client(s: &mut Server, slot: usize) {
     }
     let mut c = s.clients.remove(slot);
     s.free_client_multi_state(&mut c);
+    crate::blocked::free_client_blocked(s, &mut c);
     if let Some(mut conn) = c.conn.take() {
         let _ = s.registry.deregister(conn.source());
         conn.shutdown();

@@ -16,6 +16,13 @@ impl Server {
         if self.active_expire_enabled && !self.loading {
             crate::expire::active_expire_cycle(self, crate::expire::CycleKind::Fast);
         }
+        crate::blocked::handle_blocked_clients_timeout(self);
+        if self.blocking.has_unblocked() {
+            crate::blocked::process_unblocked_clients(self);
+        }
+        if self.blocking.has_ready_keys() {
+            crate::blocked::handle_clients_blocked_on_keys(self);
+        }
         networking::handle_clients_with_pending_writes(self);
         networking::free_clients_in_async_queue(self);
     }

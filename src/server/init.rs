@@ -24,6 +24,8 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::config_cmd::HANDLERS,
         crate::debug::HANDLERS,
         crate::multi::HANDLERS,
+        crate::t_list::HANDLERS,
+        crate::blocked::HANDLERS,
     ]
 }
 
@@ -229,6 +231,7 @@ pub fn init_server(
         watch: Default::default(),
         in_exec: false,
         readbuf: vec![0; crate::networking::client::PROTO_IOBUF_LEN],
+        blocking: Default::default(),
     };
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     let _ = REDIS_VERSION;

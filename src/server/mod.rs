@@ -128,6 +128,7 @@ pub struct Server {
     pub watch: crate::multi::WatchTable,
     pub in_exec: bool,
     pub readbuf: Vec<u8>, // scratch for socket reads (networking::read_query_from_client)
+    pub blocking: crate::blocked::Blocking, // blocked clients and ready keys
 }
 
 impl Server {
@@ -310,6 +311,9 @@ impl Server {
             }
         }
         self.call(c, idx, argv);
+        if self.blocking.has_ready_keys() {
+            crate::blocked::handle_clients_blocked_on_keys(self);
+        }
     }
 
     /// Redis: allowProtectedAction — `yes`, or `local` from a local peer.

@@ -1,0 +1,276 @@
+//! Blocking operations. Redis counterpart: blocked.c (the generic part:
+//! blockForKeys, unblockClient, signalKeyAsReady, handleClientsBlockedOnKeys,
+//! processUnblockedClients) and timeout.c (blocked clients' timeouts).
+//!
+//! How a blocking pop works, end to end:
+//! 1. BLPOP finds every key empty, so `block_for_keys` parks the client:
+//!    its `bpop` state is set and its (id, slot) is appended to the FIFO of
+//!    each key it waits on (Redis: `db->blocking_keys`).
+//! 2. A write that creates a list (`db_add`, so LPUSH on a missing key,
+//!    RENAME/MOVE/COPY onto the key, ...) calls `signal_key_as_ready`, which
+//!    queues the key on `ready` once.
+//! 3. Right after the command that signalled (and in `before_sleep`),
+//!    `handle_clients_blocked_on_keys` serves the waiting clients of each
+//!    ready key in FIFO order until the list runs dry. Inside MULTI/EXEC
+//!    this happens after EXEC, so the blocked client sees the final state.
+//! 4. A served (or timed-out, or CLIENT UNBLOCKed) client is unblocked and
+//!    queued on `unblocked`; `before_sleep` then runs the commands it had
+//!    pipelined behind the blocking one (processInputBuffer stops at a
+//!    blocked client).
+//!
+//! Divergence: clients are remembered by (id, slot) since slab slots are
+//! reused; a stale entry (freed client) is skipped. Timeouts live in a
+//! `BTreeSet` ordered by deadline (Redis: a radix tree), checked in
+//! `before_sleep`.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+use crate::networking::{self, Client};
+use crate::object::Value;
+use crate::server::command::CommandProc;
+use crate::server::Server;
+use crate::t_list::quicklist::End;
+
+/// Which blocking command parked the client (Redis looks at c->lastcmd).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockedCmd {
+    Blpop,
+    Brpop,
+    Blmove,
+    Brpoplpush,
+    Blmpop,
+}
+
+/// A blocked client's state. Redis: `c->bpop` plus `c->btype`.
+#[derive(Clone, Debug)]
+pub struct BlockPop {
+    pub db: usize,
+    pub keys: Vec<Vec<u8>>,      // keys waited on, without duplicates
+    pub timeout: i64,            // absolute unix ms; 0 = forever
+    pub target: Option<Vec<u8>>, // BLMOVE / BRPOPLPUSH destination
+    pub wherefrom: End,
+    pub whereto: End,
+    pub count: usize, // BLMPOP COUNT
+    pub cmd: BlockedCmd,
+}
+
+/// (db, key) of a key clients can block on.
+type DbKey = (usize, Vec<u8>);
+/// A client remembered across the event loop: (id, slab slot).
+type ClientRef = (u64, usize);
+
+/// Server-wide blocking bookkeeping. Redis: db->blocking_keys,
+/// db->ready_keys, server.ready_keys, server.unblocked_clients and the
+/// timeout table.
+#[derive(Default)]
+pub struct Blocking {
+    keys: HashMap<DbKey, VecDeque<ClientRef>>,
+    ready: Vec<DbKey>,
+    ready_set: HashSet<DbKey>,
+    unblocked: Vec<ClientRef>,
+    timeouts: BTreeSet<(i64, u64, usize)>,
+}
+
+impl Blocking {
+    /// Clients waiting on (db, key), in arrival order.
+    pub fn waiters(&self, db: usize, key: &[u8]) -> Vec<(u64, usize)> {
+        self.keys
+            .get(&(db, key.to_vec()))
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn has_ready_keys(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    pub fn has_unblocked(&self) -> bool {
+        !self.unblocked.is_empty()
+    }
+}
+
+/// Redis: blockForKeys + blockClient.
+pub fn block_for_keys(s: &mut Server, c: &mut Client, mut bp: BlockPop) {
+    let mut uniq: Vec<Vec<u8>> = Vec::with_capacity(bp.keys.len());
+    for k in bp.keys.drain(..) {
+        if !uniq.contains(&k) {
+            uniq.push(k);
+        }
+    }
+    for k in &uniq {
+        s.blocking
+            .keys
+            .entry((bp.db, k.clone()))
+            .or_default()
+            .push_back((c.id, c.slot));
+    }
+    bp.keys = uniq;
+    if bp.timeout > 0 {
+        s.blocking.timeouts.insert((bp.timeout, c.id, c.slot));
+    }
+    c.bpop = Some(Box::new(bp));
+    s.blocked_clients += 1;
+}
+
+/// Removes the client from every wait queue. Redis: unblockClientWaitingData.
+fn forget_client(s: &mut Server, c: &mut Client) -> bool {
+    let Some(bp) = c.bpop.take() else {
+        return false;
+    };
+    for k in bp.keys {
+        let entry = (bp.db, k);
+        if let Some(q) = s.blocking.keys.get_mut(&entry) {
+            q.retain(|&(id, _)| id != c.id);
+            if q.is_empty() {
+                s.blocking.keys.remove(&entry);
+            }
+        }
+    }
+    if bp.timeout > 0 {
+        s.blocking.timeouts.remove(&(bp.timeout, c.id, c.slot));
+    }
+    s.blocked_clients -= 1;
+    true
+}
+
+/// Redis: unblockClient — the client's pending input is processed again in
+/// before_sleep (queueClientForReprocessing).
+pub fn unblock_client(s: &mut Server, c: &mut Client) {
+    if forget_client(s, c) {
+        s.blocking.unblocked.push((c.id, c.slot));
+    }
+}
+
+/// Redis: freeClient's unblock.
+pub fn free_client_blocked(s: &mut Server, c: &mut Client) {
+    forget_client(s, c);
+}
+
+impl Server {
+    /// Redis: signalKeyAsReady. Cheap when nobody is blocked.
+    pub fn signal_key_as_ready(&mut self, db: usize, key: &[u8]) {
+        if self.blocking.keys.is_empty() {
+            return;
+        }
+        let entry = (db, key.to_vec());
+        if !self.blocking.keys.contains_key(&entry) || self.blocking.ready_set.contains(&entry) {
+            return;
+        }
+        self.blocking.ready_set.insert(entry.clone());
+        self.blocking.ready.push(entry);
+    }
+
+    /// Redis: scanDatabaseForReadyKeys (SWAPDB).
+    pub fn scan_database_for_ready_keys(&mut self, db: usize) {
+        let keys: Vec<Vec<u8>> = self
+            .blocking
+            .keys
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for k in keys {
+            if self.dbs[db].dict.contains_key(&k) {
+                self.signal_key_as_ready(db, &k);
+            }
+        }
+    }
+}
+
+/// Redis: handleClientsBlockedOnKeys.
+pub fn handle_clients_blocked_on_keys(s: &mut Server) {
+    while !s.blocking.ready.is_empty() {
+        let list = std::mem::take(&mut s.blocking.ready);
+        for (db, key) in list {
+            s.blocking.ready_set.remove(&(db, key.clone()));
+            s.update_cached_time();
+            let is_list = matches!(
+                s.lookup_key(db, &key, crate::db::LOOKUP_NOTOUCH | crate::db::LOOKUP_NOSTATS),
+                Some(o) if matches!(o.v, Value::List(_))
+            );
+            if is_list {
+                crate::t_list::blocking::serve_clients_blocked_on_list_key(s, db, &key);
+            }
+        }
+    }
+}
+
+/// Redis: processUnblockedClients — run what the unblocked clients had
+/// pipelined behind their blocking command.
+pub fn process_unblocked_clients(s: &mut Server) {
+    while !s.blocking.unblocked.is_empty() {
+        let list = std::mem::take(&mut s.blocking.unblocked);
+        for (id, slot) in list {
+            let ok = s
+                .clients
+                .get(slot)
+                .is_some_and(|c| c.id == id && c.bpop.is_none());
+            if ok {
+                networking::process_input_buffer(s, slot);
+            }
+        }
+    }
+}
+
+/// Redis: replyToBlockedClientTimedOut for lists.
+fn reply_timed_out(c: &mut Client) {
+    c.add_reply_null_array();
+}
+
+/// Redis: handleBlockedClientsTimeout.
+pub fn handle_blocked_clients_timeout(s: &mut Server) {
+    if s.blocking.timeouts.is_empty() {
+        return;
+    }
+    let now = crate::util::mstime();
+    while let Some(&(when, id, slot)) = s.blocking.timeouts.first() {
+        if when > now {
+            break;
+        }
+        s.blocking.timeouts.pop_first();
+        networking::with_client(s, slot, |s, c| {
+            if c.id == id && c.bpop.is_some() {
+                reply_timed_out(c);
+                unblock_client(s, c);
+                s.mark_pending_write(slot, c);
+            }
+        });
+    }
+}
+
+/// CLIENT UNBLOCK <id> [TIMEOUT|ERROR]. Redis: clientCommand's unblock branch.
+fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    let mut unblock_error = false;
+    if argv.len() == 4 {
+        if argv[3].eq_ignore_ascii_case(b"timeout") {
+            unblock_error = false;
+        } else if argv[3].eq_ignore_ascii_case(b"error") {
+            unblock_error = true;
+        } else {
+            return c.add_reply_error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        }
+    }
+    let Some(id) = crate::util::string2ll(&argv[2]) else {
+        return c.add_reply_error("value is not an integer or out of range");
+    };
+    let slot = s
+        .clients
+        .iter()
+        .find(|(_, t)| t.id == id as u64 && t.bpop.is_some())
+        .map(|(slot, _)| slot);
+    let Some(slot) = slot else {
+        return c.add_reply_long(0);
+    };
+    networking::with_client(s, slot, |s, t| {
+        if unblock_error {
+            t.add_reply_error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        } else {
+            reply_timed_out(t);
+        }
+        unblock_client(s, t);
+        s.mark_pending_write(slot, t);
+    });
+    c.add_reply_long(1);
+}
+
+pub static HANDLERS: &[(&str, CommandProc)] = &[("client|unblock", client_unblock_command)];

@@ -1,0 +1,78 @@
+//! Integrity checks for listpacks read from untrusted input (RDB files,
+//! RESTORE payloads). Redis counterpart: listpack.c lpValidateIntegrity and
+//! lpValidateNext.
+//!
+//! Shallow validation checks only the header and the terminator; deep
+//! validation walks every entry, checking that its encoded length and its
+//! backlen agree and stay inside the buffer, and that the element count in
+//! the header matches (unless it is the "unknown" marker 65535).
+
+use super::{backlen_size, decode, decode_backlen, encoded_size, encoded_size_bytes, LpEntry};
+use super::{LP_EOF, LP_HDR_NUMELE_UNKNOWN, LP_HDR_SIZE};
+
+/// Redis: lpValidateNext. Returns the offset of the next entry (or of the
+/// EOF byte), None when the entry at `p` is malformed.
+fn validate_next(lp: &[u8], p: usize) -> Option<usize> {
+    let out_of_range = |x: usize| x < LP_HDR_SIZE || x > lp.len() - 1;
+    if out_of_range(p) {
+        return None;
+    }
+    let lenbytes = encoded_size_bytes(lp[p]);
+    if lenbytes == 0 || out_of_range(p + lenbytes) {
+        return None;
+    }
+    let body = encoded_size(lp, p)?;
+    let bl = backlen_size(body);
+    let entrylen = body.checked_add(bl)?;
+    let next = p.checked_add(entrylen)?;
+    if out_of_range(next) {
+        return None;
+    }
+    let (prevlen, _) = decode_backlen(lp, next - 1)?;
+    if prevlen + bl != entrylen {
+        return None;
+    }
+    Some(next)
+}
+
+/// Redis: lpValidateIntegrity. `entry_cb`, when given, sees every element
+/// and may reject the listpack (the hash and sorted-set loaders use it to
+/// check for duplicates).
+pub fn validate_integrity(
+    lp: &[u8],
+    deep: bool,
+    mut entry_cb: Option<&mut dyn FnMut(LpEntry<'_>) -> bool>,
+) -> bool {
+    if lp.len() < LP_HDR_SIZE + 1 {
+        return false;
+    }
+    let total = u32::from_le_bytes([lp[0], lp[1], lp[2], lp[3]]) as usize;
+    if total != lp.len() {
+        return false;
+    }
+    if lp[lp.len() - 1] != LP_EOF {
+        return false;
+    }
+    if !deep {
+        return true;
+    }
+    let numele = u16::from_le_bytes([lp[4], lp[5]]);
+    let mut count: u64 = 0;
+    let mut p = LP_HDR_SIZE;
+    while lp[p] != LP_EOF {
+        let Some(next) = validate_next(lp, p) else {
+            return false;
+        };
+        if let Some(cb) = entry_cb.as_mut() {
+            if !cb(decode(lp, p)) {
+                return false;
+            }
+        }
+        count += 1;
+        p = next;
+    }
+    if p != lp.len() - 1 {
+        return false;
+    }
+    numele == LP_HDR_NUMELE_UNKNOWN || numele as u64 == count
+}

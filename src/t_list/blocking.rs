@@ -1,0 +1,256 @@
+//! Blocking list commands. Redis counterpart: t_list.c, the "Blocking POP
+//! operations" banner (blockingPopGenericCommand, blmoveGenericCommand,
+//! serveClientBlockedOnList) and blocked.c's serveClientsBlockedOnListKey.
+//!
+//! When a key has data the commands behave exactly like their non-blocking
+//! twins. Inside MULTI/EXEC they never block: they answer null at once.
+
+use crate::blocked::{self, BlockPop, BlockedCmd};
+use crate::networking::{self, Client};
+use crate::server::Server;
+
+use super::quicklist::End;
+use super::{
+    list_elements_removed, list_pop_range_and_reply_with_key, lmove_generic_command,
+    lmove_handle_push, lookup_write, parse_mpop_args, parse_position, Lookup,
+};
+
+/// Redis: getTimeoutFromObjectOrReply(UNIT_SECONDS) — seconds as a float,
+/// rounded up to ms; returns an absolute deadline in ms (0 = forever).
+fn get_timeout_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
+    let secs = match crate::util::string2ld(arg) {
+        Some(v) if v.is_finite() => v,
+        _ => {
+            c.add_reply_error("timeout is not a float or out of range");
+            return None;
+        }
+    };
+    let ms = (secs * 1000.0).ceil();
+    if ms < 0.0 {
+        c.add_reply_error("timeout is negative");
+        return None;
+    }
+    let ms = if ms > i64::MAX as f64 / 2.0 {
+        i64::MAX / 2
+    } else {
+        ms as i64
+    };
+    Some(if ms > 0 {
+        ms + crate::util::mstime()
+    } else {
+        0
+    })
+}
+
+/// Blocking is refused inside MULTI/EXEC (Redis: CLIENT_DENY_BLOCKING).
+fn deny_blocking(s: &Server, c: &Client) -> bool {
+    s.in_exec || c.mstate.active
+}
+
+/// Redis: blockingPopGenericCommand.
+fn blocking_pop_generic_command(
+    s: &mut Server,
+    c: &mut Client,
+    keys: &[Vec<u8>],
+    end: End,
+    timeout_arg: &[u8],
+    count: Option<usize>,
+    cmd: BlockedCmd,
+) {
+    let Some(timeout) = get_timeout_or_reply(c, timeout_arg) else {
+        return;
+    };
+    let db = c.db;
+    for key in keys {
+        match lookup_write(s, db, key) {
+            Lookup::Missing => continue,
+            Lookup::WrongType => return c.add_reply_wrongtype(),
+            Lookup::Found(ql) => {
+                if ql.is_empty() {
+                    continue;
+                }
+                if let Some(n) = count {
+                    list_pop_range_and_reply_with_key(s, c, db, key, end, n);
+                    return;
+                }
+                let v = ql.pop(end).expect("non-empty");
+                c.add_reply_array_len(2);
+                c.add_reply_bulk(key);
+                c.add_reply_bulk(&v);
+                list_elements_removed(s, db, key, end, 1);
+                return;
+            }
+        }
+    }
+    if deny_blocking(s, c) {
+        return c.add_reply_null_array();
+    }
+    let bp = BlockPop {
+        db,
+        keys: keys.to_vec(),
+        timeout,
+        target: None,
+        wherefrom: end,
+        whereto: End::Tail,
+        count: count.unwrap_or(0),
+        cmd,
+    };
+    blocked::block_for_keys(s, c, bp);
+}
+
+pub fn blpop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    let n = argv.len();
+    blocking_pop_generic_command(
+        s,
+        c,
+        &argv[1..n - 1],
+        End::Head,
+        &argv[n - 1],
+        None,
+        BlockedCmd::Blpop,
+    );
+}
+
+pub fn brpop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    let n = argv.len();
+    blocking_pop_generic_command(
+        s,
+        c,
+        &argv[1..n - 1],
+        End::Tail,
+        &argv[n - 1],
+        None,
+        BlockedCmd::Brpop,
+    );
+}
+
+/// Redis: blmoveGenericCommand.
+fn blmove_generic_command(
+    s: &mut Server,
+    c: &mut Client,
+    argv: &[Vec<u8>],
+    from: End,
+    to: End,
+    timeout: i64,
+    cmd: BlockedCmd,
+) {
+    let db = c.db;
+    match lookup_write(s, db, &argv[1]) {
+        Lookup::WrongType => c.add_reply_wrongtype(),
+        Lookup::Found(_) => lmove_generic_command(s, c, &argv[1], &argv[2], from, to),
+        Lookup::Missing => {
+            if deny_blocking(s, c) {
+                return c.add_reply_null();
+            }
+            let bp = BlockPop {
+                db,
+                keys: vec![argv[1].clone()],
+                timeout,
+                target: Some(argv[2].clone()),
+                wherefrom: from,
+                whereto: to,
+                count: 0,
+                cmd,
+            };
+            blocked::block_for_keys(s, c, bp);
+        }
+    }
+}
+
+pub fn blmove_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    let Some(from) = parse_position(c, &argv[3]) else {
+        return;
+    };
+    let Some(to) = parse_position(c, &argv[4]) else {
+        return;
+    };
+    let Some(timeout) = get_timeout_or_reply(c, &argv[5]) else {
+        return;
+    };
+    blmove_generic_command(s, c, argv, from, to, timeout, BlockedCmd::Blmove);
+}
+
+pub fn brpoplpush_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    let Some(timeout) = get_timeout_or_reply(c, &argv[3]) else {
+        return;
+    };
+    blmove_generic_command(
+        s,
+        c,
+        argv,
+        End::Tail,
+        End::Head,
+        timeout,
+        BlockedCmd::Brpoplpush,
+    );
+}
+
+/// BLMPOP timeout numkeys key... LEFT|RIGHT [COUNT n].
+pub fn blmpop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    let Some(a) = parse_mpop_args(c, argv, 2) else {
+        return;
+    };
+    let keys = &argv[a.first_key..a.first_key + a.numkeys];
+    blocking_pop_generic_command(
+        s,
+        c,
+        keys,
+        a.end,
+        &argv[1],
+        Some(a.count),
+        BlockedCmd::Blmpop,
+    );
+}
+
+/// Serves one blocked client from the list at `key`. Redis:
+/// serveClientBlockedOnList.
+fn serve_client_blocked_on_list(s: &mut Server, rc: &mut Client, db: usize, key: &[u8]) {
+    let bp = rc.bpop.as_ref().expect("blocked client").clone();
+    match &bp.target {
+        None => {
+            if bp.cmd == BlockedCmd::Blmpop {
+                list_pop_range_and_reply_with_key(s, rc, db, key, bp.wherefrom, bp.count);
+                return;
+            }
+            let Lookup::Found(ql) = lookup_write(s, db, key) else {
+                return;
+            };
+            let v = ql.pop(bp.wherefrom).expect("non-empty");
+            rc.add_reply_array_len(2);
+            rc.add_reply_bulk(key);
+            rc.add_reply_bulk(&v);
+            list_elements_removed(s, db, key, bp.wherefrom, 1);
+        }
+        Some(dst) => {
+            if super::key_is_non_list(s, db, dst) {
+                rc.add_reply_wrongtype();
+                return;
+            }
+            let Lookup::Found(ql) = lookup_write(s, db, key) else {
+                return;
+            };
+            let v = ql.pop(bp.wherefrom).expect("non-empty");
+            lmove_handle_push(s, rc, db, dst, &v, bp.whereto);
+            list_elements_removed(s, db, key, bp.wherefrom, 1);
+        }
+    }
+}
+
+/// Serves the clients blocked on `key`, first come first served, while the
+/// list has elements. Redis: serveClientsBlockedOnListKey.
+pub fn serve_clients_blocked_on_list_key(s: &mut Server, db: usize, key: &[u8]) {
+    for (id, slot) in s.blocking.waiters(db, key) {
+        let has_data = matches!(lookup_write(s, db, key), Lookup::Found(ql) if !ql.is_empty());
+        if !has_data {
+            break;
+        }
+        networking::with_client(s, slot, |s, rc| {
+            if rc.id != id || rc.bpop.is_none() {
+                return;
+            }
+            serve_client_blocked_on_list(s, rc, db, key);
+            blocked::unblock_client(s, rc);
+            s.mark_pending_write(slot, rc);
+        });
+    }
+}
