@@ -32,6 +32,7 @@ fn type_code(o: &RObj) -> u32 {
     match o.v {
         Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => 0,
         Value::List(_) => 1,
+        Value::ZSet(_) => 3,
     }
 }
 
@@ -44,6 +45,7 @@ pub fn object_digest(digest: &mut [u8; 20], o: &RObj, has_expire: bool) {
             mix_digest(digest, &b);
         }
         Value::List(ql) => crate::t_list::digest(digest, ql),
+        Value::ZSet(z) => crate::t_zset::digest(digest, z),
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");

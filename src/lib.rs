@@ -24,4 +24,5 @@ pub mod siphash;
 pub mod sys;
 pub mod t_list;
 pub mod t_string;
+pub mod t_zset;
 pub mod util;

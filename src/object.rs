@@ -32,6 +32,9 @@ pub enum Value {
     /// O(1); writes go through `Arc::make_mut` and then copy only the
     /// quicklist node they touch.
     List(std::sync::Arc<crate::t_list::quicklist::Quicklist>),
+    /// OBJ_ZSET, OBJ_ENCODING_LISTPACK or OBJ_ENCODING_SKIPLIST (the
+    /// encoding lives in the `ZSet` enum). Behind an `Arc` for snapshots.
+    ZSet(std::sync::Arc<crate::t_zset::ZSet>),
 }
 
 /// Redis: robj (without refcount).
@@ -51,6 +54,7 @@ impl RObj {
         match self.v {
             Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => "string",
             Value::List(_) => "list",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -61,6 +65,7 @@ impl RObj {
             Value::EmbStr(_) => "embstr",
             Value::Raw(_) => "raw",
             Value::List(_) => "quicklist",
+            Value::ZSet(ref z) => z.encoding_name(),
         }
     }
 

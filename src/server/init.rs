@@ -25,6 +25,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::debug::HANDLERS,
         crate::multi::HANDLERS,
         crate::t_list::HANDLERS,
+        crate::t_zset::HANDLERS,
         crate::blocked::HANDLERS,
     ]
 }
