@@ -188,35 +188,40 @@ impl ZSet {
         let ZSet::Skiplist(z) = self else {
             unreachable!()
         };
-        if let Some(cur) = z.dict.get(ele).copied() {
-            if f.nx {
-                return AddOut::Nop;
+        let SkiplistZSet { dict, zsl } = &mut **z;
+        // One dict probe: find the member, or (without XX) add it.
+        let cur = if f.xx {
+            match dict.find_mut(ele) {
+                Some(v) => v,
+                None => return AddOut::Nop,
             }
-            if f.incr {
-                score += cur;
-                if score.is_nan() {
-                    return AddOut::Nan;
-                }
-            }
-            if (f.lt && score >= cur) || (f.gt && score <= cur) {
-                return AddOut::Nop;
-            }
-            if score != cur {
-                z.zsl.update_score(cur, ele, score);
-                if let Some(v) = z.dict.find_mut(ele) {
-                    *v = score;
-                }
-                return AddOut::Updated(score);
-            }
-            AddOut::Same(score)
-        } else if !f.xx {
-            let b: Box<[u8]> = ele.into();
-            z.zsl.insert(score, b.clone());
-            let _ = z.dict.add(b, score);
-            AddOut::Added(score)
         } else {
-            AddOut::Nop
+            let (v, inserted) = dict.get_or_insert_with(ele, || ele.into(), || score);
+            if inserted {
+                zsl.insert(score, ele.into());
+                return AddOut::Added(score);
+            }
+            v
+        };
+        if f.nx {
+            return AddOut::Nop;
         }
+        let curscore = *cur;
+        if f.incr {
+            score += curscore;
+            if score.is_nan() {
+                return AddOut::Nan;
+            }
+        }
+        if (f.lt && score >= curscore) || (f.gt && score <= curscore) {
+            return AddOut::Nop;
+        }
+        if score != curscore {
+            zsl.update_score(curscore, ele, score);
+            *cur = score;
+            return AddOut::Updated(score);
+        }
+        AddOut::Same(score)
     }
 
     /// Removes a member. Redis: zsetDel.

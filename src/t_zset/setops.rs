@@ -166,8 +166,7 @@ fn zunion_inter_diff_generic_command(
         } else if cardinality_only && remaining >= 2 && a.eq_ignore_ascii_case(b"limit") {
             match crate::util::string2ll(&argv[j + 1]) {
                 Some(n) if n >= 0 => limit = n as usize,
-                Some(_) => return c.add_reply_error("LIMIT can't be negative"),
-                None => return c.add_reply_error(super::ERR_NOT_INT),
+                _ => return c.add_reply_error("LIMIT can't be negative"),
             }
             j += 2;
         } else {

@@ -62,20 +62,35 @@ struct Level {
     span: u32,    // level-0 steps this link jumps over
 }
 
-/// Redis: zskiplistNode.
+const NO_LEVEL: Level = Level {
+    forward: NIL,
+    span: 0,
+};
+
+/// Levels kept inside the node itself; the rest go to a side allocation.
+const INLINE_LEVELS: usize = 4;
+
+/// Redis: zskiplistNode, minus the member (kept in `Skiplist::eles`, read
+/// only on score ties) and minus the links above the fourth (kept in
+/// `Skiplist::tall`; 255 nodes in 256 have none). What a search touches at
+/// each step, the score and the links, fills exactly one 64-byte line, so
+/// each step costs one cache miss as in Redis, where the levels are a
+/// flexible array member at the end of the node.
 #[derive(Clone, Debug)]
+#[repr(C, align(64))]
 struct Node {
-    ele: Box<[u8]>,
     score: f64,
-    backward: u32,       // previous node on level 0 (NIL for the first)
-    level: Box<[Level]>, // 1..=32 forward links
+    backward: u32,                 // previous node on level 0 (NIL for the first)
+    level: [Level; INLINE_LEVELS], // the first forward links
 }
 
 /// Redis: zskiplist.
 #[derive(Clone, Debug)]
 pub struct Skiplist {
-    nodes: Vec<Node>, // the arena; nodes[0] is the header
-    free: Vec<u32>,   // reusable arena slots
+    nodes: Vec<Node>,        // the arena; nodes[0] is the header
+    eles: Vec<Box<[u8]>>,    // each node's member, by node index
+    tall: Vec<Box<[Level]>>, // each node's links above INLINE_LEVELS (mostly empty)
+    free: Vec<u32>,          // reusable arena slots
     tail: u32,
     length: usize,
     level: usize, // levels in use (at least 1)
@@ -222,20 +237,14 @@ impl Skiplist {
     /// Redis: zslCreate.
     pub fn new() -> Skiplist {
         let header = Node {
-            ele: Box::default(),
             score: 0.0,
             backward: NIL,
-            level: vec![
-                Level {
-                    forward: NIL,
-                    span: 0
-                };
-                ZSKIPLIST_MAXLEVEL
-            ]
-            .into_boxed_slice(),
+            level: [NO_LEVEL; INLINE_LEVELS],
         };
         Skiplist {
             nodes: vec![header],
+            eles: vec![Box::default()],
+            tall: vec![vec![NO_LEVEL; ZSKIPLIST_MAXLEVEL - INLINE_LEVELS].into_boxed_slice()],
             free: Vec::new(),
             tail: NIL,
             length: 0,
@@ -256,7 +265,7 @@ impl Skiplist {
     /// First node (lowest score), or NIL.
     #[inline]
     pub fn first(&self) -> u32 {
-        self.nodes[HEADER as usize].level[0].forward
+        self.lv(HEADER as usize, 0).forward
     }
 
     /// Last node, or NIL.
@@ -268,7 +277,7 @@ impl Skiplist {
     /// The node after `x` on level 0, or NIL.
     #[inline]
     pub fn next(&self, x: u32) -> u32 {
-        self.nodes[x as usize].level[0].forward
+        self.lv(x as usize, 0).forward
     }
 
     /// The node before `x` (backward pointer), or NIL.
@@ -279,7 +288,7 @@ impl Skiplist {
 
     #[inline]
     pub fn ele(&self, x: u32) -> &[u8] {
-        &self.nodes[x as usize].ele
+        &self.eles[x as usize]
     }
 
     #[inline]
@@ -289,30 +298,47 @@ impl Skiplist {
 
     #[inline]
     fn fwd(&self, x: u32, i: usize) -> u32 {
-        self.nodes[x as usize].level[i].forward
+        self.lv(x as usize, i).forward
+    }
+
+    /// Link `i` of node `x`.
+    #[inline]
+    fn lv(&self, x: usize, i: usize) -> Level {
+        if i < INLINE_LEVELS {
+            self.nodes[x].level[i]
+        } else {
+            self.tall[x][i - INLINE_LEVELS]
+        }
+    }
+
+    #[inline]
+    fn lv_mut(&mut self, x: usize, i: usize) -> &mut Level {
+        if i < INLINE_LEVELS {
+            &mut self.nodes[x].level[i]
+        } else {
+            &mut self.tall[x][i - INLINE_LEVELS]
+        }
     }
 
     fn alloc(&mut self, level: usize, score: f64, ele: Box<[u8]>) -> u32 {
         let node = Node {
-            ele,
             score,
             backward: NIL,
-            level: vec![
-                Level {
-                    forward: NIL,
-                    span: 0
-                };
-                level
-            ]
-            .into_boxed_slice(),
+            level: [NO_LEVEL; INLINE_LEVELS],
         };
+        let tall: Box<[Level]> =
+            vec![NO_LEVEL; level.saturating_sub(INLINE_LEVELS)].into_boxed_slice();
         match self.free.pop() {
             Some(i) => {
                 self.nodes[i as usize] = node;
+                self.eles[i as usize] = ele;
+                self.tall[i as usize] = tall;
                 i
             }
             None => {
                 self.nodes.push(node);
+                self.eles.push(ele);
+                self.tall.push(tall);
                 (self.nodes.len() - 1) as u32
             }
         }
@@ -330,7 +356,7 @@ impl Skiplist {
             loop {
                 let f = self.fwd(x, i);
                 if f != NIL && before(self.score(f), self.ele(f), score, &ele) {
-                    rank[i] += self.nodes[x as usize].level[i].span;
+                    rank[i] += self.lv(x as usize, i).span;
                     x = f;
                 } else {
                     break;
@@ -343,25 +369,25 @@ impl Skiplist {
             for i in self.level..level {
                 rank[i] = 0;
                 update[i] = HEADER;
-                self.nodes[HEADER as usize].level[i].span = self.length as u32;
+                self.lv_mut(HEADER as usize, i).span = self.length as u32;
             }
             self.level = level;
         }
         let x = self.alloc(level, score, ele);
         for i in 0..level {
             let u = update[i] as usize;
-            let ulev = self.nodes[u].level[i];
-            self.nodes[x as usize].level[i] = Level {
+            let ulev = self.lv(u, i);
+            *self.lv_mut(x as usize, i) = Level {
                 forward: ulev.forward,
                 span: ulev.span - (rank[0] - rank[i]),
             };
-            self.nodes[u].level[i] = Level {
+            *self.lv_mut(u, i) = Level {
                 forward: x,
                 span: (rank[0] - rank[i]) + 1,
             };
         }
         for i in level..self.level {
-            self.nodes[update[i] as usize].level[i].span += 1;
+            self.lv_mut(update[i] as usize, i).span += 1;
         }
         self.nodes[x as usize].backward = if update[0] == HEADER { NIL } else { update[0] };
         let next = self.fwd(x, 0);
@@ -378,13 +404,13 @@ impl Skiplist {
     fn delete_node(&mut self, x: u32, update: &[u32; ZSKIPLIST_MAXLEVEL]) {
         for (i, &u) in update.iter().enumerate().take(self.level) {
             let u = u as usize;
-            if self.nodes[u].level[i].forward == x {
-                let xl = self.nodes[x as usize].level[i];
-                self.nodes[u].level[i].span += xl.span;
-                self.nodes[u].level[i].span -= 1;
-                self.nodes[u].level[i].forward = xl.forward;
+            if self.lv(u, i).forward == x {
+                let xl = self.lv(x as usize, i);
+                self.lv_mut(u, i).span += xl.span;
+                self.lv_mut(u, i).span -= 1;
+                self.lv_mut(u, i).forward = xl.forward;
             } else {
-                self.nodes[u].level[i].span -= 1;
+                self.lv_mut(u, i).span -= 1;
             }
         }
         let next = self.fwd(x, 0);
@@ -394,7 +420,7 @@ impl Skiplist {
         } else {
             self.tail = back;
         }
-        while self.level > 1 && self.nodes[HEADER as usize].level[self.level - 1].forward == NIL {
+        while self.level > 1 && self.lv(HEADER as usize, self.level - 1).forward == NIL {
             self.level -= 1;
         }
         self.length -= 1;
@@ -402,10 +428,9 @@ impl Skiplist {
 
     /// Releases an unlinked node's slot, handing back its member.
     fn free_node(&mut self, x: u32) -> Box<[u8]> {
-        let n = &mut self.nodes[x as usize];
-        n.level = Box::default();
+        self.tall[x as usize] = Box::default();
         self.free.push(x);
-        std::mem::take(&mut n.ele)
+        std::mem::take(&mut self.eles[x as usize])
     }
 
     /// Finds the predecessors of (score, ele) on every level.
@@ -467,7 +492,7 @@ impl Skiplist {
                 if f != NIL
                     && (self.score(f) < score || (self.score(f) == score && self.ele(f) <= ele))
                 {
-                    rank += self.nodes[x as usize].level[i].span as usize;
+                    rank += self.lv(x as usize, i).span as usize;
                     x = f;
                 } else {
                     break;
@@ -487,7 +512,7 @@ impl Skiplist {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                let span = self.nodes[x as usize].level[i].span as usize;
+                let span = self.lv(x as usize, i).span as usize;
                 if f != NIL && traversed + span <= rank {
                     traversed += span;
                     x = f;
@@ -689,7 +714,7 @@ impl Skiplist {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                let span = self.nodes[x as usize].level[i].span as usize;
+                let span = self.lv(x as usize, i).span as usize;
                 if f != NIL && traversed + span < start {
                     traversed += span;
                     x = f;
@@ -751,7 +776,7 @@ impl Skiplist {
             let mut x = HEADER;
             let mut rank = 0usize;
             loop {
-                let l = self.nodes[x as usize].level[i];
+                let l = self.lv(x as usize, i);
                 if l.forward == NIL {
                     break;
                 }
