@@ -181,14 +181,14 @@ fn zadd_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], mut f:
         scoreidx += 1;
     }
     let elements = argv.len() - scoreidx;
-    if elements % 2 != 0 || elements == 0 {
+    if !elements.is_multiple_of(2) || elements == 0 {
         return c.add_reply_syntax_err();
     }
     let elements = elements / 2;
     if f.nx && f.xx {
         return c.add_reply_error("XX and NX options at the same time are not compatible");
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return c.add_reply_error("GT, LT, and/or NX options at the same time are not compatible");
     }
     if f.incr && elements > 1 {
@@ -303,7 +303,7 @@ fn zrem_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         s.signal_modified_key(db, key);
         s.dirty += deleted;
     }
-    c.add_reply_long(deleted as i64);
+    c.add_reply_long(deleted);
 }
 
 fn zcard_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
@@ -624,7 +624,7 @@ fn zrandmember_with_count(
     } else {
         (l.unsigned_abs(), false)
     };
-    if withscores && (l < -(i64::MAX / 2) || l > i64::MAX / 2) {
+    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
         return c.add_reply_error("value is out of range");
     }
     let z = match zset_write_noexpire_read(s, c.db, &argv[1]) {

@@ -386,8 +386,8 @@ impl Skiplist {
                 span: (rank[0] - rank[i]) + 1,
             };
         }
-        for i in level..self.level {
-            self.lv_mut(update[i] as usize, i).span += 1;
+        for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
+            self.lv_mut(u as usize, i).span += 1;
         }
         self.nodes[x as usize].backward = if update[0] == HEADER { NIL } else { update[0] };
         let next = self.fwd(x, 0);
