@@ -439,6 +439,67 @@ impl ZSet {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Hooks for RDB / DUMP (rdbSaveObject / rdbLoadObject's sorted set cases)
+// ---------------------------------------------------------------------------
+
+impl ZSet {
+    /// The listpack blob, for RDB_TYPE_ZSET_LISTPACK. None for a skiplist.
+    pub fn listpack(&self) -> Option<&Listpack> {
+        match self {
+            ZSet::Listpack(lp) => Some(lp),
+            ZSet::Skiplist(_) => None,
+        }
+    }
+
+    /// Visits (member, score) from the highest score down: the order in
+    /// which Redis writes RDB_TYPE_ZSET_2, so that loading inserts each
+    /// element at the head of the skiplist.
+    pub fn for_each_rev(&self, mut f: impl FnMut(&[u8], f64)) {
+        let mut c = self.cursor_at_rank(0, true);
+        while let Some((e, s)) = self.get(c) {
+            f(&e, s);
+            c = self.step(c, true);
+        }
+    }
+
+    /// Builds a loaded RDB_TYPE_ZSET / ZSET_2 value: a skiplist, converted
+    /// to a listpack when small enough, as rdbLoadObject does. Returns None
+    /// on a duplicate member (a corrupt payload).
+    pub fn from_loaded_pairs(pairs: Vec<(Vec<u8>, f64)>, l: Limits) -> Option<ZSet> {
+        let mut z = SkiplistZSet::default();
+        if pairs.len() > crate::dict::HT_INITIAL_SIZE {
+            z.dict.expand(pairs.len());
+        }
+        let mut maxelelen = 0;
+        for (e, score) in pairs {
+            if score.is_nan() {
+                return None;
+            }
+            maxelelen = maxelelen.max(e.len());
+            let b: Box<[u8]> = e.into_boxed_slice();
+            if z.dict.add(b.clone(), score).is_err() {
+                return None;
+            }
+            z.zsl.insert(score, b);
+        }
+        let mut zs = ZSet::Skiplist(Box::new(z));
+        zs.convert_to_listpack_if_needed(maxelelen, l);
+        Some(zs)
+    }
+
+    /// Wraps a loaded (already validated) RDB_TYPE_ZSET_LISTPACK blob, or a
+    /// ziplist converted to a listpack, converting to a skiplist when it
+    /// holds more than zset-max-listpack-entries members.
+    pub fn from_loaded_listpack(lp: Listpack, l: Limits) -> ZSet {
+        let mut z = ZSet::Listpack(lp);
+        if z.len() > l.max_entries {
+            z.convert_to_skiplist();
+        }
+        z
+    }
+}
+
 impl PartialEq for ZSet {
     /// Same encoding and the same (member, score) sequence.
     fn eq(&self, other: &ZSet) -> bool {
@@ -488,4 +549,38 @@ mod tests {
         assert_eq!(z.encoding_name(), "listpack");
         assert_eq!(z.score(b"m3"), Some(3.0));
     }
+
+    #[test]
+    fn load_hooks() {
+        let pairs: Vec<(Vec<u8>, f64)> = (0..3)
+            .map(|i| (format!("m{i}").into_bytes(), i as f64))
+            .collect();
+        let z = ZSet::from_loaded_pairs(pairs.clone(), L).unwrap();
+        assert_eq!(z.encoding_name(), "listpack");
+        let mut rev = Vec::new();
+        z.for_each_rev(|e, s| rev.push((e.to_vec(), s)));
+        rev.reverse();
+        assert_eq!(rev, pairs);
+        let mut dup = pairs.clone();
+        dup.push(pairs[0].clone());
+        assert!(ZSet::from_loaded_pairs(dup, L).is_none());
+        let big: Vec<(Vec<u8>, f64)> = (0..9)
+            .map(|i| (format!("m{i}").into_bytes(), i as f64))
+            .collect();
+        assert_eq!(
+            ZSet::from_loaded_pairs(big, L).unwrap().encoding_name(),
+            "skiplist"
+        );
+        let lp = z.listpack().unwrap().clone();
+        let many = L2;
+        assert_eq!(
+            ZSet::from_loaded_listpack(lp, many).encoding_name(),
+            "skiplist"
+        );
+    }
+
+    const L2: Limits = Limits {
+        max_entries: 2,
+        max_value: 8,
+    };
 }

@@ -68,14 +68,15 @@ const NO_LEVEL: Level = Level {
 };
 
 /// Levels kept inside the node itself; the rest go to a side allocation.
-const INLINE_LEVELS: usize = 4;
+/// Six links (48 bytes) plus the score and backward link make 60 bytes.
+const INLINE_LEVELS: usize = 6;
 
 /// Redis: zskiplistNode, minus the member (kept in `Skiplist::eles`, read
-/// only on score ties) and minus the links above the fourth (kept in
-/// `Skiplist::tall`; 255 nodes in 256 have none). What a search touches at
-/// each step, the score and the links, fills exactly one 64-byte line, so
-/// each step costs one cache miss as in Redis, where the levels are a
-/// flexible array member at the end of the node.
+/// only on score ties) and minus the links above the sixth (kept in
+/// `Skiplist::tall`; 4095 nodes in 4096 have none). The score, the backward
+/// link and six forward links fill exactly one 64-byte line, so a search
+/// step costs one cache miss, as in Redis, where the levels are a flexible
+/// array member at the end of the node.
 #[derive(Clone, Debug)]
 #[repr(C, align(64))]
 struct Node {
@@ -301,6 +302,14 @@ impl Skiplist {
         self.lv(x as usize, i).forward
     }
 
+    /// Node `f` sorts before (score, ele)? The member is read only on a
+    /// score tie.
+    #[inline]
+    fn node_before(&self, f: u32, score: f64, ele: &[u8]) -> bool {
+        let s = self.nodes[f as usize].score;
+        s < score || (s == score && self.eles[f as usize][..] < *ele)
+    }
+
     /// Link `i` of node `x`.
     #[inline]
     fn lv(&self, x: usize, i: usize) -> Level {
@@ -355,7 +364,7 @@ impl Skiplist {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && before(self.score(f), self.ele(f), score, &ele) {
+                if f != NIL && self.node_before(f, score, &ele) {
                     rank[i] += self.lv(x as usize, i).span;
                     x = f;
                 } else {
@@ -440,7 +449,7 @@ impl Skiplist {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && before(self.score(f), self.ele(f), score, ele) {
+                if f != NIL && self.node_before(f, score, ele) {
                     x = f;
                 } else {
                     break;
