@@ -223,7 +223,7 @@ pub fn random_level() -> usize {
 }
 
 /// (score, ele) sorts before (score2, ele2)?
-#[inline]
+#[cfg(test)]
 fn before(score: f64, ele: &[u8], score2: f64, ele2: &[u8]) -> bool {
     score < score2 || (score == score2 && ele < ele2)
 }
