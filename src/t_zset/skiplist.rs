@@ -42,7 +42,13 @@
 //!
 //! Divergence: nodes are not malloc'd and linked by pointers; they live in a
 //! `Vec` arena and link to each other by index (`u32`, `NIL` for none). Slot
-//! 0 is the header. Freed slots go on a free list and are reused.
+//! 0 is the header. Freed slots go on a free list and are reused. A node's
+//! arena slot is one 64-byte line holding what a search step reads (the
+//! score, the backward link and the first six forward links); the member
+//! sits in a parallel `eles` array, read only when scores tie, and the
+//! links above the sixth in a parallel `tall` array (one node in 4096 has
+//! any). Measured on ZADD with 600k members, this layout brings the cost
+//! per search step down to Redis's one cache miss.
 
 use std::cell::Cell;
 
