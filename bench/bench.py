@@ -19,9 +19,11 @@ import sys
 import tempfile
 import time
 
-TESTS = ["PING_MBULK", "SET", "GET", "INCR", "LPUSH", "RPOP", "SADD", "HSET", "ZADD", "LRANGE_100"]
+TESTS = ["PING_MBULK", "SET", "GET", "INCR", "LPUSH", "RPOP", "SADD", "HSET", "ZADD", "LRANGE_100",
+         "ZRANGE_100"]
 COMMAND_OF = {"PING_MBULK": "ping", "SET": "set", "GET": "get", "INCR": "incr", "LPUSH": "lpush",
-              "RPOP": "rpop", "SADD": "sadd", "HSET": "hset", "ZADD": "zadd", "LRANGE_100": "lrange"}
+              "RPOP": "rpop", "SADD": "sadd", "HSET": "hset", "ZADD": "zadd", "LRANGE_100": "lrange",
+              "ZRANGE_100": "zrange"}
 REQUESTS = {1: 100_000, 16: 1_000_000, 64: 2_000_000}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -86,7 +88,27 @@ class Server:
         subprocess.run(["rm", "-rf", self.dir])
 
 
+def run_custom(port, pipeline, requests, command):
+    """redis-benchmark running one given command; returns its single CSV row."""
+    args = ["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-c", "50",
+            "-P", str(pipeline), "-n", str(requests), "--csv", *command]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=600).stdout
+    for line in out.splitlines()[1:]:
+        cols = [c.strip('"') for c in line.split('","')]
+        if len(cols) >= 7:
+            return {"rps": float(cols[1]), "p50": float(cols[4]), "p99": float(cols[6].strip('"'))}
+    return None
+
+
 def run_benchmark(port, test, pipeline, requests):
+    if test == "ZRANGE_100":
+        # A 100-member sorted set (listpack in both servers), read whole.
+        members = []
+        for i in range(100):
+            members += [str(i), f"member:{i:03d}"]
+        subprocess.run(["redis-cli", "-p", str(port), "zadd", "bench:zset", *members],
+                       capture_output=True, check=True)
+        return run_custom(port, pipeline, requests, ["zrange", "bench:zset", "0", "99"])
     args = ["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-c", "50", "-r", "1000000",
             "-d", "16", "-t", test.lower(), "-P", str(pipeline), "-n", str(requests), "--csv"]
     out = subprocess.run(args, capture_output=True, text=True, timeout=600).stdout

@@ -39,6 +39,20 @@ pub enum BlockedCmd {
     Blmove,
     Brpoplpush,
     Blmpop,
+    Bzpopmin,
+    Bzpopmax,
+    Bzmpop,
+}
+
+impl BlockedCmd {
+    /// Whether the client waits for a sorted set (Redis: BLOCKED_ZSET)
+    /// rather than a list (BLOCKED_LIST).
+    pub fn is_zset(self) -> bool {
+        matches!(
+            self,
+            BlockedCmd::Bzpopmin | BlockedCmd::Bzpopmax | BlockedCmd::Bzmpop
+        )
+    }
 }
 
 /// A blocked client's state. Redis: `c->bpop` plus `c->btype`.
@@ -184,12 +198,18 @@ pub fn handle_clients_blocked_on_keys(s: &mut Server) {
         for (db, key) in list {
             s.blocking.ready_set.remove(&(db, key.clone()));
             s.update_cached_time();
-            let is_list = matches!(
-                s.lookup_key(db, &key, crate::db::LOOKUP_NOTOUCH | crate::db::LOOKUP_NOSTATS),
-                Some(o) if matches!(o.v, Value::List(_))
-            );
+            let (is_list, is_zset) = match s.lookup_key(
+                db,
+                &key,
+                crate::db::LOOKUP_NOTOUCH | crate::db::LOOKUP_NOSTATS,
+            ) {
+                Some(o) => (matches!(o.v, Value::List(_)), matches!(o.v, Value::ZSet(_))),
+                None => (false, false),
+            };
             if is_list {
                 crate::t_list::blocking::serve_clients_blocked_on_list_key(s, db, &key);
+            } else if is_zset {
+                crate::t_zset::blocking::serve_clients_blocked_on_sorted_set_key(s, db, &key);
             }
         }
     }

@@ -163,7 +163,7 @@ impl Server {
 
     /// Redis: dbAdd — the key must not exist.
     pub fn db_add(&mut self, db: usize, key: &[u8], val: RObj) {
-        let wakes = matches!(val.v, object::Value::List(_));
+        let wakes = matches!(val.v, object::Value::List(_) | object::Value::ZSet(_));
         let _ = self.dbs[db].dict.add(key.into(), val);
         self.touch_watched_key(db, key);
         self.notify_keyspace_event(crate::notify::NOTIFY_NEW, "new", key, db);
@@ -187,7 +187,7 @@ impl Server {
                 false
             }
             None => {
-                wakes = matches!(val.v, object::Value::List(_));
+                wakes = matches!(val.v, object::Value::List(_) | object::Value::ZSet(_));
                 let _ = d.dict.add(key.into(), val);
                 true
             }

@@ -34,6 +34,7 @@ fn type_code(o: &RObj) -> u32 {
         Value::List(_) => 1,
         Value::Set(_) => 2,
         Value::Hash(_) => 4,
+        Value::ZSet(_) => 3,
     }
 }
 
@@ -48,6 +49,7 @@ pub fn object_digest(digest: &mut [u8; 20], o: &RObj, has_expire: bool) {
         Value::List(ql) => crate::t_list::digest(digest, ql),
         Value::Set(set) => crate::t_set::digest(digest, set),
         Value::Hash(h) => crate::t_hash::digest(digest, h),
+        Value::ZSet(z) => crate::t_zset::digest(digest, z),
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");

@@ -35,4 +35,5 @@ pub mod t_hash;
 pub mod t_list;
 pub mod t_set;
 pub mod t_string;
+pub mod t_zset;
 pub mod util;

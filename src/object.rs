@@ -36,6 +36,9 @@ pub enum Value {
     Set(Box<crate::t_set::SetObj>),
     /// OBJ_HASH: OBJ_ENCODING_LISTPACK or OBJ_ENCODING_HT (see t_hash/api.rs).
     Hash(Box<crate::t_hash::HashObj>),
+    /// OBJ_ZSET, OBJ_ENCODING_LISTPACK or OBJ_ENCODING_SKIPLIST (the
+    /// encoding lives in the `ZSet` enum). Behind an `Arc` for snapshots.
+    ZSet(std::sync::Arc<crate::t_zset::ZSet>),
 }
 
 /// Redis: robj (without refcount).
@@ -57,6 +60,7 @@ impl RObj {
             Value::List(_) => "list",
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -69,6 +73,7 @@ impl RObj {
             Value::List(_) => "quicklist",
             Value::Set(s) => s.encoding_name(),
             Value::Hash(h) => h.encoding_name(),
+            Value::ZSet(ref z) => z.encoding_name(),
         }
     }
 

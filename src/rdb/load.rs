@@ -41,6 +41,13 @@ pub fn load_object(r: &mut Reader, rdbtype: u8, lim: &LoadLimits) -> RdbResult<V
         RDB_TYPE_HASH_ZIPMAP => t_hash::rdb::load_zipmap(r, lim).map(hash),
         RDB_TYPE_HASH_ZIPLIST => t_hash::rdb::load_ziplist(r, lim).map(hash),
         RDB_TYPE_HASH_LISTPACK => t_hash::rdb::load_listpack(r, lim).map(hash),
+        RDB_TYPE_ZSET | RDB_TYPE_ZSET_2 | RDB_TYPE_ZSET_ZIPLIST | RDB_TYPE_ZSET_LISTPACK => {
+            let l = crate::t_zset::api::Limits {
+                max_entries: lim.zset_max_listpack_entries,
+                max_value: lim.zset_max_listpack_value,
+            };
+            crate::t_zset::rdb::load(r, rdbtype, l).map(|z| Value::ZSet(std::sync::Arc::new(z)))
+        }
         t => Err(RdbError::corrupt(format!(
             "Unknown RDB encoding type {}",
             t
@@ -55,6 +62,8 @@ pub struct LoadLimits {
     pub set_max_intset_entries: usize,    // set-max-intset-entries
     pub hash_max_listpack_entries: usize, // hash-max-listpack-entries
     pub hash_max_listpack_value: usize,   // hash-max-listpack-value
+    pub zset_max_listpack_entries: usize, // zset-max-listpack-entries
+    pub zset_max_listpack_value: usize,   // zset-max-listpack-value
 }
 
 impl LoadLimits {
@@ -63,6 +72,8 @@ impl LoadLimits {
             set_max_intset_entries: s.config.set_max_intset_entries,
             hash_max_listpack_entries: s.config.hash_max_listpack_entries,
             hash_max_listpack_value: s.config.hash_max_listpack_value,
+            zset_max_listpack_entries: s.config.zset_max_listpack_entries,
+            zset_max_listpack_value: s.config.zset_max_listpack_value,
         }
     }
 }
@@ -74,6 +85,8 @@ impl Default for LoadLimits {
             set_max_intset_entries: 512,
             hash_max_listpack_entries: 128,
             hash_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
         }
     }
 }

@@ -112,6 +112,7 @@ pub fn save_object_type(v: &Value) -> u8 {
         Value::List(_) => super::RDB_TYPE_LIST_QUICKLIST_2,
         Value::Set(set) => crate::t_set::rdb::save_type(set),
         Value::Hash(h) => crate::t_hash::rdb::save_type(h),
+        Value::ZSet(z) => crate::t_zset::rdb::save_type(z),
     }
 }
 
@@ -124,6 +125,7 @@ pub fn save_object(rdb: &mut Rio, v: &Value, compress: bool) -> std::io::Result<
         Value::List(ql) => crate::t_list::rdb_save_list(rdb, ql, compress),
         Value::Set(set) => crate::t_set::rdb::save(rdb, set, compress),
         Value::Hash(h) => crate::t_hash::rdb::save(rdb, h, compress),
+        Value::ZSet(z) => crate::t_zset::rdb::save(rdb, z, compress),
     }
 }
 

@@ -34,6 +34,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::slowlog::HANDLERS,
         crate::latency::HANDLERS,
         crate::t_list::HANDLERS,
+        crate::t_zset::HANDLERS,
         crate::blocked::HANDLERS,
     ]
 }

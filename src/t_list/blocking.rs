@@ -245,7 +245,7 @@ pub fn serve_clients_blocked_on_list_key(s: &mut Server, db: usize, key: &[u8]) 
             break;
         }
         networking::with_client(s, slot, |s, rc| {
-            if rc.id != id || rc.bpop.is_none() {
+            if rc.id != id || rc.bpop.as_ref().is_none_or(|b| b.cmd.is_zset()) {
                 return;
             }
             serve_client_blocked_on_list(s, rc, db, key);

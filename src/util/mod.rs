@@ -244,7 +244,7 @@ pub fn is_c_space(c: u8) -> bool {
 /// What `strtod` would do with the whole of `s`: `None` if it would not
 /// consume every byte. Returns the value and whether strtod reports ERANGE
 /// (overflow to ±inf, or underflow to zero from a nonzero literal).
-fn c_strtod_full(s: &[u8]) -> Option<(f64, bool)> {
+pub fn c_strtod_full(s: &[u8]) -> Option<(f64, bool)> {
     let mut i = 0;
     let neg = match s.first() {
         Some(b'-') => {
