@@ -74,7 +74,7 @@ pub fn load(r: &mut Reader, rdbtype: u8, l: Limits) -> RdbResult<ZSet> {
             if elems.is_empty() {
                 return Err(RdbError::EmptyKey);
             }
-            if elems.len() % 2 != 0 {
+            if !elems.len().is_multiple_of(2) {
                 return Err(RdbError::corrupt("Zset ziplist integrity check failed."));
             }
             let mut pairs = Vec::with_capacity(elems.len() / 2);
@@ -97,7 +97,7 @@ pub fn load(r: &mut Reader, rdbtype: u8, l: Limits) -> RdbResult<ZSet> {
                 &blob,
                 true,
                 Some(&mut |e: LpEntry<'_>| {
-                    if count % 2 == 0 {
+                    if count.is_multiple_of(2) {
                         let m = match e {
                             LpEntry::Str(s) => s.to_vec(),
                             LpEntry::Int(v) => v.to_string().into_bytes(),
@@ -112,7 +112,7 @@ pub fn load(r: &mut Reader, rdbtype: u8, l: Limits) -> RdbResult<ZSet> {
                     !dup
                 }),
             );
-            if !valid || dup || !ok_scores || count % 2 != 0 {
+            if !valid || dup || !ok_scores || !count.is_multiple_of(2) {
                 return Err(RdbError::corrupt("Zset listpack integrity check failed."));
             }
             if count == 0 {
