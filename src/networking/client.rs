@@ -610,18 +610,29 @@ impl Client {
             self.querybuf.clear();
             self.qb_pos = 0;
         }
-        // Read into the server-wide scratch buffer (initialised once), then
-        // append what arrived: a copy of n bytes instead of zeroing a fresh
-        // 16 KiB area of the query buffer on every read.
-        if scratch.len() < readlen {
-            scratch.resize(readlen, 0);
-        }
         // Like sdsMakeRoomFor: the query buffer has room for a full read
         // (CLIENT LIST's qbuf-free and the query-buffer resizing see it).
         self.querybuf.reserve(readlen);
-        match conn.read(&mut scratch[..readlen]) {
-            Ok(n) => {
+        let res = if readlen <= scratch.len() {
+            // Ordinary reads go through the server-wide 16 KiB scratch buffer
+            // (initialised once) and append what arrived: a copy of n bytes
+            // instead of zeroing a fresh area of the query buffer each time.
+            conn.read(&mut scratch[..readlen]).map(|n| {
                 self.querybuf.extend_from_slice(&scratch[..n]);
+                n
+            })
+        } else {
+            // The rest of a big argument is read straight into the query
+            // buffer, so the scratch buffer never grows (it would count in
+            // used_memory for good).
+            let old = self.querybuf.len();
+            self.querybuf.resize(old + readlen, 0);
+            let r = conn.read(&mut self.querybuf[old..]);
+            self.querybuf.truncate(old + *r.as_ref().unwrap_or(&0));
+            r
+        };
+        match res {
+            Ok(n) => {
                 self.net_input_bytes += n as u64;
                 if self.querybuf.len() > self.querybuf_peak {
                     self.querybuf_peak = self.querybuf.len();

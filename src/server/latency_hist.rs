@@ -19,9 +19,12 @@ pub struct Histogram {
 }
 
 impl Default for Histogram {
+    /// Empty and unallocated: the ~24 KiB of buckets appear on the first
+    /// record, so the hundreds of commands never called cost nothing
+    /// (Redis also creates a command's histogram on its first call).
     fn default() -> Self {
         Histogram {
-            counts: vec![0; (BUCKETS + 1) * SUB_BUCKET_HALF as usize],
+            counts: Vec::new(),
             total: 0,
         }
     }
@@ -60,6 +63,9 @@ impl Histogram {
     /// Redis: updateCommandLatencyHistogram (value in nanoseconds).
     pub fn record(&mut self, ns: u64) {
         let v = ns.clamp(1, MAX_VALUE);
+        if self.counts.is_empty() {
+            self.counts = vec![0; (BUCKETS + 1) * SUB_BUCKET_HALF as usize];
+        }
         let i = index_of(v);
         if i < self.counts.len() {
             self.counts[i] += 1;
