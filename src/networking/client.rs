@@ -601,7 +601,7 @@ impl Client {
 
     /// Read once from the socket into the query buffer. Returns bytes read
     /// (0 = EOF). Redis: readQueryFromClient.
-    pub fn read_from_socket(&mut self, scratch: &mut Vec<u8>, readlen: usize) -> io::Result<usize> {
+    pub fn read_from_socket(&mut self, scratch: &mut [u8], readlen: usize) -> io::Result<usize> {
         let conn = match self.conn.as_mut() {
             Some(c) => c,
             None => return Ok(0),
@@ -617,10 +617,8 @@ impl Client {
             // Ordinary reads go through the server-wide 16 KiB scratch buffer
             // (initialised once) and append what arrived: a copy of n bytes
             // instead of zeroing a fresh area of the query buffer each time.
-            conn.read(&mut scratch[..readlen]).map(|n| {
-                self.querybuf.extend_from_slice(&scratch[..n]);
-                n
-            })
+            conn.read(&mut scratch[..readlen])
+                .inspect(|&n| self.querybuf.extend_from_slice(&scratch[..n]))
         } else {
             // The rest of a big argument is read straight into the query
             // buffer, so the scratch buffer never grows (it would count in
