@@ -293,4 +293,31 @@ fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     c.add_reply_long(1);
 }
 
+/// Redis: getTimeoutFromObjectOrReply(UNIT_SECONDS) — seconds as a float,
+/// rounded up to ms; returns an absolute deadline in ms (0 = forever).
+pub fn get_timeout_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
+    let secs = match crate::util::string2ld(arg) {
+        Some(v) if v.is_finite() => v,
+        _ => {
+            c.add_reply_error("timeout is not a float or out of range");
+            return None;
+        }
+    };
+    let ms = (secs * 1000.0).ceil();
+    if ms < 0.0 {
+        c.add_reply_error("timeout is negative");
+        return None;
+    }
+    let ms = if ms > i64::MAX as f64 / 2.0 {
+        i64::MAX / 2
+    } else {
+        ms as i64
+    };
+    Some(if ms > 0 {
+        ms + crate::util::mstime()
+    } else {
+        0
+    })
+}
+
 pub static HANDLERS: &[(&str, CommandProc)] = &[("client|unblock", client_unblock_command)];

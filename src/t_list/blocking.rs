@@ -15,33 +15,6 @@ use super::{
     lmove_handle_push, lookup_write, parse_mpop_args, parse_position, Lookup,
 };
 
-/// Redis: getTimeoutFromObjectOrReply(UNIT_SECONDS) — seconds as a float,
-/// rounded up to ms; returns an absolute deadline in ms (0 = forever).
-fn get_timeout_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
-    let secs = match crate::util::string2ld(arg) {
-        Some(v) if v.is_finite() => v,
-        _ => {
-            c.add_reply_error("timeout is not a float or out of range");
-            return None;
-        }
-    };
-    let ms = (secs * 1000.0).ceil();
-    if ms < 0.0 {
-        c.add_reply_error("timeout is negative");
-        return None;
-    }
-    let ms = if ms > i64::MAX as f64 / 2.0 {
-        i64::MAX / 2
-    } else {
-        ms as i64
-    };
-    Some(if ms > 0 {
-        ms + crate::util::mstime()
-    } else {
-        0
-    })
-}
-
 /// Blocking is refused inside MULTI/EXEC (Redis: CLIENT_DENY_BLOCKING).
 fn deny_blocking(s: &Server, c: &Client) -> bool {
     s.in_exec || c.mstate.active
@@ -57,7 +30,7 @@ fn blocking_pop_generic_command(
     count: Option<usize>,
     cmd: BlockedCmd,
 ) {
-    let Some(timeout) = get_timeout_or_reply(c, timeout_arg) else {
+    let Some(timeout) = crate::blocked::get_timeout_or_reply(c, timeout_arg) else {
         return;
     };
     let db = c.db;
@@ -164,14 +137,14 @@ pub fn blmove_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let Some(to) = parse_position(c, &argv[4]) else {
         return;
     };
-    let Some(timeout) = get_timeout_or_reply(c, &argv[5]) else {
+    let Some(timeout) = crate::blocked::get_timeout_or_reply(c, &argv[5]) else {
         return;
     };
     blmove_generic_command(s, c, argv, from, to, timeout, BlockedCmd::Blmove);
 }
 
 pub fn brpoplpush_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(timeout) = get_timeout_or_reply(c, &argv[3]) else {
+    let Some(timeout) = crate::blocked::get_timeout_or_reply(c, &argv[3]) else {
         return;
     };
     blmove_generic_command(

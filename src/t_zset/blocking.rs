@@ -13,33 +13,6 @@ use crate::t_list::quicklist::End;
 
 use super::{generic_zpop_command, parse_zmpop_args, zset_write, Lookup};
 
-/// Redis: getTimeoutFromObjectOrReply(UNIT_SECONDS), as an absolute
-/// deadline in ms (0 = forever).
-fn get_timeout_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
-    let secs = match crate::util::string2ld(arg) {
-        Some(v) if v.is_finite() => v,
-        _ => {
-            c.add_reply_error("timeout is not a float or out of range");
-            return None;
-        }
-    };
-    let ms = (secs * 1000.0).ceil();
-    if ms < 0.0 {
-        c.add_reply_error("timeout is negative");
-        return None;
-    }
-    let ms = if ms > i64::MAX as f64 / 2.0 {
-        i64::MAX / 2
-    } else {
-        ms as i64
-    };
-    Some(if ms > 0 {
-        ms + crate::util::mstime()
-    } else {
-        0
-    })
-}
-
 /// Redis: blockingGenericZpopCommand. `count` None is BZPOPMIN/MAX's
 /// single pop.
 #[allow(clippy::too_many_arguments)]
@@ -52,7 +25,7 @@ fn blocking_generic_zpop_command(
     count: Option<usize>,
     cmd: BlockedCmd,
 ) {
-    let Some(timeout) = get_timeout_or_reply(c, timeout_arg) else {
+    let Some(timeout) = crate::blocked::get_timeout_or_reply(c, timeout_arg) else {
         return;
     };
     let db = c.db;
