@@ -103,29 +103,16 @@ fn reply_entry(c: &mut Client, e: LpEntry<'_>) {
 pub(crate) fn add_list_range_reply(
     c: &mut Client,
     ql: &Quicklist,
-    mut start: i64,
-    mut end: i64,
+    start: i64,
+    end: i64,
     reverse: bool,
 ) {
-    let llen = ql.len() as i64;
-    if start < 0 {
-        start += llen;
-    }
-    if end < 0 {
-        end += llen;
-    }
-    if start < 0 {
-        start = 0;
-    }
-    if start > end || start >= llen {
+    let Some((start, end)) = crate::util::clamp_rank_range(start, end, ql.len()) else {
         return c.add_reply_array_len(0);
-    }
-    if end >= llen {
-        end = llen - 1;
-    }
-    let rangelen = (end - start + 1) as usize;
+    };
+    let rangelen = end - start + 1;
     c.add_reply_array_len(rangelen);
-    let from = if reverse { end } else { start } as usize;
+    let from = if reverse { end } else { start };
     ql.for_range(from, rangelen, reverse, |e| {
         reply_entry(c, e);
         true

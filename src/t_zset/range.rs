@@ -195,28 +195,15 @@ enum Direction {
 }
 
 /// Redis: genericZrangebyrankCommand.
-fn range_by_rank(sink: &mut Sink, z: &ZSet, mut start: i64, mut end: i64, reverse: bool) {
-    let llen = z.len() as i64;
-    if start < 0 {
-        start += llen;
-    }
-    if end < 0 {
-        end += llen;
-    }
-    if start < 0 {
-        start = 0;
-    }
-    if start > end || start >= llen {
+fn range_by_rank(sink: &mut Sink, z: &ZSet, start: i64, end: i64, reverse: bool) {
+    let Some((start, end)) = util::clamp_rank_range(start, end, z.len()) else {
         sink.begin(Some(0));
         sink.finalize(0);
         return;
-    }
-    if end >= llen {
-        end = llen - 1;
-    }
-    let rangelen = (end - start + 1) as usize;
+    };
+    let rangelen = end - start + 1;
     sink.begin(Some(rangelen));
-    let mut cur = z.cursor_at_rank(start as usize, reverse);
+    let mut cur = z.cursor_at_rank(start, reverse);
     for _ in 0..rangelen {
         let Some((e, sc)) = z.get(cur) else { break };
         sink.emit(&e, sc);
@@ -559,24 +546,11 @@ fn zremrange_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], t
         Lookup::Found(z) => z,
     };
     let deleted = match spec {
-        RemRange::Rank(mut start, mut end) => {
-            let llen = z.len() as i64;
-            if start < 0 {
-                start += llen;
-            }
-            if end < 0 {
-                end += llen;
-            }
-            if start < 0 {
-                start = 0;
-            }
-            if start > end || start >= llen {
+        RemRange::Rank(start, end) => {
+            let Some((start, end)) = util::clamp_rank_range(start, end, z.len()) else {
                 return c.add_reply_long(0);
-            }
-            if end >= llen {
-                end = llen - 1;
-            }
-            z.delete_range_by_rank(start as usize + 1, end as usize + 1)
+            };
+            z.delete_range_by_rank(start + 1, end + 1)
         }
         RemRange::Score(r) => z.delete_range_by_score(&r),
         RemRange::Lex(r) => z.delete_range_by_lex(&r),

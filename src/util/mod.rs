@@ -818,5 +818,28 @@ pub fn get_random_hex_chars(n: usize) -> String {
         .collect()
 }
 
+/// Redis's rank-range rule (LRANGE, ZRANGE, ZREMRANGEBYRANK): negative
+/// indexes count from the end, start is clamped to 0 and end to the last
+/// element. Returns the inclusive (start, end), or None for an empty range.
+pub fn clamp_rank_range(mut start: i64, mut end: i64, len: usize) -> Option<(usize, usize)> {
+    let llen = len as i64;
+    if start < 0 {
+        start += llen;
+    }
+    if end < 0 {
+        end += llen;
+    }
+    if start < 0 {
+        start = 0;
+    }
+    if start > end || start >= llen {
+        return None;
+    }
+    if end >= llen {
+        end = llen - 1;
+    }
+    Some((start as usize, end as usize))
+}
+
 #[cfg(test)]
 mod tests;
