@@ -12,7 +12,8 @@ use crate::dict::Dict;
 use crate::object::{self, RObj};
 use crate::server::Server;
 
-pub type Key = Box<[u8]>;
+/// A keyspace key: inline up to 14 bytes (see sds.rs).
+pub type Key = crate::sds::Sds;
 
 /// Redis: redisDb.
 pub struct Db {
@@ -174,24 +175,22 @@ impl Server {
 
     /// Redis: setKey(keepttl) — add or overwrite, dropping the TTL unless
     /// `keepttl`.
-    pub fn set_key(&mut self, db: usize, key: &[u8], mut val: RObj, keepttl: bool) {
+    pub fn set_key(&mut self, db: usize, key: &[u8], val: RObj, keepttl: bool) {
         let lfu = self.config.maxmemory_policy.is_lfu();
         let d = &mut self.dbs[db];
-        let mut wakes = false;
-        let added = match d.dict.find_mut(key) {
-            Some(old) => {
-                if lfu {
-                    val.lru = old.lru;
-                }
-                *old = val;
-                false
+        // One probe for both outcomes (Redis needs a lookup, then dbAdd or
+        // dbOverwrite): the new value goes in directly when the key is new.
+        let mut val = Some(val);
+        let (slot, added) =
+            d.dict
+                .get_or_insert_with(key, || Key::new(key), || val.take().expect("value"));
+        let wakes = added && matches!(slot.v, object::Value::List(_) | object::Value::ZSet(_));
+        if let Some(mut v) = val {
+            if lfu {
+                v.lru = slot.lru;
             }
-            None => {
-                wakes = matches!(val.v, object::Value::List(_) | object::Value::ZSet(_));
-                let _ = d.dict.add(key.into(), val);
-                true
-            }
-        };
+            *slot = v;
+        }
         if !keepttl && !d.expires.is_empty() {
             d.expires.remove(key);
         }

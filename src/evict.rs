@@ -20,7 +20,7 @@ pub fn over_maxmemory(s: &Server) -> bool {
 }
 
 /// Picks one victim key in `db` according to the policy.
-fn pick_victim(s: &mut Server, db: usize) -> Option<Box<[u8]>> {
+fn pick_victim(s: &mut Server, db: usize) -> Option<crate::db::Key> {
     let policy = s.config.maxmemory_policy;
     let samples = s.config.maxmemory_samples.max(1) as usize;
     let volatile = matches!(
@@ -41,7 +41,7 @@ fn pick_victim(s: &mut Server, db: usize) -> Option<Box<[u8]>> {
         }
         _ => {
             let lfu = policy.is_lfu();
-            let candidates: Vec<Box<[u8]>> = if volatile {
+            let candidates: Vec<crate::db::Key> = if volatile {
                 s.dbs[db]
                     .expires
                     .get_some_keys(samples)

@@ -66,7 +66,7 @@ pub fn active_expire_cycle(s: &mut Server, kind: CycleKind) {
     let mut total_sampled = 0u64;
     let mut total_expired = 0u64;
     let mut iteration = 0u64;
-    let mut expired_keys: Vec<Box<[u8]>> = Vec::new();
+    let mut expired_keys: Vec<crate::db::Key> = Vec::new();
     'dbs: for _ in 0..dbs_per_call {
         let dbi = s.expire_cycle_db % dbnum;
         s.expire_cycle_db = s.expire_cycle_db.wrapping_add(1);

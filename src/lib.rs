@@ -26,6 +26,7 @@ pub mod notify;
 pub mod object;
 pub mod pubsub;
 pub mod rdb;
+pub mod sds;
 pub mod server;
 pub mod sha1;
 pub mod siphash;

@@ -9,6 +9,7 @@
 //! (0..9999); `OBJECT REFCOUNT` reports the shared refcount for them exactly
 //! when Redis would have shared them, so the answer matches.
 
+use crate::sds::EmbStr;
 use crate::util;
 
 pub const OBJ_ENCODING_EMBSTR_SIZE_LIMIT: usize = 44;
@@ -23,10 +24,11 @@ pub const LFU_INIT_VAL: u8 = 5;
 pub enum Value {
     /// OBJ_STRING, OBJ_ENCODING_INT.
     Int(i64),
-    /// OBJ_STRING, OBJ_ENCODING_EMBSTR.
-    EmbStr(Box<[u8]>),
-    /// OBJ_STRING, OBJ_ENCODING_RAW.
-    Raw(Vec<u8>),
+    /// OBJ_STRING, OBJ_ENCODING_EMBSTR: up to 44 bytes, the first 22 inline
+    /// (see sds.rs), as Redis allocates an embstr together with its robj.
+    EmbStr(EmbStr),
+    /// OBJ_STRING, OBJ_ENCODING_RAW. Boxed so that `Value` stays 24 bytes.
+    Raw(Box<Vec<u8>>),
     /// OBJ_LIST, OBJ_ENCODING_QUICKLIST (Redis 7.0 has no other list
     /// encoding). Behind an `Arc` so cloning the value for a snapshot is
     /// O(1); writes go through `Arc::make_mut` and then copy only the
@@ -85,15 +87,15 @@ impl RObj {
 /// Redis: createStringObject — embstr up to 44 bytes, raw beyond.
 pub fn create_string(bytes: &[u8]) -> Value {
     if bytes.len() <= OBJ_ENCODING_EMBSTR_SIZE_LIMIT {
-        Value::EmbStr(bytes.into())
+        Value::EmbStr(EmbStr::new(bytes))
     } else {
-        Value::Raw(bytes.to_vec())
+        Value::Raw(Box::new(bytes.to_vec()))
     }
 }
 
 /// Redis: createRawStringObject.
 pub fn create_raw_string(bytes: Vec<u8>) -> Value {
-    Value::Raw(bytes)
+    Value::Raw(Box::new(bytes))
 }
 
 /// Redis: tryObjectEncoding applied to a fresh string argument: integers of
@@ -115,9 +117,9 @@ pub fn create_string_encoded_owned(bytes: Vec<u8>) -> Value {
         }
     }
     if bytes.len() <= OBJ_ENCODING_EMBSTR_SIZE_LIMIT {
-        Value::EmbStr(bytes.into_boxed_slice())
+        Value::EmbStr(EmbStr::from_vec(bytes))
     } else {
-        Value::Raw(bytes)
+        Value::Raw(Box::new(bytes))
     }
 }
 
@@ -153,7 +155,7 @@ impl Value {
                 .string_bytes()
                 .map(|b| b.into_owned())
                 .unwrap_or_default();
-            *self = Value::Raw(bytes);
+            *self = Value::Raw(Box::new(bytes));
         }
         match self {
             Value::Raw(v) => v,
@@ -248,7 +250,7 @@ mod tests {
         assert!(matches!(create_string_encoded(&[b'a'; 45]), Value::Raw(_)));
         let mut v = create_string_encoded(b"10");
         v.make_raw().extend_from_slice(b"0");
-        assert_eq!(v, Value::Raw(b"100".to_vec()));
+        assert_eq!(v, Value::Raw(Box::new(b"100".to_vec())));
     }
 
     #[test]

@@ -163,12 +163,12 @@ mod tests {
     #[test]
     fn payload_matches_redis() {
         // redis-cli DUMP of SET foo bar on Redis 7.0.15.
-        let p = create_dump_payload(&Value::EmbStr((*b"bar").into()), true);
+        let p = create_dump_payload(&Value::EmbStr(b"bar".into()), true);
         assert_eq!(p, b"\x00\x03bar\x0a\x00\xe6\xbeI`\xeef\xfd\x17".to_vec());
         assert!(verify_dump_payload(&p, false));
         assert_eq!(
             load_dump_payload(&p, &load::LoadLimits::default()).unwrap(),
-            Value::EmbStr((*b"bar").into())
+            Value::EmbStr(b"bar".into())
         );
     }
 

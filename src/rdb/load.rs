@@ -241,7 +241,7 @@ pub fn load_rio(
         } else {
             let mut o = s.new_obj(val);
             object_set_lru_or_lfu(s, &mut o, lfu_freq, lru_idle, lru_clock);
-            let key: Box<[u8]> = key.into_boxed_slice();
+            let key = crate::db::Key::new(&key);
             let expire_key = expiretime.map(|when| (key.clone(), when));
             let d = &mut s.dbs[db];
             s.rdb.last_load_keys_loaded += 1;

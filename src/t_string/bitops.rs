@@ -115,7 +115,7 @@ pub(crate) fn lookup_string_for_bit_command<'a>(
         None => false,
     };
     if !exists {
-        let o = s.new_obj(Value::Raw(vec![0; need]));
+        let o = s.new_obj(Value::Raw(Box::new(vec![0; need])));
         s.db_add(db, key, o);
     }
     let o = s.dbs[db].dict.find_mut(key)?;
@@ -364,7 +364,7 @@ pub fn bitop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let maxlen = res.len();
     let target = &argv[2][..];
     if maxlen > 0 {
-        let o = s.new_obj(Value::Raw(res));
+        let o = s.new_obj(Value::Raw(Box::new(res)));
         s.set_key(db, target, o, false);
         s.notify_keyspace_event(crate::notify::NOTIFY_STRING, "set", target, db);
         s.dirty += 1;

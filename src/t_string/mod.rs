@@ -292,7 +292,18 @@ fn set_generic_command(
     if flags & flags::GET != 0 && !get_generic_command(s, c, key) {
         return;
     }
-    let found = s.lookup_key_write(c.db, key).is_some();
+    // Only NX and XX need to know whether the key exists; a plain SET just
+    // lets an expired key go first (its `expired` event and stats), and then
+    // set_key probes the keyspace once. LFU needs the lookup's counter bump,
+    // which the new value inherits.
+    let found = if flags & (flags::NX | flags::XX) != 0 || s.config.maxmemory_policy.is_lfu() {
+        s.lookup_key_write(c.db, key).is_some()
+    } else {
+        if !s.dbs[c.db].expires.is_empty() {
+            s.expire_if_needed(c.db, key);
+        }
+        false
+    };
     if (flags & flags::NX != 0 && found) || (flags & flags::XX != 0 && !found) {
         if flags & flags::GET == 0 {
             if nx_reply {
@@ -582,7 +593,7 @@ pub fn setrange_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             }
             let mut buf = Vec::new();
             let len = write_at(&mut buf, offset as usize, value);
-            let o = s.new_obj(Value::Raw(buf));
+            let o = s.new_obj(Value::Raw(Box::new(buf)));
             s.db_add(db, key, o);
             len
         }
