@@ -15,6 +15,7 @@ pub mod monitor;
 pub mod obuf;
 pub mod parse;
 pub mod pause;
+pub mod prefetch;
 
 use std::io;
 
@@ -220,6 +221,11 @@ pub fn read_query_from_client(s: &mut Server, slot: usize) {
 /// Runs every complete command in the query buffer. Redis: processInputBuffer.
 pub fn process_input_buffer(s: &mut Server, slot: usize) {
     with_client(s, slot, |s, c| {
+        if c.flags & CLIENT_BLOCKED == 0 {
+            let mut scratch = std::mem::take(&mut s.prefetch_scratch);
+            prefetch::prefetch_batch(&s.dbs[c.db].dict, &c.querybuf[c.qb_pos..], &mut scratch);
+            s.prefetch_scratch = scratch;
+        }
         loop {
             if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED) != 0 {
                 break;

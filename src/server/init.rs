@@ -242,6 +242,7 @@ pub fn init_server(
         in_exec: false,
         blocking: Default::default(),
         readbuf: vec![0; crate::networking::client::PROTO_IOBUF_LEN],
+        prefetch_scratch: Vec::new(),
         rdb: Default::default(),
         pubsub: Default::default(),
         monitors: Vec::new(),
