@@ -34,6 +34,10 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
                     s.config.list_compress_depth,
                 );
             }
+            // Redis: updateProcTitleTemplate (whatever set-proc-title says).
+            "proc-title-template" => {
+                crate::server::proctitle::redis_set_proc_title(&s.config)?;
+            }
             "maxmemory" => {
                 let used = crate::sys::used_memory() as u64;
                 if s.config.maxmemory > 0 && s.config.maxmemory < used {

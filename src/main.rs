@@ -34,6 +34,9 @@ fn usage() -> ! {
 }
 
 fn main() {
+    // Redis: spt_init, first thing in main and before any thread exists: it
+    // moves argv and the environment out of the memory the title reuses.
+    sys::spt_init();
     let argv: Vec<String> = std::env::args().collect();
     let exe = argv
         .first()
@@ -125,6 +128,9 @@ fn main() {
         if srv.config.daemonize || srv.config_file.is_some() {
             let _ = std::fs::write(&pidfile, format!("{}\n", sys::getpid()));
         }
+    }
+    if srv.config.set_proc_title {
+        let _ = server::proctitle::redis_set_proc_title(&srv.config);
     }
     if show_logo {
         log::log_raw(

@@ -178,3 +178,68 @@ fn sigterm_shuts_down_cleanly() {
     );
     assert!(log.contains("is now ready to exit, bye bye..."), "{log}");
 }
+
+/// What /proc/PID/cmdline shows once the title fits in the argv area: the
+/// area as the server rewrote it (setproctitle.c), title then NUL padding,
+/// with a '.' where argv[0] ended if the title is shorter than argv[0].
+fn expected_cmdline(argv: &[&str], title: &str) -> Vec<u8> {
+    let area: usize = argv.iter().map(|a| a.len() + 1).sum();
+    assert!(title.len() < area, "title must fit for this helper");
+    let mut v = vec![0u8; area];
+    v[..title.len()].copy_from_slice(title.as_bytes());
+    if title.len() < argv[0].len() {
+        v[argv[0].len()] = b'.';
+    }
+    v
+}
+
+#[test]
+fn process_title_follows_proc_title_template() {
+    let srv = start(&[]);
+    let cmdline = || std::fs::read(format!("/proc/{}/cmdline", srv.pid())).unwrap();
+    let exe = env!("CARGO_BIN_EXE_oxidis-server");
+    let port = srv.port.to_string();
+    let dir = srv.dir.display().to_string();
+    let argv = [
+        exe,
+        "--port",
+        &port,
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--dir",
+        &dir,
+    ];
+    // Set at start-up from the default "{title} {listen-addr} {server-mode}";
+    // the empty server mode's trailing space is trimmed.
+    assert_eq!(
+        cmdline(),
+        expected_cmdline(&argv, &format!("{exe} 127.0.0.1:{port}"))
+    );
+
+    let mut c = connect(&srv);
+    let t = b"TEST {title} {listen-addr} {port} {tls-port} {unixsocket} {config-file}";
+    assert_eq!(
+        call(&mut c, &[b"CONFIG", b"SET", b"proc-title-template", t]),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        cmdline(),
+        expected_cmdline(&argv, &format!("TEST {exe} 127.0.0.1:{port} {port} 0  -"))
+    );
+
+    assert_eq!(
+        call(&mut c, &[b"CONFIG", b"SET", b"proc-title-template", b"x"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(cmdline(), expected_cmdline(&argv, "x"));
+
+    for bad in [&b"{invalid-var}"[..], b"{title}", b"{server-mode}", b"{"] {
+        assert_eq!(
+            call(&mut c, &[b"CONFIG", b"SET", b"proc-title-template", bad]),
+            &b"-ERR CONFIG SET failed (possibly related to argument 'proc-title-template') - template format is invalid or contains unknown variables\r\n"[..]
+        );
+    }
+    assert_eq!(cmdline(), expected_cmdline(&argv, "x"));
+}

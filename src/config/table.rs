@@ -18,7 +18,9 @@ pub(crate) const PERCENT: u8 = 2;
 pub(crate) const OCTAL: u8 = 4;
 
 type Validate<T> = Option<fn(T) -> Result<(), &'static str>>;
-type StrValidate = Option<fn(&str) -> Result<(), &'static str>>;
+/// String validators see the configuration as it stands (Redis's read
+/// `server`, e.g. validateProcTitleTemplate expands against it).
+type StrValidate = Option<fn(&Config, &str) -> Result<(), &'static str>>;
 type SpecialSet = fn(&mut Config, &[Vec<u8>], bool) -> Result<bool, String>;
 
 /// How a directive's value is stored, parsed and printed.
@@ -461,14 +463,14 @@ fn is_base_name(p: &str) -> bool {
     !p.contains('/')
 }
 
-fn valid_dbfilename(v: &str) -> Result<(), &'static str> {
+fn valid_dbfilename(_: &Config, v: &str) -> Result<(), &'static str> {
     if !is_base_name(v) {
         return Err("dbfilename can't be a path, just a filename");
     }
     Ok(())
 }
 
-fn valid_aof_filename(v: &str) -> Result<(), &'static str> {
+fn valid_aof_filename(_: &Config, v: &str) -> Result<(), &'static str> {
     if v.is_empty() {
         return Err("appendfilename can't be empty");
     }
@@ -478,7 +480,7 @@ fn valid_aof_filename(v: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn valid_aof_dirname(v: &str) -> Result<(), &'static str> {
+fn valid_aof_dirname(_: &Config, v: &str) -> Result<(), &'static str> {
     if v.is_empty() {
         return Err("appenddirname can't be empty");
     }
@@ -496,7 +498,7 @@ fn valid_shutdown_flags(v: i32) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn valid_hostname(v: &str) -> Result<(), &'static str> {
+fn valid_hostname(_: &Config, v: &str) -> Result<(), &'static str> {
     if v.len() >= 256 {
         return Err("Hostnames must be less than 256 characters");
     }
@@ -509,57 +511,12 @@ fn valid_hostname(v: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// validateProcTitleTemplate: `{name}` variables must be known, `{{`/`}}`
-/// are literal braces, and the expansion must not be blank.
-fn valid_proc_title(v: &str) -> Result<(), &'static str> {
-    const ERR: &str = "template format is invalid or contains unknown variables";
-    const VARS: &[&str] = &[
-        "title",
-        "listen-addr",
-        "server-mode",
-        "port",
-        "tls-port",
-        "unixsocket",
-        "config-file",
-    ];
-    let b = v.as_bytes();
-    let mut out_nonblank = false;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'{' if b.get(i + 1) == Some(&b'{') => {
-                out_nonblank = true;
-                i += 2;
-            }
-            b'}' if b.get(i + 1) == Some(&b'}') => {
-                out_nonblank = true;
-                i += 2;
-            }
-            b'}' => return Err(ERR),
-            b'{' => {
-                let end = v[i + 1..].find('}').ok_or(ERR)? + i + 1;
-                let name = &v[i + 1..end];
-                if !VARS.contains(&name) {
-                    return Err(ERR);
-                }
-                // Validation expands {title} as ""; the others are non-empty
-                // in practice (a listen address, a mode, a port number).
-                if name != "title" && name != "unixsocket" && name != "config-file" {
-                    out_nonblank = true;
-                }
-                i = end + 1;
-            }
-            c => {
-                if c != b' ' {
-                    out_nonblank = true;
-                }
-                i += 1;
-            }
-        }
-    }
-    if out_nonblank {
+/// isValidProcTitleTemplate: the template must expand, to something not
+/// blank, against the current configuration.
+fn valid_proc_title(c: &Config, v: &str) -> Result<(), &'static str> {
+    if crate::server::proctitle::validate_proc_title_template(v, c) {
         Ok(())
     } else {
-        Err(ERR)
+        Err("template format is invalid or contains unknown variables")
     }
 }

@@ -210,7 +210,7 @@ impl ConfigDef {
             } => {
                 let a = String::from_utf8_lossy(first()).into_owned();
                 if let Some(f) = valid {
-                    f(&a)?;
+                    f(c, &a)?;
                 }
                 let new = if *empty_is_null && a.is_empty() {
                     None

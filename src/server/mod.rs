@@ -16,6 +16,7 @@ pub mod info;
 pub mod init;
 pub mod latency_hist;
 pub mod misc_cmds;
+pub mod proctitle;
 
 use std::collections::HashMap;
 

@@ -2,7 +2,11 @@
 //! Redis counterpart: the scattered system calls of server.c (signal setup,
 //! getrusage, setrlimit), zmalloc.c (allocation accounting) and
 //! localtime.c. Each call carries a `// SAFETY:` note.
+//! setproctitle.rs holds the process title (Redis: setproctitle.c).
 #![allow(unsafe_code)]
+
+mod setproctitle;
+pub use setproctitle::{set_proc_title, spt_init};
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
