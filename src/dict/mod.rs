@@ -460,6 +460,10 @@ impl<K, V> Dict<K, V> {
                     let idx = h as usize & t.mask();
                     if let Some(seg) = &dir[idx >> SEG_SHIFT] {
                         crate::sys::prefetch_read(&seg[idx & SEG_MASK]);
+                        // The segment's reference counts, which every write
+                        // checks (make_mut), sit just before its first bucket.
+                        let counts = Arc::as_ptr(seg) as *const u8;
+                        crate::sys::prefetch_read(counts.wrapping_sub(2 * size_of::<usize>()));
                     }
                 }
             }
@@ -612,6 +616,12 @@ impl<K: AsRef<[u8]> + Clone + Eq, V: Clone> Dict<K, V> {
             self.ht[0] = std::mem::replace(&mut self.ht[1], Table::empty());
             self.rehashidx = None;
             return false;
+        }
+        // The next step (usually the next command) moves the next non-empty
+        // chain: start loading its first entry now, so that step does not wait.
+        let t0 = &self.ht[0];
+        if let Some(e) = (idx..t0.size.min(idx + 8)).find_map(|i| t0.head(i)) {
+            crate::sys::prefetch_read(e);
         }
         self.rehashidx = Some(idx);
         true

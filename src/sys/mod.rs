@@ -280,19 +280,18 @@ pub fn tcp_listen(
     Ok(listener)
 }
 
-/// Asks the CPU to start loading the cache line holding `*p` (a hint: no
-/// effect on program state). Used to overlap the cache misses of the keyspace
+/// Asks the CPU to start loading the cache line holding the byte at `p` (a
+/// hint: no effect on program state, and `p` may point anywhere, since a
+/// prefetch never faults). Used to overlap the cache misses of the keyspace
 /// lookups of a pipelined batch (see networking/prefetch.rs).
 #[inline(always)]
-pub fn prefetch_read<T>(p: &T) {
+pub fn prefetch_read<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: PREFETCHT0 never faults and changes no architectural state; the
-    // address comes from a live reference anyway. SSE is part of the x86_64
-    // baseline, so the target feature is always present.
+    // SAFETY: PREFETCHT0 never faults, whatever the address, and changes no
+    // architectural state. SSE is part of the x86_64 baseline, so the target
+    // feature is always present.
     unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-            p as *const T as *const i8,
-        );
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
