@@ -232,25 +232,6 @@ pub fn digest(d: &mut [u8; 20], ql: &Quicklist) {
     });
 }
 
-/// An estimate of rdbSavedObjectLen for a quicklist (node count, then per
-/// node its container byte and its listpack as a string).
-pub fn serialized_length(ql: &Quicklist) -> usize {
-    let mut n = 1;
-    for node in ql.nodes() {
-        let sz = node.size();
-        n += 1
-            + sz
-            + if sz < 64 {
-                1
-            } else if sz < 16384 {
-                2
-            } else {
-                5
-            };
-    }
-    n
-}
-
 /// The quicklist fields of DEBUG OBJECT.
 pub fn debug_object_extra(ql: &Quicklist) -> String {
     let nodes = ql.node_count();
@@ -873,6 +854,12 @@ pub const QUICKLIST_NODE_CONTAINER_PACKED: u64 = 2;
 /// Redis: rdbSaveObject for OBJ_LIST (RDB_TYPE_LIST_QUICKLIST_2): the node
 /// count, then per node its container kind and its listpack (or plain
 /// element) as a string, LZF-compressed when `rdbcompression` allows.
+///
+/// A node compressed in memory is written LZF-compressed whatever
+/// `rdbcompression` says: Redis writes the LZF bytes it already holds
+/// (rdbSaveLzfBlob). oxidis holds lz4 bytes, so it compresses with LZF here
+/// and keeps the result under the rule a node must meet to stay compressed
+/// in Redis (at least MIN_COMPRESS_IMPROVE bytes saved).
 pub fn rdb_save_list(
     rdb: &mut crate::rdb::encoding::Rio,
     ql: &Quicklist,
@@ -880,16 +867,22 @@ pub fn rdb_save_list(
 ) -> std::io::Result<()> {
     rdb.save_len(ql.node_count() as u64)?;
     for node in ql.nodes() {
-        match node.view() {
-            quicklist::NodeView::Plain(v) => {
-                rdb.save_len(QUICKLIST_NODE_CONTAINER_PLAIN)?;
-                rdb.save_raw_string(&v, compress)?;
-            }
-            quicklist::NodeView::Packed(lp) => {
-                rdb.save_len(QUICKLIST_NODE_CONTAINER_PACKED)?;
-                rdb.save_raw_string(lp.as_bytes(), compress)?;
+        let view = node.view();
+        let (container, raw): (u64, &[u8]) = match &view {
+            quicklist::NodeView::Plain(v) => (QUICKLIST_NODE_CONTAINER_PLAIN, v),
+            quicklist::NodeView::Packed(lp) => (QUICKLIST_NODE_CONTAINER_PACKED, lp.as_bytes()),
+        };
+        rdb.save_len(container)?;
+        if node.is_compressed() {
+            let max_out = raw
+                .len()
+                .saturating_sub(quicklist::MIN_COMPRESS_IMPROVE + 1);
+            if let Some(c) = crate::lzf::compress(raw, max_out) {
+                rdb.save_lzf_blob(&c, raw.len())?;
+                continue;
             }
         }
+        rdb.save_raw_string(raw, compress)?;
     }
     Ok(())
 }
