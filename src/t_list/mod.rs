@@ -855,31 +855,35 @@ pub const QUICKLIST_NODE_CONTAINER_PACKED: u64 = 2;
 /// count, then per node its container kind and its listpack (or plain
 /// element) as a string, LZF-compressed when `rdbcompression` allows.
 ///
-/// A node compressed in memory is written LZF-compressed whatever
-/// `rdbcompression` says: Redis writes the LZF bytes it already holds
-/// (rdbSaveLzfBlob). oxidis holds lz4 bytes, so it compresses with LZF here
-/// and keeps the result under the rule a node must meet to stay compressed
-/// in Redis (at least MIN_COMPRESS_IMPROVE bytes saved).
+/// Redis writes a node it holds compressed as the LZF bytes it already has
+/// (rdbSaveLzfBlob), whatever `rdbcompression` says. At rest, Redis holds
+/// compressed every inner node (more than `list-compress-depth` nodes from
+/// both ends) of at least MIN_COMPRESS_BYTES whose LZF form saves more than
+/// MIN_COMPRESS_IMPROVE bytes. oxidis keeps lz4 in memory, so it applies
+/// that rule here, with the same LZF, and writes the same bytes.
 pub fn rdb_save_list(
     rdb: &mut crate::rdb::encoding::Rio,
     ql: &Quicklist,
     compress: bool,
 ) -> std::io::Result<()> {
-    rdb.save_len(ql.node_count() as u64)?;
-    for node in ql.nodes() {
+    let nodes = ql.node_count();
+    let depth = ql.compress_depth();
+    let inner = |i: usize| depth > 0 && nodes >= depth * 2 && i >= depth && i < nodes - depth;
+    rdb.save_len(nodes as u64)?;
+    for (i, node) in ql.nodes().enumerate() {
         let view = node.view();
         let (container, raw): (u64, &[u8]) = match &view {
             quicklist::NodeView::Plain(v) => (QUICKLIST_NODE_CONTAINER_PLAIN, v),
             quicklist::NodeView::Packed(lp) => (QUICKLIST_NODE_CONTAINER_PACKED, lp.as_bytes()),
         };
         rdb.save_len(container)?;
-        if node.is_compressed() {
-            let max_out = raw
-                .len()
-                .saturating_sub(quicklist::MIN_COMPRESS_IMPROVE + 1);
-            if let Some(c) = crate::lzf::compress(raw, max_out) {
-                rdb.save_lzf_blob(&c, raw.len())?;
-                continue;
+        if inner(i) && raw.len() >= quicklist::MIN_COMPRESS_BYTES {
+            match crate::lzf::compress(raw, raw.len()) {
+                Some(c) if c.len() + quicklist::MIN_COMPRESS_IMPROVE < raw.len() => {
+                    rdb.save_lzf_blob(&c, raw.len())?;
+                    continue;
+                }
+                _ => {}
             }
         }
         rdb.save_raw_string(raw, compress)?;
