@@ -75,6 +75,17 @@ pub fn dataset_digest(s: &Server) -> [u8; 20] {
     fin
 }
 
+/// Redis: rdbSavedObjectLen — the bytes the value takes in an RDB file (without
+/// its type byte and key), found by serialising it, compressed when
+/// `rdbcompression` says so, as Redis does.
+fn serialized_length(o: &RObj, compress: bool) -> usize {
+    let mut rio = crate::rdb::encoding::Rio::buffer();
+    match crate::rdb::save::save_object(&mut rio, &o.v, compress) {
+        Ok(()) => rio.into_bytes().len(),
+        Err(_) => 0,
+    }
+}
+
 const DEBUG_HELP: &[&str] = &[
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
@@ -159,23 +170,7 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 return c.add_reply_error("no such key");
             };
             let idle = crate::object::estimate_idle_time_ms(o.lru, s.lruclock) / 1000;
-            let serlen = match &o.v {
-                Value::Int(n) => {
-                    if *n >= i32::MIN as i64 && *n <= i32::MAX as i64 {
-                        if (-128..=127).contains(n) {
-                            2
-                        } else if (-32768..=32767).contains(n) {
-                            3
-                        } else {
-                            5
-                        }
-                    } else {
-                        o.v.string_len() + 1
-                    }
-                }
-                Value::List(ql) => crate::t_list::serialized_length(ql),
-                v => v.string_len() + if v.string_len() < 64 { 1 } else { 2 },
-            };
+            let serlen = serialized_length(o, s.config.rdbcompression);
             let extra = match &o.v {
                 Value::List(ql) => crate::t_list::debug_object_extra(ql),
                 _ => String::new(),

@@ -18,118 +18,221 @@
 //!
 //! # The compressor
 //!
-//! Like liblzf it keeps a hash table from a 3-byte prefix to the last position where
-//! that prefix was seen. At each position it looks the next three bytes up; if the
-//! remembered position is close enough and really starts with the same three bytes, it
-//! extends the match as far as it goes and emits a back reference, otherwise it
-//! appends the byte to the current literal run. The output is not byte-for-byte what
-//! liblzf writes (liblzf also re-hashes the positions inside a match and uses a
-//! slightly different hash), but any LZF decoder, Redis's included, reads it.
+//! It makes the same choices as liblzf as Redis builds it (lzfP.h: `HLOG` 16,
+//! `VERY_FAST`), so an RDB file or DUMP payload holds the same bytes Redis would write,
+//! and a value is stored compressed exactly when Redis would store it compressed:
 //!
-//! Divergence: `compress` returns `None` instead of 0 when the output would not fit,
-//! and `decompress` returns an error instead of setting errno.
+//! - A hash table maps a rolling hash of the next three bytes to the last position
+//!   seen with that hash. The hash is liblzf's: `h = h << 8 | next byte` (a 32-bit
+//!   value that keeps older bytes in its high bits), slot `((h >> 8) - h * 5) & 0xffff`.
+//! - At each position the slot is read, then overwritten with the position. The
+//!   remembered position is a match when it is less than 8192 bytes back, is not
+//!   position 0, and really starts with the same three bytes.
+//! - A match is extended as far as the data goes, up to 264 bytes, and must leave
+//!   two bytes of input behind it, except that liblzf checks its first sixteen extra
+//!   bytes without that limit (its unrolled loop), and so does this.
+//! - After a match, only its last two positions enter the table (`VERY_FAST`), and
+//!   the search resumes after it.
+//! - The output budget is checked where liblzf checks it: a back reference needs four
+//!   bytes of room beyond the current position (or three when it closes an empty
+//!   literal run), a literal one, and the tail of up to two literals three.
+//!
+//! Divergences:
+//! - liblzf leaves its table uninitialised (`INIT_HTAB` 0) on the stack, and rejects
+//!   what a stale entry could point at only by the checks above. Here every call
+//!   starts from an empty table: a thread-local one, stamped with a call number so that
+//!   it never needs clearing.
+//! - `compress` returns `None` instead of 0 when the output would not fit, and
+//!   `decompress` returns an error instead of setting errno.
 
-const HLOG: u32 = 14;
+use std::cell::RefCell;
+
+const HLOG: u32 = 16;
 const HSIZE: usize = 1 << HLOG;
 const MAX_LIT: usize = 1 << 5; // 32
 const MAX_OFF: usize = 1 << 13; // 8192
 const MAX_REF: usize = (1 << 8) + (1 << 3); // 264
 
+/// liblzf: FRST — the hash of the first two bytes at `i`.
 #[inline]
-fn hash3(p: &[u8]) -> usize {
-    let v = (p[0] as u32) << 16 | (p[1] as u32) << 8 | p[2] as u32;
-    (v.wrapping_mul(2_654_435_761) >> (32 - HLOG)) as usize
+fn frst(p: &[u8], i: usize) -> u32 {
+    (p[i] as u32) << 8 | p[i + 1] as u32
 }
 
-/// Redis: lzf_compress(). Compresses `input`; returns `None` when the result would be
-/// longer than `max_out` bytes (callers then store the data uncompressed).
-pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
-    let n = input.len();
-    if n == 0 {
+/// liblzf: NEXT — rolls the third byte at `i` into the hash.
+#[inline]
+fn next(h: u32, p: &[u8], i: usize) -> u32 {
+    h << 8 | p[i + 2] as u32
+}
+
+/// liblzf: IDX (the VERY_FAST variant).
+#[inline]
+fn idx(h: u32) -> usize {
+    ((h >> (3 * 8 - HLOG)).wrapping_sub(h.wrapping_mul(5)) & (HSIZE as u32 - 1)) as usize
+}
+
+/// The hash table: per slot, the call number that wrote it (high 32 bits) and a
+/// position (low 32 bits). A slot from an earlier call reads as empty.
+struct HashTable {
+    call: u64,
+    slots: Vec<u64>,
+}
+
+impl HashTable {
+    fn start_call(&mut self) {
+        if self.slots.is_empty() {
+            self.slots = vec![0; HSIZE];
+        }
+        self.call = (self.call + 1) & 0xffff_ffff;
+        if self.call == 0 {
+            // The stamps wrapped around: forget everything once.
+            self.slots.fill(0);
+            self.call = 1;
+        }
+    }
+
+    /// Reads the slot and stores `pos` in it.
+    #[inline]
+    fn swap(&mut self, slot: usize, pos: usize) -> Option<usize> {
+        let old = self.slots[slot];
+        self.slots[slot] = self.call << 32 | pos as u64;
+        (old >> 32 == self.call).then_some((old & 0xffff_ffff) as usize)
+    }
+
+    #[inline]
+    fn set(&mut self, slot: usize, pos: usize) {
+        self.slots[slot] = self.call << 32 | pos as u64;
+    }
+}
+
+thread_local! {
+    static HTAB: RefCell<HashTable> = const {
+        RefCell::new(HashTable {
+            call: 0,
+            slots: Vec::new(),
+        })
+    };
+}
+
+/// Redis: lzf_compress(). Compresses `input` into at most `out_len` bytes; `None`
+/// when it does not fit (liblzf returns 0), and for inputs of 4 GiB or more, whose
+/// positions the table cannot hold.
+pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    if input.is_empty() || out_len == 0 || input.len() > u32::MAX as usize {
         return None;
     }
-    let mut htab = vec![0u32; HSIZE]; // position + 1; 0 = never seen
-    let mut out: Vec<u8> = Vec::with_capacity(max_out.min(n + n / 16 + 64));
-    out.push(0); // control byte of the first literal run, filled in later
-    let mut lit_pos = 0usize; // index of the open run's control byte
-    let mut lit = 0usize; // bytes in the open run
+    HTAB.with(|t| compress_with(&mut t.borrow_mut(), input, out_len))
+}
+
+fn compress_with(htab: &mut HashTable, input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    htab.start_call();
+    let n = input.len();
+    // liblzf writes at most out_len bytes; the slack only spares index checks.
+    let mut out = vec![0u8; out_len + 4];
+    let mut op = 1; // out[0] is the control byte of the first literal run
+    let mut lit = 0usize; // bytes in the open literal run, just before `op`
     let mut ip = 0usize;
+    let mut hval = if n >= 2 { frst(input, 0) } else { 0 };
 
     while ip + 2 < n {
-        let h = hash3(&input[ip..]);
-        let cand = htab[h] as usize;
-        htab[h] = (ip + 1) as u32;
-        if cand > 0 {
-            let r = cand - 1;
-            let off = ip - r - 1;
-            if off < MAX_OFF && input[r..r + 3] == input[ip..ip + 3] {
-                let maxlen = (n - ip).min(MAX_REF);
-                let mut len = 3;
-                while len < maxlen && input[r + len] == input[ip + len] {
-                    len += 1;
-                }
-                // Close the literal run (or drop its unused control byte).
-                if lit > 0 {
-                    out[lit_pos] = (lit - 1) as u8;
-                } else {
-                    out.pop();
-                }
-                let l = len - 2;
-                if l < 7 {
-                    out.push(((l << 5) | (off >> 8)) as u8);
-                } else {
-                    out.push(((7 << 5) | (off >> 8)) as u8);
-                    out.push((l - 7) as u8);
-                }
-                out.push((off & 0xff) as u8);
-                lit_pos = out.len();
-                out.push(0);
-                lit = 0;
-                // Remember the positions inside the match too, cheaply: the last two.
-                for p in (ip + len).saturating_sub(2)..ip + len {
-                    if p + 2 < n {
-                        htab[hash3(&input[p..])] = (p + 1) as u32;
-                    }
-                }
-                ip += len;
-                if out.len() > max_out {
-                    return None;
-                }
-                continue;
+        hval = next(hval, input, ip);
+        let slot = idx(hval);
+        let cand = htab.swap(slot, ip);
+        let found = cand.filter(|&r| {
+            r > 0
+                && r < ip
+                && ip - r - 1 < MAX_OFF
+                && input[r + 2] == input[ip + 2]
+                && input[r..r + 2] == input[ip..ip + 2]
+        });
+        let Some(r) = found else {
+            // One more literal byte.
+            if op >= out_len {
+                return None;
             }
-        }
-        out.push(input[ip]);
-        ip += 1;
-        lit += 1;
-        if lit == MAX_LIT {
-            out[lit_pos] = (MAX_LIT - 1) as u8;
-            lit_pos = out.len();
-            out.push(0);
-            lit = 0;
-        }
-        if out.len() > max_out + 1 {
+            lit += 1;
+            out[op] = input[ip];
+            op += 1;
+            ip += 1;
+            if lit == MAX_LIT {
+                out[op - lit - 1] = (lit - 1) as u8; // close the run
+                lit = 0;
+                op += 1; // open the next
+            }
+            continue;
+        };
+
+        let off = ip - r - 1;
+        let maxlen = (n - ip - 2).min(MAX_REF);
+        let empty_run = (lit == 0) as usize;
+        if op + 3 + 1 >= out_len && op - empty_run + 3 + 1 >= out_len {
             return None;
         }
-    }
-    while ip < n {
-        out.push(input[ip]);
-        ip += 1;
-        lit += 1;
-        if lit == MAX_LIT {
-            out[lit_pos] = (MAX_LIT - 1) as u8;
-            lit_pos = out.len();
-            out.push(0);
-            lit = 0;
+        out[op - lit - 1] = (lit as u8).wrapping_sub(1); // close the run ...
+        op -= empty_run; // ... or take back its control byte when it is empty
+
+        // `len` ends as the length of the match (at least 3).
+        let mut len = 2;
+        'extend: {
+            if maxlen > 16 {
+                for _ in 0..16 {
+                    len += 1;
+                    if input[r + len] != input[ip + len] {
+                        break 'extend;
+                    }
+                }
+            }
+            loop {
+                len += 1;
+                if !(len < maxlen && input[r + len] == input[ip + len]) {
+                    break;
+                }
+            }
+        }
+
+        let l = len - 2;
+        if l < 7 {
+            out[op] = ((off >> 8) + (l << 5)) as u8;
+            op += 1;
+        } else {
+            out[op] = ((off >> 8) + (7 << 5)) as u8;
+            out[op + 1] = (l - 7) as u8;
+            op += 2;
+        }
+        out[op] = off as u8;
+        op += 2; // the offset's low byte, then the next run's control byte
+        lit = 0;
+        ip += len;
+        if ip + 2 >= n {
+            break;
+        }
+        // Enter the match's last two positions into the table.
+        ip -= 2;
+        hval = frst(input, ip);
+        for _ in 0..2 {
+            hval = next(hval, input, ip);
+            htab.set(idx(hval), ip);
+            ip += 1;
         }
     }
-    if lit > 0 {
-        out[lit_pos] = (lit - 1) as u8;
-    } else {
-        out.pop();
-    }
-    if out.len() > max_out {
+
+    if op + 3 > out_len {
         return None;
     }
+    while ip < n {
+        lit += 1;
+        out[op] = input[ip];
+        op += 1;
+        ip += 1;
+        if lit == MAX_LIT {
+            out[op - lit - 1] = (lit - 1) as u8;
+            lit = 0;
+            op += 1;
+        }
+    }
+    out[op - lit - 1] = (lit as u8).wrapping_sub(1); // close the last run ...
+    op -= (lit == 0) as usize; // ... or drop it when empty
+    out.truncate(op);
     Some(out)
 }
 
@@ -204,6 +307,41 @@ mod tests {
         let c = compress(&data, data.len()).unwrap();
         assert!(c.len() < 30, "{}", c.len());
         assert_eq!(decompress(&c, 1000).unwrap(), data);
+    }
+
+    fn unhex(h: &str) -> Vec<u8> {
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn output_is_liblzfs_byte_for_byte() {
+        // What Redis 7.0.15 wrote for these values (DUMP, rdbcompression yes).
+        let cases: [(Vec<u8>, &str); 3] = [
+            (
+                // Two copies of 32 bytes: position 0 may not be referenced, so the
+                // match starts one byte late, and it must leave two bytes behind.
+                (0..64u32).map(|i| ((i % 32) * 37 % 251) as u8).collect(),
+                "1f00254a6f94b9de082d52779cc1e610355a7fa4c9ee183d6287acd1f620456a8f0000e0141f016a8f",
+            ),
+            (
+                [&b"The quick brown fox jumps over the lazy dog. "
+                    .repeat(5)[..], b"The quick brown cat."]
+                .concat(),
+                "1f54686520717569636b2062726f776e20666f78206a756d7073206f7665722074201e0a6c617a7920646f672e2054200de0b72c036361742e",
+            ),
+            (
+                b"abc".repeat(300),
+                "0361626361e0ff02e1ff07e1ff07e15d07016263",
+            ),
+        ];
+        for (input, want) in cases {
+            let got = compress(&input, input.len() - 4).unwrap();
+            assert_eq!(got, unhex(want));
+            assert_eq!(decompress(&got, input.len()).unwrap(), input);
+        }
     }
 
     #[test]

@@ -161,14 +161,19 @@ impl Rio {
         if compress && s.len() > 20 {
             // Redis: rdbSaveLzfStringObject — only if it saves at least 4 bytes.
             if let Some(c) = lzf::compress(s, s.len() - 4) {
-                self.save_type((RDB_ENCVAL << 6) | RDB_ENC_LZF)?;
-                self.save_len(c.len() as u64)?;
-                self.save_len(s.len() as u64)?;
-                return self.write(&c);
+                return self.save_lzf_blob(&c, s.len());
             }
         }
         self.save_len(s.len() as u64)?;
         self.write(s)
+    }
+
+    /// Redis: rdbSaveLzfBlob() — LZF data `c` that decompresses to `len` bytes.
+    pub fn save_lzf_blob(&mut self, c: &[u8], len: usize) -> std::io::Result<()> {
+        self.save_type((RDB_ENCVAL << 6) | RDB_ENC_LZF)?;
+        self.save_len(c.len() as u64)?;
+        self.save_len(len as u64)?;
+        self.write(c)
     }
 
     /// Redis: rdbSaveLongLongAsStringObject().

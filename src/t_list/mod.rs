@@ -232,25 +232,6 @@ pub fn digest(d: &mut [u8; 20], ql: &Quicklist) {
     });
 }
 
-/// An estimate of rdbSavedObjectLen for a quicklist (node count, then per
-/// node its container byte and its listpack as a string).
-pub fn serialized_length(ql: &Quicklist) -> usize {
-    let mut n = 1;
-    for node in ql.nodes() {
-        let sz = node.size();
-        n += 1
-            + sz
-            + if sz < 64 {
-                1
-            } else if sz < 16384 {
-                2
-            } else {
-                5
-            };
-    }
-    n
-}
-
 /// The quicklist fields of DEBUG OBJECT.
 pub fn debug_object_extra(ql: &Quicklist) -> String {
     let nodes = ql.node_count();
@@ -873,23 +854,39 @@ pub const QUICKLIST_NODE_CONTAINER_PACKED: u64 = 2;
 /// Redis: rdbSaveObject for OBJ_LIST (RDB_TYPE_LIST_QUICKLIST_2): the node
 /// count, then per node its container kind and its listpack (or plain
 /// element) as a string, LZF-compressed when `rdbcompression` allows.
+///
+/// Redis writes a node it holds compressed as the LZF bytes it already has
+/// (rdbSaveLzfBlob), whatever `rdbcompression` says. At rest, Redis holds
+/// compressed every inner node (more than `list-compress-depth` nodes from
+/// both ends) of at least MIN_COMPRESS_BYTES whose LZF form saves more than
+/// MIN_COMPRESS_IMPROVE bytes. oxidis keeps lz4 in memory, so it applies
+/// that rule here, with the same LZF, and writes the same bytes.
 pub fn rdb_save_list(
     rdb: &mut crate::rdb::encoding::Rio,
     ql: &Quicklist,
     compress: bool,
 ) -> std::io::Result<()> {
-    rdb.save_len(ql.node_count() as u64)?;
-    for node in ql.nodes() {
-        match node.view() {
-            quicklist::NodeView::Plain(v) => {
-                rdb.save_len(QUICKLIST_NODE_CONTAINER_PLAIN)?;
-                rdb.save_raw_string(&v, compress)?;
-            }
-            quicklist::NodeView::Packed(lp) => {
-                rdb.save_len(QUICKLIST_NODE_CONTAINER_PACKED)?;
-                rdb.save_raw_string(lp.as_bytes(), compress)?;
+    let nodes = ql.node_count();
+    let depth = ql.compress_depth();
+    let inner = |i: usize| depth > 0 && nodes >= depth * 2 && i >= depth && i < nodes - depth;
+    rdb.save_len(nodes as u64)?;
+    for (i, node) in ql.nodes().enumerate() {
+        let view = node.view();
+        let (container, raw): (u64, &[u8]) = match &view {
+            quicklist::NodeView::Plain(v) => (QUICKLIST_NODE_CONTAINER_PLAIN, v),
+            quicklist::NodeView::Packed(lp) => (QUICKLIST_NODE_CONTAINER_PACKED, lp.as_bytes()),
+        };
+        rdb.save_len(container)?;
+        if inner(i) && raw.len() >= quicklist::MIN_COMPRESS_BYTES {
+            match crate::lzf::compress(raw, raw.len()) {
+                Some(c) if c.len() + quicklist::MIN_COMPRESS_IMPROVE < raw.len() => {
+                    rdb.save_lzf_blob(&c, raw.len())?;
+                    continue;
+                }
+                _ => {}
             }
         }
+        rdb.save_raw_string(raw, compress)?;
     }
     Ok(())
 }

@@ -35,9 +35,9 @@ const SIZE_SAFETY_LIMIT: usize = 8192;
 /// Redis: SIZE_ESTIMATE_OVERHEAD.
 const SIZE_ESTIMATE_OVERHEAD: usize = 8;
 /// Nodes smaller than this are never compressed. Redis: MIN_COMPRESS_BYTES.
-const MIN_COMPRESS_BYTES: usize = 48;
+pub const MIN_COMPRESS_BYTES: usize = 48;
 /// Compression must save at least this much. Redis: MIN_COMPRESS_IMPROVE.
-const MIN_COMPRESS_IMPROVE: usize = 8;
+pub const MIN_COMPRESS_IMPROVE: usize = 8;
 const DEFAULT_PACKED_THRESHOLD: usize = 1 << 30;
 
 /// Elements this big or bigger get a PLAIN node. Process-wide, as in Redis.

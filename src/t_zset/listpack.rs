@@ -217,8 +217,13 @@ pub fn delete(lp: &mut Listpack, eptr: usize) -> Option<usize> {
 }
 
 /// Inserts a pair before `eptr` (None: at the end). Redis: zzlInsertAt.
+/// A score that `double2ll` accepts is stored as an integer before d2string
+/// is ever asked, so -0.0 is stored as 0 (and reads back as 0), as in Redis.
 pub fn insert_at(lp: &mut Listpack, eptr: Option<usize>, ele: &[u8], score: f64) {
-    let s = crate::util::d2string(score);
+    let s = match crate::util::double2ll(score) {
+        Some(ll) => crate::util::ll2string(ll),
+        None => crate::util::d2string(score),
+    };
     match eptr {
         None => {
             lp.append(ele);
@@ -325,5 +330,15 @@ mod tests {
         };
         assert_eq!(delete_range_by_score(&mut lp, &r), 2);
         assert_eq!(length(&lp), 1);
+    }
+
+    #[test]
+    fn negative_zero_is_stored_as_the_integer_zero() {
+        // zzlInsertAt asks double2ll before d2string: -0.0 == 0 is an integer.
+        let mut lp = Listpack::new();
+        insert(&mut lp, b"z", -0.0);
+        let sptr = lp.seek(1).unwrap();
+        assert!(matches!(lp.get(sptr), LpEntry::Int(0)));
+        assert!(get_score(&lp, sptr).is_sign_positive());
     }
 }
