@@ -141,12 +141,23 @@ def measure(kind, binary, pipeline, payload, keyspace, n, calibrate, poll):
         time.sleep(0.5)
         conn = Conn(srv.port)
         pid = srv.pid()
-        mem_before = memory_kb(pid)
-        base = int(conn.info("stats")["total_commands_processed"])
         requests = n * 100 if calibrate else n
         args = ["taskset", "-c", "1", "redis-benchmark", "-p", str(srv.port), "-c", "50",
                 "-r", str(keyspace), "-d", "16", "-t", "set", "-P", str(pipeline),
                 "-n", str(requests), "--csv"]
+        baseline = None
+        if not calibrate:
+            # The same load without a save, polled the same way, for reference.
+            bench = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            while bench.poll() is None:
+                conn.info("persistence", "stats")
+                memory_kb(pid)
+                time.sleep(poll)
+            baseline = parse_csv(bench.communicate()[0])
+            if baseline is None:
+                return None
+        mem_before = memory_kb(pid)
+        base = int(conn.info("stats")["total_commands_processed"])
         t_run0 = time.time()
         bench = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         lead = max(1, int(n * LEAD))
@@ -198,6 +209,8 @@ def measure(kind, binary, pipeline, payload, keyspace, n, calibrate, poll):
             (ta, ca), (tb, cb) = samples[0], samples[-1]
             rate = (cb - ca) / (tb - ta) if tb > ta else 0.0
         overlap = max(0.0, min(t_run1, t_save1) - max(t_run0, t_save0))
+        if baseline:
+            res.update({"base_p99": baseline["p99"], "base_max": baseline["max"]})
         res.update({
             "stall_us": int(inf["latest_fork_usec"]),
             "bgsave_rtt_ms": (t_bgsave_reply - t_save0) * 1e3,
@@ -275,8 +288,8 @@ def main():
                     if res["rate"] > 0:
                         size[(kind, p)] = size_for(res)
                     print(f"round {r + 1} {kind:6} P={p:<2} stall {res['stall_us']}us "
-                          f"p99 {res['p99']:.3f}ms max {res['max']:.3f}ms "
-                          f"peak {res['mem_peak_mb']:.0f}MB save {res['save_s']:.2f}s "
+                          f"p99 {res['p99']:.3f}ms (no save {res['base_p99']:.3f}ms) max {res['max']:.3f}ms "
+                          f"peak {res['mem_peak_mb']:.0f}MiB save {res['save_s']:.2f}s "
                           f"coverage {res['run_saving']:.0%}/{res['save_loaded']:.0%}",
                           file=sys.stderr)
     finally:
@@ -291,14 +304,17 @@ def main():
 METRICS = [
     # key in a run's result, row label, format
     ("stall_us", "main-thread stall at snapshot start (`latest_fork_usec`), µs", ".0f"),
+    ("stall_min_us", "the same, lowest over the rounds, µs", ".0f"),
     ("bgsave_rtt_ms", "BGSAVE round trip seen by a client under load, ms", ".2f"),
     ("p99", "SET p99 latency over the run, ms", ".3f"),
     ("max", "SET max latency over the run, ms", ".3f"),
+    ("base_p99", "SET p99 latency, same load without a save, ms", ".3f"),
+    ("base_max", "SET max latency, same load without a save, ms", ".3f"),
     ("p50", "SET p50 latency over the run, ms", ".3f"),
     ("rps", "SET throughput over the run, req/s", ".0f"),
-    ("mem_before_mb", "memory before BGSAVE (Pss), MB", ".1f"),
-    ("mem_peak_mb", "peak memory during the save (Pss, server + child), MB", ".1f"),
-    ("cow_mb", "copied on write (`rdb_last_cow_size`), MB", ".1f"),
+    ("mem_before_mb", "memory before BGSAVE (Pss), MiB", ".1f"),
+    ("mem_peak_mb", "peak memory during the save (Pss, server + child), MiB", ".1f"),
+    ("cow_mb", "copied on write (`rdb_last_cow_size`), MiB", ".1f"),
     ("save_s", "time to save (BGSAVE to `rdb_bgsave_in_progress:0`, polled), s", ".2f"),
     ("writer_s", "of which writing (log: started to `DB saved on disk`), s", ".2f"),
     ("run_saving", "share of the SET run spent saving", ".0%"),
@@ -335,14 +351,18 @@ def render(a, runs, pipelines, rounds, nkeys):
         if not ox or not rd:
             lines.append(f"| {p} | all | failed | | | |")
             continue
+        for runs_of in (ox, rd):
+            low = min(x["stall_us"] for x in runs_of)
+            for x in runs_of:
+                x["stall_min_us"] = low
         for key, label, spec in METRICS:
-            oxv = [x[key] for x in ox if x[key] is not None]
-            rdv = [x[key] for x in rd if x[key] is not None]
+            oxv = [x[key] for x in ox if x.get(key) is not None]
+            rdv = [x[key] for x in rd if x.get(key) is not None]
             om = statistics.median(oxv) if oxv else None
             rm = statistics.median(rdv) if rdv else None
-            rd_by_round = {y["round"]: y[key] for y in rd}
+            rd_by_round = {y["round"]: y.get(key) for y in rd}
             pairs = [(x[key], rd_by_round[x["round"]]) for x in ox
-                     if x[key] is not None and rd_by_round.get(x["round"])]
+                     if x.get(key) is not None and rd_by_round.get(x["round"])]
             ratio = statistics.median(x / y for x, y in pairs) if pairs else None
             show_ratio = key not in ("run_saving", "save_loaded")
             goal = goal_of(key, om, ratio) if om is not None and ratio is not None else ""
