@@ -22,7 +22,8 @@ import sys
 import tempfile
 import time
 
-from bench import Server, free_port
+sys.dont_write_bytecode = True  # no bench/__pycache__ from the import below
+from bench import Server, free_port  # noqa: E402
 
 LEAD = 0.1  # share of the requests sent before BGSAVE
 MARGIN = 1.1  # size the load 10% longer than the save it has to cover
