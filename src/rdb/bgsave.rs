@@ -11,8 +11,9 @@
 //!
 //! 1. `Snapshot::capture` clones every database's `dict` and `expires`. A `Dict`
 //!    clone bumps the reference counts of its segment directories and copies nothing,
-//!    so the main thread's stall is O(databases), whatever the number of keys
-//!    (reported as `latest_fork_usec`).
+//!    so the main thread's stall is O(databases), whatever the number of keys.
+//!    That capture plus the writer thread's spawn is what `latest_fork_usec`
+//!    reports (Redis reports the `fork()` call).
 //! 2. A writer thread takes the snapshot, serialises it into `temp-<id>.rdb`,
 //!    flushes, fsyncs and renames it over `dbfilename` (`save::save_to_file`), then
 //!    drops the snapshot — so the segments the main thread stopped sharing in the
@@ -123,8 +124,6 @@ pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
     let snap = Snapshot::capture(s);
     let keys_total = snap.total_keys();
     let cow_start = crate::dict::cow_bytes();
-    s.rdb.stat_fork_time_us = start.elapsed().as_micros() as u64;
-    s.rdb.stat_total_forks += 1;
 
     let progress = Arc::new(SaveProgress::default());
     let (tx, rx) = mpsc::channel();
@@ -156,6 +155,10 @@ pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
         });
     match spawned {
         Ok(handle) => {
+            // Redis times fork() alone; our fork is the capture plus the thread spawn,
+            // the whole stall the event loop sees before the writer runs.
+            s.rdb.stat_fork_time_us = start.elapsed().as_micros() as u64;
+            s.rdb.stat_total_forks += 1;
             server_log!(Notice, "Background saving started by pid {}", s.pid);
             s.rdb.save_time_start = unixtime();
             s.rdb.child = Some(Child {
