@@ -108,6 +108,14 @@ impl EmbStr {
         }
     }
 
+    /// The bytes as a `Vec`, reusing the buffer when there is one.
+    pub fn into_vec(self) -> Vec<u8> {
+        match self.0 {
+            EmbRepr::Inline { len, buf } => buf[..len as usize].to_vec(),
+            EmbRepr::Boxed(b) => b.into_vec(),
+        }
+    }
+
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         match &self.0 {

@@ -450,6 +450,14 @@ impl<K, V> Dict<K, V> {
     /// addresses come from the now-cached buckets), lets the memory system serve
     /// them in parallel, and the commands then run on cached lines.
     pub fn prefetch(&self, hashes: &[u64]) {
+        self.prefetch_buckets(hashes);
+        self.prefetch_entries(hashes);
+    }
+
+    /// The first half of [`Dict::prefetch`]: the buckets (and their segments'
+    /// reference counts). A caller batching several dicts issues this for all
+    /// of them before [`Dict::prefetch_entries`].
+    pub fn prefetch_buckets(&self, hashes: &[u64]) {
         if self.is_empty() {
             return;
         }
@@ -468,6 +476,14 @@ impl<K, V> Dict<K, V> {
                 }
             }
         }
+    }
+
+    /// The second half of [`Dict::prefetch`]: the first entry of each chain.
+    pub fn prefetch_entries(&self, hashes: &[u64]) {
+        if self.is_empty() {
+            return;
+        }
+        let ntables = if self.is_rehashing() { 2 } else { 1 };
         for t in &self.ht[..ntables] {
             for &h in hashes {
                 if let Some(e) = t.head(h as usize & t.mask()) {
@@ -475,6 +491,19 @@ impl<K, V> Dict<K, V> {
                 }
             }
         }
+    }
+
+    /// [`Dict::get`] for a key whose [`gen_hash`] the caller already has.
+    #[inline]
+    pub fn get_hashed(&self, hash: u64, key: &[u8]) -> Option<&V>
+    where
+        K: AsRef<[u8]>,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        let pos = self.locate(hash, key)?;
+        Some(&self.entry_at(pos).val)
     }
 
     /// Redis: dictGetIterator() + dictNext(), the safe kind: the borrow stops every

@@ -13,6 +13,7 @@
 //! incomplete command, a huge argument); the real parser sees every byte.
 
 use crate::dict::{gen_hash, Dict};
+use crate::object::{RObj, Value};
 
 /// Commands per batch worth prefetching for (more would evict each other's
 /// lines before they are used).
@@ -20,6 +21,17 @@ const MAX_BATCH: usize = 32;
 
 /// Fewer bytes than this cannot hold two commands with a key.
 const MIN_BYTES: usize = 40;
+
+/// One command of the batch: the hash of its first argument, where its first
+/// three arguments are in the buffer, and the hash of its likely member.
+#[derive(Clone, Copy, Default)]
+pub struct Pending {
+    key: u64,
+    key_at: (u32, u32),
+    arg2: Option<(u32, u32)>,
+    arg3: Option<(u32, u32)>,
+    member: Option<u64>,
+}
 
 /// Reads a decimal length terminated by CRLF at `buf[*pos..]`, after the type
 /// byte `kind`. None when incomplete or not a plain small number.
@@ -43,15 +55,15 @@ fn header(buf: &[u8], pos: &mut usize, kind: u8) -> Option<usize> {
     Some(n)
 }
 
-/// Hashes of the first argument of each complete multibulk command at the
-/// start of `buf`, at most `MAX_BATCH` of them, into `out`.
-fn batch_key_hashes(buf: &[u8], out: &mut Vec<u64>) {
+/// The complete multibulk commands with at least one argument at the start
+/// of `buf`, at most `MAX_BATCH` of them, into `out`.
+fn scan_batch(buf: &[u8], out: &mut Vec<Pending>) {
     let mut pos = 0;
     while out.len() < MAX_BATCH && pos < buf.len() {
         let Some(argc) = header(buf, &mut pos, b'*') else {
             return;
         };
-        let mut key = None;
+        let mut p = Pending::default();
         for i in 0..argc {
             let Some(len) = header(buf, &mut pos, b'$') else {
                 return;
@@ -59,30 +71,105 @@ fn batch_key_hashes(buf: &[u8], out: &mut Vec<u64>) {
             let Some(end) = pos.checked_add(len) else {
                 return;
             };
-            if end + 2 > buf.len() {
+            if end + 2 > buf.len() || end > u32::MAX as usize {
                 return;
             }
-            if i == 1 {
-                key = Some(&buf[pos..end]);
+            let at = (pos as u32, end as u32);
+            match i {
+                1 => p.key_at = at,
+                2 => p.arg2 = Some(at),
+                3 => p.arg3 = Some(at),
+                _ => {}
             }
             pos = end + 2;
         }
-        if let Some(k) = key {
-            out.push(gen_hash(k));
+        if argc >= 2 {
+            p.key = gen_hash(&buf[p.key_at.0 as usize..p.key_at.1 as usize]);
+            out.push(p);
         }
     }
 }
 
-/// Prefetches the keyspace entries of the commands waiting in `buf` when
-/// there are at least two of them.
-pub fn prefetch_batch<V>(dict: &Dict<crate::db::Key, V>, buf: &[u8], scratch: &mut Vec<u64>) {
+/// The member a command most likely addresses in a hash, set or sorted set
+/// kept as a dict: HSET/HGET/SADD/SISMEMBER/ZSCORE name it second, ZADD and
+/// ZINCRBY third.
+fn member_at(o: &RObj, p: &Pending) -> Option<(u32, u32)> {
+    match &o.v {
+        Value::Hash(_) | Value::Set(_) => p.arg2,
+        Value::ZSet(_) => p.arg3.or(p.arg2),
+        _ => None,
+    }
+}
+
+/// One prefetch stage (buckets, or entries) on the dict that holds the
+/// members of `o`, if it has one.
+fn member_stage(o: &RObj, h: u64, entries: bool) {
+    fn run<K, V>(d: &Dict<K, V>, h: u64, entries: bool) {
+        if entries {
+            d.prefetch_entries(&[h]);
+        } else {
+            d.prefetch_buckets(&[h]);
+        }
+    }
+    match &o.v {
+        Value::Hash(x) => {
+            if let crate::t_hash::HashObj::Ht(d) = &**x {
+                run(d, h, entries)
+            }
+        }
+        Value::Set(x) => {
+            if let crate::t_set::SetObj::Ht(d) = &**x {
+                run(d, h, entries)
+            }
+        }
+        Value::ZSet(x) => {
+            if let crate::t_zset::ZSet::Skiplist(z) = &**x {
+                run(&z.dict, h, entries)
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Prefetches what the commands waiting in `buf` will touch, when there are
+/// at least two of them: first the keyspace buckets and entries of their keys,
+/// then, for keys holding a hash, set or sorted set in a dict, the buckets and
+/// entries of their members (whose bytes are inline in the entry when short,
+/// see sds.rs). Each stage is issued for the whole batch before the next one
+/// reads what the previous one loaded.
+pub fn prefetch_batch(dict: &Dict<crate::db::Key, RObj>, buf: &[u8], batch: &mut Vec<Pending>) {
     if buf.len() < MIN_BYTES || dict.is_empty() {
         return;
     }
-    scratch.clear();
-    batch_key_hashes(buf, scratch);
-    if scratch.len() > 1 {
-        dict.prefetch(scratch);
+    batch.clear();
+    scan_batch(buf, batch);
+    if batch.len() < 2 {
+        return;
+    }
+    let mut hashes = [0u64; MAX_BATCH];
+    for (h, p) in hashes.iter_mut().zip(batch.iter()) {
+        *h = p.key;
+    }
+    dict.prefetch(&hashes[..batch.len()]);
+    let key = |p: &Pending| &buf[p.key_at.0 as usize..p.key_at.1 as usize];
+    let mut any = false;
+    for p in batch.iter_mut() {
+        let Some(o) = dict.get_hashed(p.key, key(p)) else {
+            continue;
+        };
+        if let Some((a, b)) = member_at(o, p) {
+            let h = gen_hash(&buf[a as usize..b as usize]);
+            p.member = Some(h);
+            member_stage(o, h, false);
+            any = true;
+        }
+    }
+    if any {
+        for p in batch.iter() {
+            if let (Some(h), Some(o)) = (p.member, dict.get_hashed(p.key, key(p))) {
+                member_stage(o, h, true);
+            }
+        }
     }
 }
 
@@ -94,12 +181,16 @@ mod tests {
     fn finds_the_first_argument_of_complete_commands() {
         let buf = b"*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$1\r\nx\r\n*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$3\r\nbar\r\n*2\r\n$3\r\nGET\r\n$3\r\nba";
         let mut out = Vec::new();
-        batch_key_hashes(buf, &mut out);
-        assert_eq!(out, vec![gen_hash(b"foo"), gen_hash(b"bar")]);
+        scan_batch(buf, &mut out);
+        let keys: Vec<u64> = out.iter().map(|p| p.key).collect();
+        assert_eq!(keys, vec![gen_hash(b"foo"), gen_hash(b"bar")]);
+        assert_eq!(out[0].arg2, Some((26, 27)));
+        assert_eq!(&buf[26..27], b"x");
+        assert_eq!(out[1].arg2, None);
         out.clear();
-        batch_key_hashes(b"GET foo\r\n", &mut out);
+        scan_batch(b"GET foo\r\n", &mut out);
         assert!(out.is_empty());
-        batch_key_hashes(b"*2\r\n$99999999999\r\n", &mut out);
+        scan_batch(b"*2\r\n$99999999999\r\n", &mut out);
         assert!(out.is_empty());
     }
 }

@@ -130,7 +130,7 @@ pub struct Server {
     pub in_exec: bool,
     pub blocking: crate::blocked::Blocking, // blocked clients and ready keys
     pub readbuf: Vec<u8>, // scratch for socket reads (networking::read_query_from_client)
-    pub prefetch_scratch: Vec<u64>, // key hashes of a pipelined batch (networking::prefetch)
+    pub prefetch_scratch: Vec<crate::networking::prefetch::Pending>, // key hashes of a pipelined batch (networking::prefetch)
     pub rdb: crate::rdb::RdbState, // persistence state (rdb/mod.rs)
     pub pubsub: crate::pubsub::PubSub,
     pub monitors: Vec<crate::pubsub::Sub>,

@@ -16,7 +16,7 @@ use crate::listpack::{string_to_i64, Listpack, LpEntry};
 use crate::networking::Client;
 
 /// A field or value of a hashtable-encoded hash.
-pub type Field = Box<[u8]>;
+pub type Field = crate::sds::EmbStr;
 
 /// Redis: LISTPACK_MAX_SAFETY_SIZE — a listpack never grows past 1 GiB.
 const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;

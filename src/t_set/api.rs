@@ -17,7 +17,7 @@ use crate::networking::Client;
 use crate::util;
 
 /// A member of a hashtable-encoded set.
-pub type Member = Box<[u8]>;
+pub type Member = crate::sds::EmbStr;
 
 /// Redis: an OBJ_SET robj's encoding + ptr.
 #[derive(Clone, Debug)]
@@ -266,7 +266,7 @@ impl SetObj {
         if let SetObj::Intset(is) = self {
             let mut d = Dict::with_capacity(is.len());
             for v in is.iter() {
-                let _ = d.add(util::ll2string(v).into_bytes().into_boxed_slice(), ());
+                let _ = d.add(Member::new(util::ll2string(v).as_bytes()), ());
             }
             *self = SetObj::Ht(d);
         }

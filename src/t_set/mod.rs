@@ -407,7 +407,7 @@ fn srandmember_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8
         // CASE 3: copy the set, then remove random elements down to count.
         d.expand(size);
         for e in set.iter() {
-            let _ = d.add(e.to_vec().into_boxed_slice(), ());
+            let _ = d.add(Member::from_vec(e.to_vec()), ());
         }
         while d.len() > count {
             let k = d.random_entry().expect("non-empty").0.clone();
@@ -418,7 +418,7 @@ fn srandmember_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8
         d.expand(count);
         while d.len() < count {
             let e = set.random_element(&mut rng).to_vec();
-            let _ = d.add(e.into_boxed_slice(), ());
+            let _ = d.add(Member::from_vec(e), ());
         }
     }
     c.add_reply_array_len(count);

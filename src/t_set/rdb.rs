@@ -9,7 +9,7 @@
 //! whatever `sanitize-dump-payload` says, so nothing downstream ever sees a
 //! malformed one.
 
-use super::SetObj;
+use super::{Member, SetObj};
 use crate::dict::Dict;
 use crate::intset::{self, Intset};
 use crate::rdb::encoding::{Reader, Rio};
@@ -74,7 +74,7 @@ pub fn load_set(r: &mut Reader, lim: &LoadLimits) -> RdbResult<SetObj> {
             }
         }
         if let SetObj::Ht(d) = &mut set {
-            if d.add(ele.into_boxed_slice(), ()).is_err() {
+            if d.add(Member::from_vec(ele), ()).is_err() {
                 return Err(dup());
             }
         }
