@@ -112,6 +112,9 @@ struct Entry<K, V> {
     next: Bucket<K, V>,
 }
 
+/// A part of a dict given back by [`Dict::drain_for_each`] to be dropped elsewhere.
+pub type Retired = Box<dyn Send>;
+
 /// A bucket is the head of a chain.
 type Bucket<K, V> = Option<Box<Entry<K, V>>>;
 
@@ -504,6 +507,56 @@ impl<K, V> Dict<K, V> {
         }
         let pos = self.locate(hash, key)?;
         Some(&self.entry_at(pos).val)
+    }
+
+    /// Consumes the dict, calling `f` on every entry (table 0, then table 1, in
+    /// bucket order, as [`Dict::iter`]) and letting go of each segment as soon as
+    /// its entries have been visited. Stops at the first error.
+    ///
+    /// This is how a snapshot is written (rdb/save.rs). The snapshot's share of a
+    /// segment is what forces the live dict to copy that segment on its next
+    /// write; once the writer has passed a segment the live dict owns it alone
+    /// again and writes to it copy nothing. A segment the live dict did copy
+    /// meanwhile is freed here, on the writer's thread, spread over the save
+    /// rather than all at its end. The directory is made private first (a copy of
+    /// segment pointers, if the live dict still shares it), on this thread too.
+    ///
+    /// A visited segment that nobody else references any more (the live dict
+    /// copied it meanwhile) is not freed here but handed to `retire`, so the
+    /// caller decides which thread frees it: freeing the main thread's small
+    /// allocations from the writer thread piles them into the allocator's fast
+    /// bins, which the main thread then pays to consolidate.
+    pub fn drain_for_each<E>(
+        mut self,
+        mut f: impl FnMut(&K, &V) -> Result<(), E>,
+        retire: &mut dyn FnMut(Retired),
+    ) -> Result<(), E>
+    where
+        K: Clone + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        for t in &mut self.ht {
+            let Some(mut dir) = t.segs.take() else {
+                continue;
+            };
+            for slot in Arc::make_mut(&mut dir).iter_mut() {
+                if let Some(mut seg) = slot.take() {
+                    for b in seg.iter() {
+                        let mut cur = b.as_deref();
+                        while let Some(e) = cur {
+                            f(&e.key, &e.val)?;
+                            cur = e.next.as_deref();
+                        }
+                    }
+                    // Nobody else holds it (the live dict copied it): its memory
+                    // goes back through `retire` instead of being freed here.
+                    if Arc::get_mut(&mut seg).is_some() {
+                        retire(Box::new(seg));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Redis: dictGetIterator() + dictNext(), the safe kind: the borrow stops every

@@ -309,6 +309,60 @@ fn clone_is_a_point_in_time_snapshot() {
 }
 
 #[test]
+fn drain_visits_the_snapshot_and_retires_only_what_the_live_dict_copied() {
+    let _g = enabled();
+    let mut d = Dict::new();
+    for i in 0..3000 {
+        d.insert(k(i), i);
+    }
+    while d.rehash(100) {}
+    let snap = d.clone();
+    // Writes to a few keys copy their segments: the originals are then the
+    // snapshot's alone.
+    for i in [1usize, 500, 2999] {
+        *d.find_mut(&k(i)).unwrap() += 10_000;
+    }
+    let copied = [1usize, 500, 2999]
+        .iter()
+        .map(|&i| (gen_hash(&k(i)) as usize & d.ht[0].mask()) >> SEG_SHIFT)
+        .collect::<HashSet<_>>()
+        .len();
+    let mut seen = HashMap::new();
+    let mut retired = 0;
+    let r: Result<(), ()> = snap.drain_for_each(
+        |key, &v| {
+            seen.insert(key.clone(), v);
+            Ok(())
+        },
+        &mut |_| retired += 1,
+    );
+    assert!(r.is_ok());
+    assert_eq!(seen.len(), 3000);
+    assert!(
+        (0..3000).all(|i| seen[&k(i)] == i),
+        "the point-in-time values"
+    );
+    assert_eq!(retired, copied);
+    // The live dict is intact, and no longer shares anything.
+    assert_eq!(d.get(&k(500)), Some(&10_500));
+    d.check_invariants();
+    // An error stops the walk.
+    let mut n = 0;
+    let r = d.clone().drain_for_each(
+        |_, _| {
+            n += 1;
+            if n == 10 {
+                Err("stop")
+            } else {
+                Ok(())
+            }
+        },
+        &mut drop,
+    );
+    assert_eq!((r, n), (Err("stop"), 10));
+}
+
+#[test]
 fn dict_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Dict<Vec<u8>, Arc<Vec<u8>>>>();

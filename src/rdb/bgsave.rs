@@ -14,10 +14,15 @@
 //!    so the main thread's stall is O(databases), whatever the number of keys.
 //!    That capture plus the writer thread's spawn is what `latest_fork_usec`
 //!    reports (Redis reports the `fork()` call).
-//! 2. A writer thread takes the snapshot, serialises it into `temp-<id>.rdb`,
-//!    flushes, fsyncs and renames it over `dbfilename` (`save::save_to_file`), then
-//!    drops the snapshot — so the segments the main thread stopped sharing in the
-//!    meantime are freed there, not on the event loop.
+//! 2. A writer thread, at a lower scheduling priority ([`WRITER_NICE`]), takes the
+//!    snapshot, serialises it into `temp-<id>.rdb`, flushes, fsyncs and renames it
+//!    over `dbfilename` (`save::save_to_file`). It walks the snapshot segment by
+//!    segment and lets go of each one once written (`Dict::drain_for_each`): a
+//!    segment the main thread has not written yet is then the live dict's alone,
+//!    and writing it later copies nothing. A segment the main thread did copy is
+//!    handed back over a channel and freed by the event loop, a few per iteration
+//!    ([`free_retired`]), so the allocator's fast bins are not flooded from the
+//!    writer's side.
 //! 3. Meanwhile every write on the main thread reaches its bucket through
 //!    `Arc::make_mut`, which copies the one segment (and directory) a snapshot still
 //!    shares. The dict counts those bytes (`dict::cow_bytes`): that is
@@ -38,6 +43,8 @@
 //! cannot find one (tcl-compat/design-differences.txt).
 
 use std::sync::atomic::Ordering;
+
+use crate::dict::Retired;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Instant;
@@ -91,12 +98,44 @@ fn update_dict_resize_policy(s: &Server) {
     crate::dict::set_resize_allowed(!has_active_child(s));
 }
 
+/// Scheduling priority of the writer thread. Redis's fork child competes with
+/// the main thread at the same priority (unless `bgsave_cpulist` pins it
+/// elsewhere); here the writer is a thread of the same process, and running it
+/// at a lower priority keeps the event loop's latency close to its normal level
+/// during a save on a busy CPU, at the price of a longer save when the CPU is
+/// saturated. Measured with `bench/run --snapshot`.
+const WRITER_NICE: i32 = 19;
+
+/// Segments handed back per event-loop iteration (each is `dict::SEG_LEN`
+/// buckets and their chains; dropping one costs a few microseconds).
+const RETIRED_PER_ITERATION: usize = 64;
+
+/// Frees, a few at a time, the dict segments a finished (or running) writer
+/// handed back: memory the main thread allocated is freed on the main thread,
+/// in small steps. Called from `before_sleep`.
+pub fn free_retired(s: &mut Server) {
+    let mut budget = RETIRED_PER_ITERATION;
+    s.rdb.retired.retain(|rx| loop {
+        if budget == 0 {
+            return true;
+        }
+        match rx.try_recv() {
+            Ok(r) => {
+                drop(r);
+                budget -= 1;
+            }
+            Err(mpsc::TryRecvError::Empty) => return true,
+            Err(mpsc::TryRecvError::Disconnected) => return false,
+        }
+    });
+}
+
 /// Redis: rdbSave() — a synchronous save of the whole dataset, on this thread.
 pub fn rdb_save(s: &mut Server) -> Result<(), SaveFailed> {
     let snap = Snapshot::capture(s);
     let progress = SaveProgress::default();
     let filename = s.config.dbfilename.clone();
-    match save::save_to_file(&filename, &format!("{}", s.pid), &snap, &progress) {
+    match save::save_to_file(&filename, &format!("{}", s.pid), snap, &progress, &mut drop) {
         Ok(()) => {
             server_log!(Notice, "DB saved on disk");
             s.dirty = 0;
@@ -131,10 +170,18 @@ pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
     let filename = s.config.dbfilename.clone();
     let temp_id = format!("bgsave-{}", s.pid);
     let p = progress.clone();
+    let (retire_tx, retire_rx) = mpsc::channel::<Retired>();
     let spawned = std::thread::Builder::new()
         .name("rdb-bgsave".into())
         .spawn(move || {
-            let outcome = match save::save_to_file(&filename, &temp_id, &snap, &p) {
+            crate::sys::set_current_thread_nice(WRITER_NICE);
+            let mut retire = |r: Retired| {
+                // The receiver is gone only if the server is shutting down.
+                if let Err(mpsc::SendError(r)) = retire_tx.send(r) {
+                    drop(r);
+                }
+            };
+            let outcome = match save::save_to_file(&filename, &temp_id, snap, &p, &mut retire) {
                 Ok(()) => {
                     server_log!(Notice, "DB saved on disk");
                     Outcome::Ok
@@ -145,9 +192,10 @@ pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
                     Outcome::Err
                 }
             };
-            // Free the snapshot here: whatever the main thread stopped sharing while
-            // we wrote is released on this thread, not on the event loop.
-            drop(snap);
+            // The snapshot was consumed by the save: segments still shared with the
+            // live dataset were released, segments it had copied were handed back
+            // to the event loop (free_retired).
+            drop(retire_tx);
             let _ = tx.send(outcome);
             if let Some(w) = waker {
                 let _ = w.wake();
@@ -161,6 +209,7 @@ pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
             s.rdb.stat_total_forks += 1;
             server_log!(Notice, "Background saving started by pid {}", s.pid);
             s.rdb.save_time_start = unixtime();
+            s.rdb.retired.push(retire_rx);
             s.rdb.child = Some(Child {
                 thread: Some(handle),
                 rx,

@@ -150,6 +150,7 @@ pub struct RdbState {
     pub loading_loaded_bytes: u64,    // bytes consumed so far
     pub loading_rdb_used_mem: u64,    // the file's used-mem AUX field
     pub waker: Option<std::sync::Arc<mio::Waker>>, // wakes the loop when a save ends
+    pub retired: Vec<std::sync::mpsc::Receiver<crate::dict::Retired>>, // see bgsave::free_retired
     pub migrate_cache: migrate::SocketCache, // MIGRATE's cached connections
 }
 
@@ -174,6 +175,7 @@ impl Default for RdbState {
             loading_loaded_bytes: 0,
             loading_rdb_used_mem: 0,
             waker: None,
+            retired: Vec::new(),
             migrate_cache: migrate::SocketCache::default(),
         }
     }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use super::encoding::Rio;
 use super::*;
 use crate::db::Key;
-use crate::dict::Dict;
+use crate::dict::{Dict, Retired};
 use crate::object::{self, RObj, Value};
 use crate::server::Server;
 
@@ -174,12 +174,15 @@ fn cancelled() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::Interrupted, "save cancelled")
 }
 
-/// Redis: rdbSaveDb().
+/// Redis: rdbSaveDb(). Consumes the image: each dict segment is released as
+/// soon as it is written (`Dict::drain_for_each`), so the live dict stops
+/// copying what the writer has passed.
 fn save_db(
     rdb: &mut Rio,
-    db: &DbImage,
+    db: DbImage,
     opts: &SaveOptions,
     progress: &SaveProgress,
+    retire: &mut dyn FnMut(Retired),
 ) -> std::io::Result<()> {
     if db.dict.is_empty() {
         return Ok(());
@@ -189,18 +192,24 @@ fn save_db(
     rdb.save_type(RDB_OPCODE_RESIZEDB)?;
     rdb.save_len(db.dict.len() as u64)?;
     rdb.save_len(db.expires.len() as u64)?;
-    for (k, v) in db.dict.iter() {
-        let expire = db.expires.get(k).copied();
-        save_key_value_pair(rdb, k, v, expire, opts)?;
-        progress.keys_processed.fetch_add(1, Ordering::Relaxed);
-        if opts.key_save_delay != 0 {
-            cancellable_delay(opts.key_save_delay, progress);
-        }
-        if progress.cancel.load(Ordering::Relaxed) {
-            return Err(cancelled());
-        }
-    }
-    Ok(())
+    let expires = db.expires;
+    let written = db.dict.drain_for_each(
+        |k, v| {
+            let expire = expires.get(k).copied();
+            save_key_value_pair(rdb, k, v, expire, opts)?;
+            progress.keys_processed.fetch_add(1, Ordering::Relaxed);
+            if opts.key_save_delay != 0 {
+                cancellable_delay(opts.key_save_delay, progress);
+            }
+            if progress.cancel.load(Ordering::Relaxed) {
+                return Err(cancelled());
+            }
+            Ok(())
+        },
+        retire,
+    );
+    let _ = expires.drain_for_each(|_, _| Ok::<(), ()>(()), retire);
+    written
 }
 
 /// Redis: debugDelay(). Positive: sleep that many microseconds; negative: sleep 1µs
@@ -232,11 +241,18 @@ fn cancellable_delay(usec: i32, progress: &SaveProgress) {
 }
 
 /// Redis: rdbSaveRio(). The whole file: magic, AUX fields, databases, EOF, CRC64.
-pub fn save_rio(rdb: &mut Rio, snap: &Snapshot, progress: &SaveProgress) -> std::io::Result<()> {
+/// The snapshot is consumed; parts of it the live dataset no longer shares go to
+/// `retire` (see `Dict::drain_for_each`).
+pub fn save_rio(
+    rdb: &mut Rio,
+    snap: Snapshot,
+    progress: &SaveProgress,
+    retire: &mut dyn FnMut(Retired),
+) -> std::io::Result<()> {
     rdb.write(format!("REDIS{:04}", RDB_VERSION).as_bytes())?;
     save_info_aux_fields(rdb, &snap.opts)?;
-    for db in &snap.dbs {
-        save_db(rdb, db, &snap.opts, progress)?;
+    for db in snap.dbs {
+        save_db(rdb, db, &snap.opts, progress, retire)?;
     }
     rdb.save_type(RDB_OPCODE_EOF)?;
     let ck = rdb.checksum();
@@ -307,15 +323,16 @@ impl SaveError {
 pub fn save_to_file(
     filename: &str,
     temp_id: &str,
-    snap: &Snapshot,
+    snap: Snapshot,
     progress: &SaveProgress,
+    retire: &mut dyn FnMut(Retired),
 ) -> Result<(), SaveError> {
     let tmpfile = format!("temp-{}.rdb", temp_id);
     let f =
         std::fs::File::create(&tmpfile).map_err(|e| SaveError::Open(tmpfile.clone(), cwd(), e))?;
     let mut rdb = Rio::file(f, snap.opts.checksum, snap.opts.incremental_fsync);
     let result = (|| {
-        save_rio(&mut rdb, snap, progress).map_err(|e| {
+        save_rio(&mut rdb, snap, progress, retire).map_err(|e| {
             if e.kind() == std::io::ErrorKind::Interrupted {
                 SaveError::Cancelled
             } else {

@@ -26,6 +26,9 @@ impl Server {
         }
         networking::handle_clients_with_pending_writes(self);
         networking::free_clients_in_async_queue(self);
+        if !self.rdb.retired.is_empty() {
+            crate::rdb::bgsave::free_retired(self);
+        }
     }
 
     /// Redis: trackInstantaneousMetric.

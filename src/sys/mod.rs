@@ -296,3 +296,14 @@ pub fn prefetch_read<T>(p: *const T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
 }
+
+/// Lowers the calling thread's scheduling priority to `nice` (Linux: nice
+/// values are per thread). Returns false if the kernel refused.
+pub fn set_current_thread_nice(nice: i32) -> bool {
+    // SAFETY: gettid has no preconditions; setpriority only reads its integer
+    // arguments and affects the calling thread alone.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, nice) == 0
+    }
+}
