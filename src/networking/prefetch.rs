@@ -176,6 +176,28 @@ pub fn prefetch_batch(dict: &Dict<crate::db::Key, RObj>, buf: &[u8], batch: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Untrusted bytes: the scan never panics, and every range it records
+        /// lies inside the buffer.
+        #[test]
+        fn scan_is_total_on_arbitrary_bytes(
+            buf in proptest::collection::vec(
+                prop_oneof![Just(b'*'), Just(b'$'), Just(b'\r'), Just(b'\n'), b'0'..=b'9', any::<u8>()],
+                0..300,
+            )
+        ) {
+            let mut out = Vec::new();
+            scan_batch(&buf, &mut out);
+            prop_assert!(out.len() <= MAX_BATCH);
+            for p in &out {
+                for (a, b) in [Some(p.key_at), p.arg2, p.arg3].into_iter().flatten() {
+                    prop_assert!(a <= b && b as usize <= buf.len());
+                }
+            }
+        }
+    }
 
     #[test]
     fn finds_the_first_argument_of_complete_commands() {
