@@ -450,12 +450,24 @@ impl Skiplist {
 
     /// Finds the predecessors of (score, ele) on every level.
     fn find_update(&self, score: f64, ele: &[u8]) -> ([u32; ZSKIPLIST_MAXLEVEL], u32) {
+        let (update, x) = self.descend(|z, f| z.node_before(f, score, ele));
+        (update, self.fwd(x, 0))
+    }
+
+    /// The search every lookup shares: from the top level down, move forward
+    /// while `before(next)` holds. Returns the last node reached on each level
+    /// (the predecessors an insert or delete relinks) and the last node reached
+    /// on level 0 (HEADER if none qualified).
+    fn descend(
+        &self,
+        mut before: impl FnMut(&Self, u32) -> bool,
+    ) -> ([u32; ZSKIPLIST_MAXLEVEL], u32) {
         let mut update = [HEADER; ZSKIPLIST_MAXLEVEL];
         let mut x = HEADER;
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && self.node_before(f, score, ele) {
+                if f != NIL && before(self, f) {
                     x = f;
                 } else {
                     break;
@@ -463,7 +475,7 @@ impl Skiplist {
             }
             update[i] = x;
         }
-        (update, self.fwd(x, 0))
+        (update, x)
     }
 
     /// Deletes the node with this score and member. Returns its member when
@@ -555,17 +567,7 @@ impl Skiplist {
         if !self.is_in_range(r) {
             return NIL;
         }
-        let mut x = HEADER;
-        for i in (0..self.level).rev() {
-            loop {
-                let f = self.fwd(x, i);
-                if f != NIL && !r.value_gte_min(self.score(f)) {
-                    x = f;
-                } else {
-                    break;
-                }
-            }
-        }
+        let (_, x) = self.descend(|z, f| !r.value_gte_min(z.score(f)));
         let x = self.fwd(x, 0);
         if x != NIL && r.value_lte_max(self.score(x)) {
             x
@@ -579,17 +581,7 @@ impl Skiplist {
         if !self.is_in_range(r) {
             return NIL;
         }
-        let mut x = HEADER;
-        for i in (0..self.level).rev() {
-            loop {
-                let f = self.fwd(x, i);
-                if f != NIL && r.value_lte_max(self.score(f)) {
-                    x = f;
-                } else {
-                    break;
-                }
-            }
-        }
+        let (_, x) = self.descend(|z, f| r.value_lte_max(z.score(f)));
         if x != HEADER && r.value_gte_min(self.score(x)) {
             x
         } else {
@@ -610,17 +602,7 @@ impl Skiplist {
         if !self.is_in_lex_range(r) {
             return NIL;
         }
-        let mut x = HEADER;
-        for i in (0..self.level).rev() {
-            loop {
-                let f = self.fwd(x, i);
-                if f != NIL && !r.value_gte_min(self.ele(f)) {
-                    x = f;
-                } else {
-                    break;
-                }
-            }
-        }
+        let (_, x) = self.descend(|z, f| !r.value_gte_min(z.ele(f)));
         let x = self.fwd(x, 0);
         if x != NIL && r.value_lte_max(self.ele(x)) {
             x
@@ -634,17 +616,7 @@ impl Skiplist {
         if !self.is_in_lex_range(r) {
             return NIL;
         }
-        let mut x = HEADER;
-        for i in (0..self.level).rev() {
-            loop {
-                let f = self.fwd(x, i);
-                if f != NIL && r.value_lte_max(self.ele(f)) {
-                    x = f;
-                } else {
-                    break;
-                }
-            }
-        }
+        let (_, x) = self.descend(|z, f| r.value_lte_max(z.ele(f)));
         if x != HEADER && r.value_gte_min(self.ele(x)) {
             x
         } else {
@@ -678,19 +650,7 @@ impl Skiplist {
         r: &ZRangeSpec,
         removed: &mut dyn FnMut(Box<[u8]>),
     ) -> usize {
-        let mut update = [HEADER; ZSKIPLIST_MAXLEVEL];
-        let mut x = HEADER;
-        for i in (0..self.level).rev() {
-            loop {
-                let f = self.fwd(x, i);
-                if f != NIL && !r.value_gte_min(self.score(f)) {
-                    x = f;
-                } else {
-                    break;
-                }
-            }
-            update[i] = x;
-        }
+        let (update, _) = self.descend(|z, f| !r.value_gte_min(z.score(f)));
         self.delete_run(&update, |z, x| r.value_lte_max(z.score(x)), removed)
     }
 
@@ -700,19 +660,7 @@ impl Skiplist {
         r: &ZLexRangeSpec,
         removed: &mut dyn FnMut(Box<[u8]>),
     ) -> usize {
-        let mut update = [HEADER; ZSKIPLIST_MAXLEVEL];
-        let mut x = HEADER;
-        for i in (0..self.level).rev() {
-            loop {
-                let f = self.fwd(x, i);
-                if f != NIL && !r.value_gte_min(self.ele(f)) {
-                    x = f;
-                } else {
-                    break;
-                }
-            }
-            update[i] = x;
-        }
+        let (update, _) = self.descend(|z, f| !r.value_gte_min(z.ele(f)));
         self.delete_run(&update, |z, x| r.value_lte_max(z.ele(x)), removed)
     }
 
