@@ -22,15 +22,14 @@ const MAX_BATCH: usize = 32;
 /// Fewer bytes than this cannot hold two commands with a key.
 const MIN_BYTES: usize = 40;
 
-/// One command of the batch: the hash of its first argument, where its first
-/// three arguments are in the buffer, and the hash of its likely member.
+/// One command of the batch: the hash of its first argument and where its
+/// first three arguments are in the buffer.
 #[derive(Clone, Copy, Default)]
 pub struct Pending {
     key: u64,
     key_at: (u32, u32),
     arg2: Option<(u32, u32)>,
     arg3: Option<(u32, u32)>,
-    member: Option<u64>,
 }
 
 /// Reads a decimal length terminated by CRLF at `buf[*pos..]`, after the type
@@ -151,25 +150,20 @@ pub fn prefetch_batch(dict: &Dict<crate::db::Key, RObj>, buf: &[u8], batch: &mut
         *h = p.key;
     }
     dict.prefetch(&hashes[..batch.len()]);
-    let key = |p: &Pending| &buf[p.key_at.0 as usize..p.key_at.1 as usize];
-    let mut any = false;
-    for p in batch.iter_mut() {
-        let Some(o) = dict.get_hashed(p.key, key(p)) else {
+    let mut members: [Option<(&RObj, u64)>; MAX_BATCH] = [None; MAX_BATCH];
+    for (m, p) in members.iter_mut().zip(batch.iter()) {
+        let key = &buf[p.key_at.0 as usize..p.key_at.1 as usize];
+        let Some(o) = dict.get_hashed(p.key, key) else {
             continue;
         };
         if let Some((a, b)) = member_at(o, p) {
             let h = gen_hash(&buf[a as usize..b as usize]);
-            p.member = Some(h);
             member_stage(o, h, false);
-            any = true;
+            *m = Some((o, h));
         }
     }
-    if any {
-        for p in batch.iter() {
-            if let (Some(h), Some(o)) = (p.member, dict.get_hashed(p.key, key(p))) {
-                member_stage(o, h, true);
-            }
-        }
+    for &(o, h) in members.iter().flatten() {
+        member_stage(o, h, true);
     }
 }
 
