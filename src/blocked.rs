@@ -155,6 +155,30 @@ pub fn unblock_client(s: &mut Server, c: &mut Client) {
     }
 }
 
+/// Redis: disconnectAllBlockedClients — a master turned replica cannot serve
+/// clients blocked on keys: they get an error and are closed after it.
+pub fn disconnect_all_blocked_clients(s: &mut Server) {
+    let blocked: Vec<(u64, usize)> = s
+        .clients
+        .iter()
+        .filter(|(_, c)| c.bpop.is_some())
+        .map(|(slot, c)| (c.id, slot))
+        .collect();
+    for (id, slot) in blocked {
+        networking::with_client(s, slot, |s, c| {
+            if c.id != id {
+                return;
+            }
+            c.add_reply_error(
+                "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+            );
+            unblock_client(s, c);
+            c.flags |= networking::client::CLIENT_CLOSE_AFTER_REPLY;
+            s.mark_pending_write(slot, c);
+        });
+    }
+}
+
 /// Redis: freeClient's unblock.
 pub fn free_client_blocked(s: &mut Server, c: &mut Client) {
     forget_client(s, c);
@@ -210,6 +234,10 @@ pub fn handle_clients_blocked_on_keys(s: &mut Server) {
                 crate::t_list::blocking::serve_clients_blocked_on_list_key(s, db, &key);
             } else if is_zset {
                 crate::t_zset::blocking::serve_clients_blocked_on_sorted_set_key(s, db, &key);
+            } else {
+                // Redis: the lookup may have expired the key; no call() follows
+                // to propagate its DEL, so it goes out here.
+                s.propagate_pending_commands(false);
             }
         }
     }

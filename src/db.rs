@@ -90,6 +90,7 @@ impl Server {
     pub fn delete_expired_key(&mut self, db: usize, key: &[u8]) {
         self.db_delete(db, key);
         self.notify_keyspace_event(crate::notify::NOTIFY_EXPIRED, "expired", key, db);
+        self.propagate_deletion(db, key, self.config.lazyfree_lazy_expire);
         self.stats.expiredkeys += 1;
     }
 

@@ -105,6 +105,7 @@ pub fn perform_evictions(s: &mut Server) -> bool {
             if let Some(k) = pick_victim(s, db) {
                 s.db_delete(db, &k);
                 s.notify_keyspace_event(crate::notify::NOTIFY_EVICTED, "evicted", &k, db);
+                s.propagate_deletion(db, &k, s.config.lazyfree_lazy_eviction);
                 s.stats.evictedkeys += 1;
                 s.dirty += 1;
                 evicted = true;
@@ -114,6 +115,7 @@ pub fn perform_evictions(s: &mut Server) -> bool {
             }
         }
         if !evicted {
+            s.propagate_pending_commands(true);
             return false;
         }
         // Like Redis's eviction time limit: don't stall the loop for long.
@@ -121,5 +123,7 @@ pub fn perform_evictions(s: &mut Server) -> bool {
             break;
         }
     }
+    // Redis: the DELs of this eviction go out now, each on its own.
+    s.propagate_pending_commands(true);
     !over_maxmemory(s)
 }

@@ -13,6 +13,7 @@
 //! of Redis's raw bucket index; each step still visits one bucket.
 
 use crate::networking::Client;
+use crate::replication;
 use crate::server::command::CommandProc;
 use crate::server::Server;
 use crate::util;
@@ -133,6 +134,8 @@ pub fn active_expire_cycle(s: &mut Server, kind: CycleKind) {
             }
         }
     }
+    // Redis: all the DELs go out now, each on its own (propagate_no_multi).
+    s.propagate_pending_commands(true);
     let elapsed = util::ustime() as u64 - start;
     s.latency_add_sample_if_needed("expire-cycle", elapsed / 1000);
     s.stats.expire_cycle_time_used += elapsed;
@@ -229,11 +232,24 @@ fn expire_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], basetime: i6
     }
     if when <= util::mstime() && !s.loading {
         s.db_delete(db, key);
+        // Redis: replicated as an explicit DEL (UNLINK with lazyfree-lazy-expire).
+        let lazy = s.config.lazyfree_lazy_expire;
+        replication::rewrite_with(s, c, || vec![replication::del_cmd(lazy), key.clone()]);
         s.notify_keyspace_event(crate::notify::NOTIFY_GENERIC, "del", key, db);
         s.dirty += 1;
         c.add_reply_long(1);
     } else {
         s.set_expire(db, key, when);
+        // Redis: replicated as PEXPIREAT with the absolute time; the NX/XX/GT/LT
+        // arguments stay.
+        replication::rewrite_with(s, c, || {
+            let mut v = argv.to_vec();
+            if basetime != 0 || seconds {
+                v[0] = b"PEXPIREAT".to_vec();
+                v[2] = when.to_string().into_bytes();
+            }
+            v
+        });
         s.notify_keyspace_event(crate::notify::NOTIFY_GENERIC, "expire", key, db);
         s.dirty += 1;
         c.add_reply_long(1);

@@ -127,6 +127,8 @@ fn flushdb_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_syntax_err();
     }
     s.dirty += s.empty_data(Some(c.db)) as i64;
+    // Redis: replicated even when the database was already empty.
+    crate::replication::force_propagation(c);
     c.add_reply_ok();
 }
 
@@ -139,6 +141,8 @@ fn flushall_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     }
     s.dirty += s.empty_data(None) as i64;
     crate::rdb::bgsave::flushall_reset_rdb(s);
+    // Redis: replicated even when the databases were already empty.
+    crate::replication::force_propagation(c);
     c.add_reply_ok();
 }
 

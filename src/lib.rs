@@ -26,6 +26,7 @@ pub mod notify;
 pub mod object;
 pub mod pubsub;
 pub mod rdb;
+pub mod replication;
 pub mod sds;
 pub mod server;
 pub mod sha1;

@@ -25,6 +25,7 @@ pub struct MultiState {
     pub dirty_exec: bool,                     // CLIENT_DIRTY_EXEC
     pub commands: Vec<(usize, Vec<Vec<u8>>)>, // queued (command index, argv)
     pub cmd_flags: u64,                       // union of queued commands' flags
+    pub cmd_inv_flags: u64,                   // union of their complements (cmd_inv_flags)
     pub watched: Vec<(usize, Vec<u8>)>,       // keys this client WATCHes
 }
 
@@ -137,6 +138,7 @@ impl Server {
         c.mstate.active = false;
         c.mstate.dirty_exec = false;
         c.mstate.cmd_flags = 0;
+        c.mstate.cmd_inv_flags = 0;
         self.unwatch_all_keys(c);
         self.watch.dirty_cas.remove(&c.id);
     }
@@ -164,6 +166,7 @@ impl Server {
 pub fn queue_command(c: &mut Client, idx: usize, flags: u64, argv: &[Vec<u8>]) {
     c.mstate.commands.push((idx, argv.to_vec()));
     c.mstate.cmd_flags |= flags;
+    c.mstate.cmd_inv_flags |= !flags;
     c.add_reply_raw(b"+QUEUED\r\n");
 }
 

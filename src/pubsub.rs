@@ -493,11 +493,14 @@ fn sunsubscribe_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 
 fn publish_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let n = publish_message(s, Some(c), &argv[1], &argv[2], Kind::Global);
+    // Redis: replicas forward what is published to their own subscribers.
+    crate::replication::force_propagation(c);
     c.add_reply_long(n as i64);
 }
 
 fn spublish_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let n = publish_message(s, Some(c), &argv[1], &argv[2], Kind::Shard);
+    crate::replication::force_propagation(c);
     c.add_reply_long(n as i64);
 }
 

@@ -173,6 +173,9 @@ pub struct Client {
     pub postponed: Option<Vec<Vec<u8>>>, // argv of a command held by CLIENT PAUSE
     pub redacted: Vec<usize>, // argv positions hidden from SLOWLOG/MONITOR
     pub bpop: Option<Box<crate::blocked::BlockPop>>, // set while blocked on keys (BLPOP, ...)
+    pub prop_argv: Option<Vec<Vec<u8>>>, // the form the command propagates in (replication::rewrite_argv)
+    pub bulk: Option<Box<(Vec<u8>, usize)>>, // a replica's RDB payload, written before `buf` (bytes, sent)
+    pub replconf: Option<Box<crate::replication::master::ReplConf>>, // what REPLCONF said
 }
 
 /// Why a client is blocked. Redis: c->btype.
@@ -240,6 +243,9 @@ impl Client {
             postponed: None,
             redacted: Vec::new(),
             bpop: None,
+            prop_argv: None,
+            bulk: None,
+            replconf: None,
         }
     }
 
@@ -250,7 +256,7 @@ impl Client {
     }
 
     pub fn has_pending_replies(&self) -> bool {
-        !self.buf.is_empty() || !self.reply.is_empty()
+        !self.buf.is_empty() || !self.reply.is_empty() || self.bulk.is_some()
     }
 
     /// Bytes waiting in the reply list (Redis: getClientOutputBufferMemoryUsage).
@@ -261,11 +267,19 @@ impl Client {
     #[inline]
     fn replies_allowed(&self) -> bool {
         let f = self.flags;
-        if f & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP) == 0 {
+        if f & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP | CLIENT_SLAVE) == 0 {
             return true;
         }
+        if f & CLIENT_CLOSE_ASAP != 0 {
+            return false;
+        }
+        // Redis: a replica gets no replies (the stream reaches it through
+        // add_reply_raw_force); a monitor is flagged SLAVE too and does.
+        if f & CLIENT_SLAVE != 0 && f & CLIENT_MONITOR == 0 {
+            return false;
+        }
         // Redis: prepareClientToWrite lets pushes through REPLY OFF/SKIP.
-        f & CLIENT_CLOSE_ASAP == 0 && f & CLIENT_PUSHING != 0
+        f & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP) == 0 || f & CLIENT_PUSHING != 0
     }
 
     /// Redis: _addReplyToBufferOrList.
@@ -276,7 +290,7 @@ impl Client {
         self.add_reply_raw_force(s);
     }
 
-    fn add_reply_raw_force(&mut self, s: &[u8]) {
+    pub fn add_reply_raw_force(&mut self, s: &[u8]) {
         if self.reply.is_empty() {
             let room = PROTO_REPLY_CHUNK_BYTES.saturating_sub(self.buf.len());
             if s.len() <= room {
@@ -654,6 +668,23 @@ impl Client {
                     return Ok(true);
                 }
             };
+            if let Some(bulk) = self.bulk.as_mut() {
+                // A replica's RDB payload goes out before anything queued after it.
+                match conn.write(&bulk.0[bulk.1..]) {
+                    Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "write zero")),
+                    Ok(n) => {
+                        self.net_output_bytes += n as u64;
+                        bulk.1 += n;
+                        if bulk.1 == bulk.0.len() {
+                            self.bulk = None;
+                        }
+                        continue;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            }
             if self.buf.is_empty() && self.reply.is_empty() {
                 self.sentlen = 0;
                 return Ok(true);

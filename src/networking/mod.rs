@@ -425,6 +425,7 @@ pub fn free_client(s: &mut Server, slot: usize) {
     s.free_client_multi_state(&mut c);
     crate::pubsub::free_client_pubsub(s, &mut c);
     monitor::forget_monitor(s, &c);
+    crate::replication::forget_replica(s, &c);
     pause::forget_client(s, &mut c);
     crate::blocked::free_client_blocked(s, &mut c);
     if let Some(mut conn) = c.conn.take() {

@@ -266,6 +266,7 @@ pub fn check_child_done(s: &mut Server) {
     s.rdb.save_time_last = unixtime() - s.rdb.save_time_start;
     s.rdb.save_time_start = -1;
     update_dict_resize_policy(s);
+    crate::replication::master::bgsave_done(s, matches!(outcome, Outcome::Ok));
 }
 
 /// Redis: killRDBChild(). Asks the writer to stop; `wait` also joins it (SHUTDOWN,

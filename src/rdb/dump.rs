@@ -137,6 +137,7 @@ fn restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if ttl != 0 && ttl < util::mstime() && !s.loading {
         if deleted {
             s.dirty += 1;
+            crate::replication::rewrite_with(s, c, || vec![b"DEL".to_vec(), key.to_vec()]);
         }
         return c.add_reply_ok();
     }
@@ -146,6 +147,15 @@ fn restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     s.db_add(db, key, o);
     if ttl != 0 {
         s.set_expire(db, key, ttl);
+        if !absttl {
+            // Redis: the TTL propagates as an absolute time.
+            crate::replication::rewrite_with(s, c, || {
+                let mut v = argv.to_vec();
+                v[2] = ttl.to_string().into_bytes();
+                v.push(b"ABSTTL".to_vec());
+                v
+            });
+        }
     }
     s.signal_modified_key(db, key);
     c.add_reply_ok();

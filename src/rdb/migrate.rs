@@ -302,6 +302,7 @@ fn migrate_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
 
         let mut error_from_target = false;
+        let mut deleted: Vec<Vec<u8>> = vec![b"DEL".to_vec()];
         for (i, line) in replies.iter().enumerate() {
             let err = [auth_reply.as_ref(), select_reply.as_ref(), Some(line)]
                 .into_iter()
@@ -319,7 +320,12 @@ fn migrate_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 let k = sent[i];
                 s.db_delete(db, k);
                 s.dirty += 1;
+                deleted.push(k.to_vec());
             }
+        }
+        // Redis: MIGRATE replicates as a DEL of the keys the target acknowledged.
+        if deleted.len() > 1 {
+            crate::replication::rewrite_with(s, c, || deleted);
         }
         if socket_error {
             s.rdb.migrate_cache.map.remove(&name);

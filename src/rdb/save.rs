@@ -60,7 +60,17 @@ impl SaveOptions {
             lfu_decay_time: s.config.lfu_decay_time,
             ctime: crate::util::mstime() / 1000,
             used_mem: crate::sys::used_memory() as u64,
-            repl: None,
+            // Redis: rdbPopulateSaveInfo — a master with a backlog records where
+            // its replication stream stands, so a replica loading the file can
+            // continue from it.
+            repl: match &s.repl.backlog {
+                Some(_) if s.config.masterhost.is_none() => Some((
+                    s.repl.slaveseldb.max(0),
+                    s.replid.clone(),
+                    s.repl.master_repl_offset,
+                )),
+                _ => None,
+            },
             aof_base: false,
         }
     }

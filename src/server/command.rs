@@ -42,6 +42,7 @@ pub const CMD_NO_ASYNC_LOADING: u64 = 1 << 23;
 pub const CMD_NO_MULTI: u64 = 1 << 24;
 pub const CMD_MOVABLE_KEYS: u64 = 1 << 25;
 pub const CMD_ALLOW_BUSY: u64 = 1 << 26;
+pub const CMD_TOUCHES_ARBITRARY_KEYS: u64 = 1 << 28;
 
 /// Flag names in the order `COMMAND INFO` prints them (server.c
 /// addReplyFlagsForCommand); hidden flags are absent.

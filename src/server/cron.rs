@@ -167,6 +167,7 @@ impl Server {
         crate::rdb::bgsave::rdb_cron(self);
         if self.cronloops.is_multiple_of(self.hz.max(1) as u64) {
             crate::rdb::migrate::close_timedout_sockets(self);
+            crate::replication::master::replication_cron(self);
         }
         self.cronloops += 1;
         Some(1000 / self.hz as i64)

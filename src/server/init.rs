@@ -36,6 +36,8 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::t_list::HANDLERS,
         crate::t_zset::HANDLERS,
         crate::blocked::HANDLERS,
+        crate::replication::master::HANDLERS,
+        crate::replication::replica::HANDLERS,
     ]
 }
 
@@ -249,6 +251,7 @@ pub fn init_server(
         slowlog: Default::default(),
         latency: Default::default(),
         pause: Default::default(),
+        repl: Default::default(),
     };
     crate::t_list::set_list_options(
         s.config.list_max_listpack_size,

@@ -32,6 +32,10 @@ use command::{CommandStats, CommandTable, CMD_LOADING, CMD_NO_AUTH, CMD_STALE};
 
 pub const REDIS_VERSION: &str = "7.0.15";
 
+/// The client flags a command sets to steer its own propagation.
+const PROP_FLAGS: u64 =
+    crate::replication::CLIENT_FORCE_REPL | crate::replication::CLIENT_PREVENT_PROP;
+
 /// A listening socket.
 pub enum Listener {
     Tcp(mio::net::TcpListener),
@@ -137,6 +141,7 @@ pub struct Server {
     pub slowlog: crate::slowlog::SlowLog,
     pub latency: crate::latency::LatencyMonitor,
     pub pause: crate::networking::pause::PauseState,
+    pub repl: crate::replication::ReplState, // replicas, backlog, propagation (replication/)
 }
 
 impl Server {
@@ -315,11 +320,15 @@ impl Server {
                 );
             }
         }
-        // Redis: checkGoodReplicasStatus (no replicas exist yet, so any
-        // min-replicas-to-write refuses writes).
+        // Redis: checkGoodReplicasStatus.
         if eff_flags & command::CMD_WRITE != 0
             && self.config.min_replicas_to_write > 0
             && self.config.min_replicas_max_lag > 0
+            && self.config.masterhost.is_none()
+            && {
+                self.refresh_good_slaves();
+                self.repl.good_slaves < self.config.min_replicas_to_write as usize
+            }
         {
             return self.reject(
                 c,
@@ -336,6 +345,17 @@ impl Server {
                 || self.commands.get(idx).fullname == "ping")
         {
             return self.reject(c, Some(idx), crate::rdb::bgsave::MISCONF_ERR);
+        }
+        // Redis: a read-only replica refuses writes from its clients.
+        if self.config.masterhost.is_some()
+            && self.config.replica_read_only
+            && eff_flags & command::CMD_WRITE != 0
+        {
+            return self.reject(
+                c,
+                Some(idx),
+                "-READONLY You can't write against a read only replica.",
+            );
         }
         if c.flags & networking::client::CLIENT_PUBSUB != 0 && c.resp == 2 {
             let name = self.commands.get(idx).fullname.as_str();
@@ -355,6 +375,18 @@ impl Server {
                 return self.reject(c, Some(idx), &err);
             }
         }
+        // Redis: a replica whose link is down serves only "stale" commands when
+        // replica-serve-stale-data is off (EXEC: if everything queued is).
+        if crate::replication::replica::link_down(self)
+            && !self.config.replica_serve_stale_data
+            && (flags & CMD_STALE == 0 || (is_exec && c.mstate.cmd_inv_flags & CMD_STALE != 0))
+        {
+            return self.reject(
+                c,
+                Some(idx),
+                "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            );
+        }
         if self.loading && flags & CMD_LOADING == 0 {
             return self.reject(
                 c,
@@ -362,7 +394,6 @@ impl Server {
                 "-LOADING Redis is loading the dataset in memory",
             );
         }
-        let _ = CMD_STALE;
         if self.pause.are_clients_paused()
             && c.flags & networking::client::CLIENT_SLAVE == 0
             && self
@@ -407,15 +438,20 @@ impl Server {
             None => return,
         };
         let dirty_before = self.dirty;
+        // Redis: the propagation flags are the command's own; restored below
+        // because call() nests (EXEC).
+        let outer_prop_flags = c.flags & PROP_FLAGS;
+        c.flags &= !PROP_FLAGS;
         self.update_cached_time();
         let start = std::time::Instant::now();
         let outer_errors = c.cur_errors;
         c.cur_errors = 0;
+        self.repl.in_nested_call += 1;
         proc_(self, c, argv);
+        self.repl.in_nested_call -= 1;
         let dur = start.elapsed().as_micros() as u64;
         let failed = c.cur_errors > 0;
         c.cur_errors = outer_errors;
-        let _ = dirty_before;
         if self.pubsub.has_self_pending() {
             crate::pubsub::flush_self_pending(self, c);
         }
@@ -449,6 +485,20 @@ impl Server {
         }
         self.account_errors(c);
         self.stats.numcommands += 1;
+        // Redis: the propagation part of call(), then afterCommand().
+        let prop_argv = c.prop_argv.take();
+        if self.should_propagate()
+            && c.flags & crate::replication::CLIENT_PREVENT_PROP == 0
+            && self.commands.get(idx).fullname != "exec"
+            && (self.dirty != dirty_before || c.flags & crate::replication::CLIENT_FORCE_REPL != 0)
+        {
+            let argv = prop_argv.unwrap_or_else(|| argv.to_vec());
+            self.also_propagate(c.db, argv);
+        }
+        c.flags = (c.flags & !PROP_FLAGS) | outer_prop_flags;
+        if self.repl.in_nested_call == 0 && !self.repl.also_propagate.is_empty() {
+            self.propagate_pending_commands(cflags & command::CMD_TOUCHES_ARBITRARY_KEYS != 0);
+        }
     }
 
     /// Log at `level` unless filtered. Convenience for handlers.

@@ -188,6 +188,16 @@ fn hincrbyfloat_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     s.signal_modified_key(db, key);
     s.notify_keyspace_event(NOTIFY_HASH, "hincrbyfloat", key, db);
     s.dirty += 1;
+    // Redis: propagated as HSET with the result, so replicas do not redo the
+    // float arithmetic.
+    crate::replication::rewrite_with(s, c, || {
+        vec![
+            b"HSET".to_vec(),
+            argv[1].clone(),
+            argv[2].clone(),
+            text.into_bytes(),
+        ]
+    });
 }
 
 // ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 
 use crate::blocked::{self, BlockPop, BlockedCmd};
 use crate::networking::{self, Client};
+use crate::replication;
 use crate::server::Server;
 
 use super::quicklist::End;
@@ -14,6 +15,22 @@ use super::{
     list_elements_removed, list_pop_range_and_reply_with_key, lmove_generic_command,
     lmove_handle_push, lookup_write, parse_mpop_args, parse_position, Lookup,
 };
+
+/// LPOP or RPOP, the form a pop from `end` propagates in.
+fn pop_cmd(end: End) -> Vec<u8> {
+    match end {
+        End::Head => b"LPOP".to_vec(),
+        End::Tail => b"RPOP".to_vec(),
+    }
+}
+
+/// Redis: getStringObjectFromListPosition.
+fn position_arg(end: End) -> Vec<u8> {
+    match end {
+        End::Head => b"left".to_vec(),
+        End::Tail => b"right".to_vec(),
+    }
+}
 
 /// Blocking is refused inside MULTI/EXEC (Redis: CLIENT_DENY_BLOCKING).
 fn deny_blocking(s: &Server, c: &Client) -> bool {
@@ -43,7 +60,12 @@ fn blocking_pop_generic_command(
                     continue;
                 }
                 if let Some(n) = count {
+                    // Redis: replicated as [LR]POP key count.
+                    let n_popped = n.min(ql.len());
                     list_pop_range_and_reply_with_key(s, c, db, key, end, n);
+                    replication::rewrite_with(s, c, || {
+                        vec![pop_cmd(end), key.clone(), n_popped.to_string().into_bytes()]
+                    });
                     return;
                 }
                 let v = ql.pop(end).expect("non-empty");
@@ -51,6 +73,8 @@ fn blocking_pop_generic_command(
                 c.add_reply_bulk(key);
                 c.add_reply_bulk(&v);
                 list_elements_removed(s, db, key, end, 1);
+                // Redis: replicated as an [LR]POP instead of B[LR]POP.
+                replication::rewrite_with(s, c, || vec![pop_cmd(end), key.clone()]);
                 return;
             }
         }
@@ -110,7 +134,19 @@ fn blmove_generic_command(
     let db = c.db;
     match lookup_write(s, db, &argv[1]) {
         Lookup::WrongType => c.add_reply_wrongtype(),
-        Lookup::Found(_) => lmove_generic_command(s, c, &argv[1], &argv[2], from, to),
+        Lookup::Found(_) => {
+            lmove_generic_command(s, c, &argv[1], &argv[2], from, to);
+            // Redis: BLMOVE replicates as LMOVE, BRPOPLPUSH as RPOPLPUSH.
+            replication::rewrite_with(s, c, || {
+                if cmd == BlockedCmd::Brpoplpush {
+                    vec![b"RPOPLPUSH".to_vec(), argv[1].clone(), argv[2].clone()]
+                } else {
+                    let mut v = argv[..5].to_vec();
+                    v[0] = b"LMOVE".to_vec();
+                    v
+                }
+            });
+        }
         Lookup::Missing => {
             if deny_blocking(s, c) {
                 return c.add_reply_null();
@@ -181,10 +217,24 @@ fn serve_client_blocked_on_list(s: &mut Server, rc: &mut Client, db: usize, key:
     let bp = rc.bpop.as_ref().expect("blocked client").clone();
     match &bp.target {
         None => {
+            let Lookup::Found(ql) = lookup_write(s, db, key) else {
+                return;
+            };
             if bp.cmd == BlockedCmd::Blmpop {
+                // Redis: propagated as [LR]POP key count.
+                let n = bp.count.min(ql.len());
+                s.also_propagate(
+                    db,
+                    vec![
+                        pop_cmd(bp.wherefrom),
+                        key.to_vec(),
+                        n.to_string().into_bytes(),
+                    ],
+                );
                 list_pop_range_and_reply_with_key(s, rc, db, key, bp.wherefrom, bp.count);
                 return;
             }
+            s.also_propagate(db, vec![pop_cmd(bp.wherefrom), key.to_vec()]);
             let Lookup::Found(ql) = lookup_write(s, db, key) else {
                 return;
             };
@@ -204,6 +254,19 @@ fn serve_client_blocked_on_list(s: &mut Server, rc: &mut Client, db: usize, key:
             };
             let v = ql.pop(bp.wherefrom).expect("non-empty");
             lmove_handle_push(s, rc, db, dst, &v, bp.whereto);
+            // Redis: propagated as LMOVE (RPOPLPUSH for BRPOPLPUSH).
+            let prop = if bp.cmd == BlockedCmd::Brpoplpush {
+                vec![b"RPOPLPUSH".to_vec(), key.to_vec(), dst.clone()]
+            } else {
+                vec![
+                    b"LMOVE".to_vec(),
+                    key.to_vec(),
+                    dst.clone(),
+                    position_arg(bp.wherefrom),
+                    position_arg(bp.whereto),
+                ]
+            };
+            s.also_propagate(db, prop);
             list_elements_removed(s, db, key, bp.wherefrom, 1);
         }
     }
@@ -224,6 +287,8 @@ pub fn serve_clients_blocked_on_list_key(s: &mut Server, db: usize, key: &[u8]) 
             serve_client_blocked_on_list(s, rc, db, key);
             blocked::unblock_client(s, rc);
             s.mark_pending_write(slot, rc);
+            // Redis: afterCommand(receiver) — each served client is its own unit.
+            s.propagate_pending_commands(false);
         });
     }
 }

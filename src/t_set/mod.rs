@@ -276,6 +276,8 @@ fn spop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         Ok(Some(set)) => (set.pop_random(&mut rng), set.is_empty()),
     };
     s.notify_keyspace_event(NOTIFY_SET, "spop", key, db);
+    // Redis: SPOP propagates as the SREM of what it popped.
+    crate::replication::rewrite_with(s, c, || vec![b"SREM".to_vec(), key.to_vec(), ele.clone()]);
     c.add_reply_bulk(&ele);
     if empty {
         s.db_delete(db, key);
@@ -294,6 +296,8 @@ fn spop_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let (db, key) = (c.db, &argv[1][..]);
     let mut rng = rng(s);
     let max = s.config.set_max_intset_entries;
+    let propagate = s.should_propagate();
+    let mut popped: Vec<Vec<u8>> = Vec::new();
     let set = match lookup_set(s, c, key, Lookup::Write) {
         Err(()) => return,
         Ok(None) => return c.add_reply_set_len(0),
@@ -314,6 +318,7 @@ fn spop_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         s.notify_keyspace_event(NOTIFY_SET, "spop", key, db);
         s.db_delete(db, key);
         s.notify_keyspace_event(NOTIFY_GENERIC, "del", key, db);
+        crate::replication::rewrite_with(s, c, || vec![b"DEL".to_vec(), key.to_vec()]);
         s.signal_modified_key(db, key);
         return;
     }
@@ -324,6 +329,9 @@ fn spop_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         for _ in 0..count {
             let e = set.pop_random(&mut rng);
             c.add_reply_bulk(&e);
+            if propagate {
+                popped.push(e);
+            }
         }
     } else {
         // CASE 3: most of the set goes: move the survivors into a new set,
@@ -336,10 +344,22 @@ fn spop_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 .add(&e, max);
         }
         for e in set.iter() {
-            e.reply(c);
+            if propagate {
+                popped.push(e.to_vec());
+            } else {
+                e.reply(c);
+            }
+        }
+        for e in &popped {
+            c.add_reply_bulk(e);
         }
         *set = newset.expect("SPOP: remaining is positive");
     }
+    // Redis: one SREM per popped element instead of the command itself.
+    for e in popped {
+        s.also_propagate(db, vec![b"SREM".to_vec(), key.to_vec(), e]);
+    }
+    crate::replication::prevent_propagation(c);
     s.dirty += count as i64;
     s.notify_keyspace_event(NOTIFY_SET, "spop", key, db);
     s.signal_modified_key(db, key);

@@ -24,6 +24,7 @@ mod lcs;
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_STRING};
 use crate::object::{self, Value};
+use crate::replication;
 use crate::server::command::CommandProc;
 use crate::server::Server;
 use crate::util;
@@ -281,6 +282,7 @@ fn set_generic_command(
     unit_ms: bool,
     nx_reply: bool,
     cmdname: &str,
+    raw_val: &[u8],
 ) {
     let mut when = None;
     if let Some(arg) = expire {
@@ -291,6 +293,18 @@ fn set_generic_command(
     }
     if flags & flags::GET != 0 && !get_generic_command(s, c, key) {
         return;
+    }
+    // Redis: a relative or absolute expire propagates as SET key value PXAT ms.
+    if let Some(ms) = when {
+        replication::rewrite_with(s, c, || {
+            vec![
+                b"SET".to_vec(),
+                key.to_vec(),
+                raw_val.to_vec(),
+                b"PXAT".to_vec(),
+                ms.to_string().into_bytes(),
+            ]
+        });
     }
     // Only NX and XX need to know whether the key exists; a plain SET just
     // lets an expired key go first (its `expired` event and stats), and then
@@ -349,13 +363,35 @@ pub fn set_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         ext.unit_ms,
         false,
         "set",
+        &argv[2],
     );
+    // Redis: without an expire, SET ... GET propagates without its GET.
+    if ext.flags & flags::GET != 0 && expire.is_none() {
+        replication::rewrite_with(s, c, || {
+            argv.iter()
+                .enumerate()
+                .filter(|(j, a)| *j < 3 || !a.eq_ignore_ascii_case(b"get"))
+                .map(|(_, a)| a.clone())
+                .collect()
+        });
+    }
 }
 
 /// SETNX key value
 pub fn setnx_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let val = object::create_string_encoded(&argv[2]);
-    set_generic_command(s, c, flags::NX, &argv[1], val, None, false, true, "setnx");
+    set_generic_command(
+        s,
+        c,
+        flags::NX,
+        &argv[1],
+        val,
+        None,
+        false,
+        true,
+        "setnx",
+        &argv[2],
+    );
 }
 
 /// SETEX key seconds value
@@ -371,6 +407,7 @@ pub fn setex_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         false,
         false,
         "setex",
+        &argv[3],
     );
 }
 
@@ -387,6 +424,7 @@ pub fn psetex_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         true,
         false,
         "psetex",
+        &argv[3],
     );
 }
 
@@ -399,6 +437,9 @@ pub fn getset_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     s.set_key(c.db, &argv[1], o, false);
     s.notify_keyspace_event(NOTIFY_STRING, "set", &argv[1], c.db);
     s.dirty += 1;
+    replication::rewrite_with(s, c, || {
+        vec![b"SET".to_vec(), argv[1].clone(), argv[2].clone()]
+    });
 }
 
 /* ============================ GET family ============================ */
@@ -437,19 +478,30 @@ pub fn getex_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let absolute = ext.flags & (flags::EXAT | flags::PXAT) != 0;
     match when {
         // Redis: checkAlreadyExpired — an absolute time in the past deletes.
+        // GETEX never propagates as itself: DEL/UNLINK, PEXPIREAT or PERSIST.
         Some(ms) if absolute && ms <= util::mstime() && !s.loading => {
             s.db_delete(db, key);
             s.dirty += 1;
+            let lazy = s.config.lazyfree_lazy_expire;
+            replication::rewrite_with(s, c, || vec![replication::del_cmd(lazy), key.to_vec()]);
             s.notify_keyspace_event(NOTIFY_GENERIC, "del", key, db);
         }
         Some(ms) => {
             s.set_expire(db, key, ms);
             s.dirty += 1;
+            replication::rewrite_with(s, c, || {
+                vec![
+                    b"PEXPIREAT".to_vec(),
+                    key.to_vec(),
+                    ms.to_string().into_bytes(),
+                ]
+            });
             s.notify_keyspace_event(NOTIFY_GENERIC, "expire", key, db);
         }
         None => {
             if ext.flags & flags::PERSIST != 0 && s.remove_expire(db, key) {
                 s.dirty += 1;
+                replication::rewrite_with(s, c, || vec![b"PERSIST".to_vec(), key.to_vec()]);
                 s.notify_keyspace_event(NOTIFY_GENERIC, "persist", key, db);
             }
         }
@@ -462,6 +514,8 @@ pub fn getdel_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return;
     }
     if s.db_delete(c.db, &argv[1]) {
+        let lazy = s.config.lazyfree_lazy_user_del;
+        replication::rewrite_with(s, c, || vec![replication::del_cmd(lazy), argv[1].clone()]);
         s.notify_keyspace_event(NOTIFY_GENERIC, "del", &argv[1], c.db);
         s.dirty += 1;
     }
@@ -752,6 +806,16 @@ pub fn incrbyfloat_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
     };
     s.dirty += 1;
+    // Redis: propagated as SET with the result, so replicas do not redo the
+    // float arithmetic (and KEEPTTL keeps the key's TTL there too).
+    replication::rewrite_with(s, c, || {
+        vec![
+            b"SET".to_vec(),
+            key.to_vec(),
+            text.as_bytes().to_vec(),
+            b"KEEPTTL".to_vec(),
+        ]
+    });
     s.signal_modified_key(db, key);
     s.notify_keyspace_event(NOTIFY_STRING, "incrbyfloat", key, db);
     c.add_reply_bulk(text.as_bytes());

@@ -11,7 +11,7 @@ use crate::networking::{self, Client};
 use crate::server::Server;
 use crate::t_list::quicklist::End;
 
-use super::{generic_zpop_command, parse_zmpop_args, zset_write, Lookup};
+use super::{generic_zpop_command, parse_zmpop_args, zpop_cmd, zset_write, Lookup};
 
 /// Redis: blockingGenericZpopCommand. `count` None is BZPOPMIN/MAX's
 /// single pop.
@@ -38,7 +38,7 @@ fn blocking_generic_zpop_command(
                 if z.is_empty() {
                     continue;
                 }
-                generic_zpop_command(
+                let popped = generic_zpop_command(
                     s,
                     c,
                     std::slice::from_ref(key),
@@ -48,6 +48,13 @@ fn blocking_generic_zpop_command(
                     nested,
                     nested,
                 );
+                // Redis: replicated as ZPOPMIN/ZPOPMAX, with the count for BZMPOP.
+                if let Some((key, n)) = popped {
+                    crate::replication::rewrite_with(s, c, || match count {
+                        None => vec![zpop_cmd(max), key],
+                        Some(_) => vec![zpop_cmd(max), key, n.to_string().into_bytes()],
+                    });
+                }
                 return;
             }
         }
@@ -129,7 +136,7 @@ pub fn serve_clients_blocked_on_sorted_set_key(s: &mut Server, db: usize, key: &
             let max = bp.wherefrom == End::Tail;
             let count = (bp.cmd == BlockedCmd::Bzmpop).then_some(bp.count);
             let nested = count.is_some();
-            generic_zpop_command(
+            let popped = generic_zpop_command(
                 s,
                 rc,
                 std::slice::from_ref(&key.to_vec()),
@@ -139,8 +146,18 @@ pub fn serve_clients_blocked_on_sorted_set_key(s: &mut Server, db: usize, key: &
                 nested,
                 nested,
             );
+            // Redis: propagated as ZPOPMIN/ZPOPMAX (with the count for BZMPOP).
+            if let Some((key, n)) = popped {
+                let prop = match count {
+                    None => vec![zpop_cmd(max), key],
+                    Some(_) => vec![zpop_cmd(max), key, n.to_string().into_bytes()],
+                };
+                s.also_propagate(db, prop);
+            }
             blocked::unblock_client(s, rc);
             s.mark_pending_write(slot, rc);
+            // Redis: afterCommand(receiver).
+            s.propagate_pending_commands(false);
         });
     }
 }

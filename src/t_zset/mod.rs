@@ -413,7 +413,9 @@ fn zscan_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 }
 
 /// Pops from the first non-empty sorted set among `keys`.
-/// Redis: genericZpopCommand. `count` None is the plain single pop.
+/// Redis: genericZpopCommand. `count` None is the plain single pop. Returns
+/// the key popped from and how many members it had, capped at the count (what
+/// the replicated ZPOPMIN/ZPOPMAX count is).
 #[allow(clippy::too_many_arguments)]
 pub fn generic_zpop_command(
     s: &mut Server,
@@ -424,13 +426,16 @@ pub fn generic_zpop_command(
     count: Option<usize>,
     use_nested_array: bool,
     reply_nil_when_empty: bool,
-) {
+) -> Option<(Vec<u8>, usize)> {
     let db = c.db;
     let mut found = None;
     for key in keys {
         match zset_write(s, db, key) {
             Lookup::Missing => continue,
-            Lookup::WrongType => return c.add_reply_wrongtype(),
+            Lookup::WrongType => {
+                c.add_reply_wrongtype();
+                return None;
+            }
             Lookup::Found(_) => {
                 found = Some(key);
                 break;
@@ -443,10 +448,11 @@ pub fn generic_zpop_command(
         } else {
             c.add_reply_array_len(0);
         }
-        return;
+        return None;
     };
     if count == Some(0) {
-        return c.add_reply_array_len(0);
+        c.add_reply_array_len(0);
+        return None;
     }
     let z = zset_mut(s, db, key).expect("looked up");
     let count = count.unwrap_or(1);
@@ -482,6 +488,16 @@ pub fn generic_zpop_command(
     let event = if max { "zpopmax" } else { "zpopmin" };
     s.notify_keyspace_event(crate::notify::NOTIFY_ZSET, event, key, db);
     delete_if_empty(s, db, key);
+    Some((key.clone(), rangelen))
+}
+
+/// ZPOPMIN or ZPOPMAX, the form the blocking and multi-key pops replicate as.
+pub fn zpop_cmd(max: bool) -> Vec<u8> {
+    if max {
+        b"ZPOPMAX".to_vec()
+    } else {
+        b"ZPOPMIN".to_vec()
+    }
 }
 
 /// Redis: zpopMinMaxCommand.
@@ -573,7 +589,13 @@ fn zmpop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return;
     };
     let keys = &argv[a.first_key..a.first_key + a.numkeys];
-    generic_zpop_command(s, c, keys, a.max, true, Some(a.count), true, true);
+    // Redis: ZMPOP always replicates as ZPOPMIN/ZPOPMAX key count.
+    if let Some((key, n)) = generic_zpop_command(s, c, keys, a.max, true, Some(a.count), true, true)
+    {
+        crate::replication::rewrite_with(s, c, || {
+            vec![zpop_cmd(a.max), key, n.to_string().into_bytes()]
+        });
+    }
 }
 
 /// Redis: zrandmemberCommand + zrandmemberWithCountCommand.

@@ -1,0 +1,562 @@
+//! Replication, master side: SYNC, PSYNC, REPLCONF, ROLE and the full
+//! synchronisation. Redis counterpart: replication.c (syncCommand,
+//! masterTryPartialResynchronization, startBgsaveForReplication,
+//! replicationSetupSlaveForFullResync, updateSlavesWaitingBgsave,
+//! replconfCommand, roleCommand, the master half of replicationCron).
+//!
+//! A full sync is a BGSAVE: the copy-on-write snapshot is written to
+//! `dbfilename` by the writer thread, as Redis's disk-based sync writes it from
+//! the fork child, and when the done handler runs each waiting replica gets
+//! `$<len>\r\n` plus the file, then the stream collected since the snapshot
+//! (`Replica::pending`), then the live stream.
+//!
+//! Divergences: the RDB always goes through the disk (Redis's
+//! `repl-diskless-sync` sends it straight to the sockets of replicas that
+//! declare `capa eof`; disk-based transfer is what Redis does for the others),
+//! and the file is read into memory to be sent (Redis streams it in 16 KiB
+//! reads). WAIT and the replica side (REPLICAOF host port) are not here yet.
+
+use super::*;
+use crate::networking::client::{CLIENT_CLOSE_AFTER_REPLY, CLIENT_MONITOR};
+use crate::server::command::CommandProc;
+use crate::server_log;
+use crate::util;
+
+/// What a client said in REPLCONF before it became a replica.
+#[derive(Default, Clone)]
+pub struct ReplConf {
+    pub listening_port: i64,
+    pub ip: String,
+    pub capa_eof: bool,
+    pub capa_psync2: bool,
+}
+
+fn unixtime() -> i64 {
+    util::mstime() / 1000
+}
+
+/// Redis: replicationGetSlaveName — "ip:port" with the listening port when known.
+fn slave_name(c: &Client) -> String {
+    let conf = c.replconf.as_deref().cloned().unwrap_or_default();
+    let ip = if !conf.ip.is_empty() {
+        conf.ip.clone()
+    } else {
+        c.addr
+            .rsplit_once(':')
+            .map(|(h, _)| h.to_string())
+            .unwrap_or_default()
+    };
+    if conf.listening_port != 0 {
+        format!("{}:{}", ip, conf.listening_port)
+    } else {
+        c.addr.clone()
+    }
+}
+
+/// Redis: syncCommand — SYNC and PSYNC <replid> <offset>.
+fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    if c.flags & CLIENT_SLAVE != 0 {
+        return; // already a replica (or a monitor): ignore
+    }
+    if s.config.masterhost.is_some() {
+        return c.add_reply_error("-NOMASTERLINK Can't SYNC while not connected with my master");
+    }
+    if c.has_pending_replies() {
+        return c.add_reply_error("SYNC and PSYNC are invalid with pending output");
+    }
+    let psync = argv[0].eq_ignore_ascii_case(b"psync");
+    let mut psync_offset = 0i64;
+    if psync {
+        match util::string2ll(&argv[2]) {
+            Some(v) => psync_offset = v,
+            None => return c.add_reply_error("value is not an integer or out of range"),
+        }
+    }
+    let name = slave_name(c);
+    server_log!(Notice, "Replica {} asks for synchronization", name);
+    if psync {
+        if try_partial_resync(s, c, &argv[1], psync_offset, &name) {
+            return;
+        }
+        if !argv[1].starts_with(b"?") {
+            s.repl.stat_sync_partial_err += 1;
+        }
+    }
+    s.repl.stat_sync_full += 1;
+    let conf = c.replconf.as_deref().cloned().unwrap_or_default();
+    c.flags |= CLIENT_SLAVE;
+    let mut r = Replica {
+        id: c.id,
+        slot: c.slot,
+        state: SlaveState::WaitBgsaveStart,
+        listening_port: conf.listening_port,
+        announced_ip: conf.ip.clone(),
+        capa_eof: conf.capa_eof,
+        capa_psync2: conf.capa_psync2,
+        psync_initial_offset: 0,
+        ack_off: 0,
+        ack_time: unixtime(),
+        old_protocol: !psync,
+        pending: Vec::new(),
+        addr: c.addr.clone(),
+    };
+    s.create_backlog_if_needed();
+    if s.rdb.child.is_some() {
+        // CASE 1: a BGSAVE is running. Redis: attach to it if another replica
+        // already waits for its end, else wait for the next one.
+        let donor = s
+            .repl
+            .slaves
+            .iter()
+            .find(|o| o.state == SlaveState::WaitBgsaveEnd)
+            .map(|o| (o.pending.clone(), o.psync_initial_offset));
+        if let Some((pending, offset)) = donor {
+            r.pending = pending;
+            let replid = s.replid.clone();
+            setup_full_resync(c, &mut r, &replid, offset);
+            s.repl.slaveseldb = -1;
+            server_log!(Notice, "Waiting for end of BGSAVE for SYNC");
+        } else {
+            server_log!(
+                Notice,
+                "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC"
+            );
+        }
+        s.repl.slaves.push(r);
+    } else {
+        s.repl.slaves.push(r);
+        start_bgsave_for_replication(s, Some(c));
+    }
+}
+
+/// Redis: masterTryPartialResynchronization. Returns true when the replica
+/// continues from the backlog.
+fn try_partial_resync(
+    s: &mut Server,
+    c: &mut Client,
+    replid: &[u8],
+    offset: i64,
+    name: &str,
+) -> bool {
+    let replid = String::from_utf8_lossy(replid).to_string();
+    if replid != s.replid && (replid != s.replid2 || offset > s.repl.second_repl_offset) {
+        if !replid.starts_with('?') {
+            if replid != s.replid && replid != s.replid2 {
+                server_log!(
+                    Notice,
+                    "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{}', my replication IDs are '{}' and '{}')",
+                    replid,
+                    s.replid,
+                    s.replid2
+                );
+            } else {
+                server_log!(
+                    Notice,
+                    "Partial resynchronization not accepted: Requested offset for second ID was {}, but I can reply up to {}",
+                    offset,
+                    s.repl.second_repl_offset
+                );
+            }
+        } else {
+            server_log!(Notice, "Full resync requested by replica {}", name);
+        }
+        return false;
+    }
+    let tail = s.repl.backlog.as_ref().and_then(|b| b.tail_from(offset));
+    let Some(tail) = tail else {
+        server_log!(
+            Notice,
+            "Unable to partial resync with replica {} for lack of backlog (Replica request was: {}).",
+            name,
+            offset
+        );
+        if offset > s.repl.master_repl_offset {
+            server_log!(
+                Warning,
+                "Warning: replica {} tried to PSYNC with an offset that is greater than the master replication offset.",
+                name
+            );
+        }
+        return false;
+    };
+    let conf = c.replconf.as_deref().cloned().unwrap_or_default();
+    c.flags |= CLIENT_SLAVE;
+    let line = if conf.capa_psync2 {
+        format!("+CONTINUE {}\r\n", s.replid)
+    } else {
+        "+CONTINUE\r\n".to_string()
+    };
+    c.add_reply_raw_force(line.as_bytes());
+    c.add_reply_raw_force(&tail);
+    s.repl.slaves.push(Replica {
+        id: c.id,
+        slot: c.slot,
+        state: SlaveState::Online,
+        listening_port: conf.listening_port,
+        announced_ip: conf.ip,
+        capa_eof: conf.capa_eof,
+        capa_psync2: conf.capa_psync2,
+        psync_initial_offset: offset,
+        ack_off: 0,
+        ack_time: unixtime(),
+        old_protocol: false,
+        pending: Vec::new(),
+        addr: c.addr.clone(),
+    });
+    s.repl.stat_sync_partial_ok += 1;
+    server_log!(
+        Notice,
+        "Partial resynchronization request from {} accepted. Sending {} bytes of backlog starting from offset {}.",
+        name,
+        tail.len(),
+        offset
+    );
+    s.refresh_good_slaves();
+    true
+}
+
+/// Redis: replicationSetupSlaveForFullResync. `c` is the replica when it is the
+/// client running the command (it is checked out of the slab then).
+/// The caller resets `slaveseldb`, so the stream after the snapshot opens with
+/// a SELECT.
+fn setup_full_resync(c: &mut Client, r: &mut Replica, replid: &str, offset: i64) {
+    r.psync_initial_offset = offset;
+    r.state = SlaveState::WaitBgsaveEnd;
+    if !r.old_protocol {
+        let line = format!("+FULLRESYNC {} {}\r\n", replid, offset);
+        c.add_reply_raw_force(line.as_bytes());
+    }
+}
+
+/// Redis: startBgsaveForReplication (disk target). `current` is the client
+/// running SYNC, if this comes from the command.
+fn start_bgsave_for_replication(s: &mut Server, mut current: Option<&mut Client>) {
+    server_log!(Notice, "Starting BGSAVE for SYNC with target: disk");
+    let ok = crate::rdb::bgsave::rdb_save_background(s).is_ok();
+    let waiting: Vec<usize> = (0..s.repl.slaves.len())
+        .filter(|&i| s.repl.slaves[i].state == SlaveState::WaitBgsaveStart)
+        .collect();
+    if !ok {
+        server_log!(Warning, "BGSAVE for replication failed");
+        for &i in waiting.iter().rev() {
+            let r = s.repl.slaves.remove(i);
+            with_replica_client(s, &mut current, r.id, r.slot, |c| {
+                c.flags &= !CLIENT_SLAVE;
+                c.add_reply_error("BGSAVE failed, replication can't continue");
+                c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+            });
+        }
+        return;
+    }
+    s.repl.bgsave_for_repl = true;
+    let offset = s.repl.master_repl_offset;
+    let replid = s.replid.clone();
+    for i in waiting {
+        let mut r = std::mem::replace(&mut s.repl.slaves[i], placeholder_replica());
+        let (id, slot) = (r.id, r.slot);
+        // The FULLRESYNC line is queued on the client before any stream byte.
+        with_replica_client(s, &mut current, id, slot, |c| {
+            setup_full_resync(c, &mut r, &replid, offset)
+        });
+        s.repl.slaves[i] = r;
+    }
+    s.repl.slaveseldb = -1;
+}
+
+fn placeholder_replica() -> Replica {
+    Replica {
+        id: 0,
+        slot: usize::MAX,
+        state: SlaveState::WaitBgsaveStart,
+        listening_port: 0,
+        announced_ip: String::new(),
+        capa_eof: false,
+        capa_psync2: false,
+        psync_initial_offset: 0,
+        ack_off: 0,
+        ack_time: 0,
+        old_protocol: true,
+        pending: Vec::new(),
+        addr: String::new(),
+    }
+}
+
+/// Runs `f` on the replica's client, whether it is the one checked out for the
+/// current command or one in the slab; then queues it for writing.
+fn with_replica_client(
+    s: &mut Server,
+    current: &mut Option<&mut Client>,
+    id: u64,
+    slot: usize,
+    f: impl FnOnce(&mut Client),
+) {
+    if let Some(c) = current.as_deref_mut() {
+        if c.id == id {
+            f(c);
+            return;
+        }
+    }
+    if let Some(c) = s.clients.get_mut(slot) {
+        if c.id == id {
+            f(c);
+            if c.flags & CLIENT_PENDING_WRITE == 0 && c.has_pending_replies() {
+                c.flags |= CLIENT_PENDING_WRITE;
+                s.clients_pending_write.push(slot);
+            }
+        }
+    }
+}
+
+/// Redis: updateSlavesWaitingBgsave — called by the BGSAVE done handler.
+pub fn bgsave_done(s: &mut Server, ok: bool) {
+    s.repl.bgsave_for_repl = false;
+    let waiting: Vec<usize> = (0..s.repl.slaves.len())
+        .filter(|&i| s.repl.slaves[i].state == SlaveState::WaitBgsaveEnd)
+        .collect();
+    if waiting.is_empty() {
+        return start_pending_fork(s);
+    }
+    let payload = if ok {
+        match std::fs::read(&s.config.dbfilename) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                server_log!(
+                    Warning,
+                    "SYNC failed. Can't open/stat DB after BGSAVE: {}",
+                    e
+                );
+                None
+            }
+        }
+    } else {
+        server_log!(Warning, "SYNC failed. BGSAVE child returned an error");
+        None
+    };
+    for &i in waiting.iter().rev() {
+        let (id, slot) = (s.repl.slaves[i].id, s.repl.slaves[i].slot);
+        let Some(payload) = payload.as_ref() else {
+            s.repl.slaves.remove(i);
+            crate::networking::free_client_async(s, slot);
+            continue;
+        };
+        let r = &mut s.repl.slaves[i];
+        let pending = std::mem::take(&mut r.pending);
+        r.state = SlaveState::Online;
+        r.ack_time = unixtime();
+        let Some(c) = s.clients.get_mut(slot).filter(|c| c.id == id) else {
+            s.repl.slaves.remove(i);
+            continue;
+        };
+        // Whatever is already queued (FULLRESYNC, keepalive newlines) goes first,
+        // then the bulk, then the stream since the snapshot.
+        let mut bulk = std::mem::take(&mut c.buf);
+        for blk in c.reply.drain(..) {
+            bulk.extend_from_slice(&blk);
+        }
+        c.reply_bytes = 0;
+        let skip = std::mem::take(&mut c.sentlen);
+        let mut front = bulk.split_off(skip.min(bulk.len()));
+        front.extend_from_slice(format!("${}\r\n", payload.len()).as_bytes());
+        front.extend_from_slice(payload);
+        c.bulk = Some(Box::new((front, 0)));
+        c.buf = Vec::with_capacity(crate::networking::client::PROTO_REPLY_CHUNK_BYTES);
+        c.add_reply_raw_force(&pending);
+        if c.flags & CLIENT_PENDING_WRITE == 0 {
+            c.flags |= CLIENT_PENDING_WRITE;
+            s.clients_pending_write.push(slot);
+        }
+        let name = slave_name(c);
+        server_log!(Notice, "Synchronization with replica {} succeeded", name);
+    }
+    s.refresh_good_slaves();
+    start_pending_fork(s);
+}
+
+/// Redis: replicationStartPendingFork — replicas that asked while another save ran.
+fn start_pending_fork(s: &mut Server) {
+    if s.rdb.child.is_none()
+        && s.repl
+            .slaves
+            .iter()
+            .any(|r| r.state == SlaveState::WaitBgsaveStart)
+    {
+        start_bgsave_for_replication(s, None);
+    }
+}
+
+/// The master half of replicationCron (once a second).
+pub fn replication_cron(s: &mut Server) {
+    s.repl.cron_loops += 1;
+    let period = s.config.repl_ping_replica_period.max(1) as u64;
+    if !s.repl.slaves.is_empty() && s.repl.cron_loops.is_multiple_of(period) {
+        let db = s.repl.slaveseldb;
+        s.feed_slaves(db, &[b"ping".to_vec()]);
+    }
+    // Newlines keep replicas that wait for their RDB from timing out.
+    let presync: Vec<(u64, usize)> = s
+        .repl
+        .slaves
+        .iter()
+        .filter(|r| r.state != SlaveState::Online)
+        .map(|r| (r.id, r.slot))
+        .collect();
+    for (id, slot) in presync {
+        if let Some(c) = s.clients.get_mut(slot).filter(|c| c.id == id) {
+            if c.bulk.is_none() {
+                c.add_reply_raw_force(b"\n");
+                if c.flags & CLIENT_PENDING_WRITE == 0 {
+                    c.flags |= CLIENT_PENDING_WRITE;
+                    s.clients_pending_write.push(slot);
+                }
+            }
+        }
+    }
+    let now = unixtime();
+    let timeout = s.config.repl_timeout as i64;
+    let timed_out: Vec<usize> = s
+        .repl
+        .slaves
+        .iter()
+        .filter(|r| r.state == SlaveState::Online && !r.old_protocol && now - r.ack_time > timeout)
+        .map(|r| r.slot)
+        .collect();
+    for slot in timed_out {
+        if let Some(c) = s.clients.get(slot) {
+            server_log!(
+                Warning,
+                "Disconnecting timedout replica (streaming sync): {}",
+                slave_name(c)
+            );
+        }
+        crate::networking::free_client_async(s, slot);
+    }
+    let ttl = s.config.repl_backlog_ttl;
+    if s.repl.slaves.is_empty()
+        && ttl > 0
+        && s.repl.backlog.is_some()
+        && now - s.repl.no_slaves_since > ttl
+    {
+        s.change_replication_id();
+        s.replid2 = "0".repeat(40);
+        s.repl.second_repl_offset = -1;
+        s.repl.backlog = None;
+        server_log!(
+            Notice,
+            "Replication backlog freed after {} seconds without connected replicas.",
+            ttl
+        );
+    }
+    start_pending_fork(s);
+    s.refresh_good_slaves();
+}
+
+/// Redis: replconfCommand.
+fn replconf_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    if argv.len().is_multiple_of(2) {
+        return c.add_reply_syntax_err();
+    }
+    let mut j = 1;
+    while j < argv.len() {
+        let opt = &argv[j];
+        let val = &argv[j + 1];
+        if opt.eq_ignore_ascii_case(b"listening-port") {
+            let Some(port) = util::string2ll(val) else {
+                return c.add_reply_error("value is not an integer or out of range");
+            };
+            c.replconf
+                .get_or_insert_with(Default::default)
+                .listening_port = port;
+        } else if opt.eq_ignore_ascii_case(b"ip-address") {
+            if val.len() >= 46 {
+                return c.add_reply_error(&format!(
+                    "REPLCONF ip-address provided by replica instance is too long: {} bytes",
+                    val.len()
+                ));
+            }
+            c.replconf.get_or_insert_with(Default::default).ip =
+                String::from_utf8_lossy(val).to_string();
+        } else if opt.eq_ignore_ascii_case(b"capa") {
+            let conf = c.replconf.get_or_insert_with(Default::default);
+            if val.eq_ignore_ascii_case(b"eof") {
+                conf.capa_eof = true;
+            } else if val.eq_ignore_ascii_case(b"psync2") {
+                conf.capa_psync2 = true;
+            }
+        } else if opt.eq_ignore_ascii_case(b"ack") {
+            // Sent by replicas only: never answered.
+            if c.flags & CLIENT_SLAVE == 0 {
+                return;
+            }
+            let Some(off) = util::string2ll(val) else {
+                return;
+            };
+            if let Some(r) = s.repl.slaves.iter_mut().find(|r| r.id == c.id) {
+                if off > r.ack_off {
+                    r.ack_off = off;
+                }
+                r.ack_time = unixtime();
+            }
+            return;
+        } else if opt.eq_ignore_ascii_case(b"getack") {
+            return; // only a replica answers GETACK, and this server is a master
+        } else if opt.eq_ignore_ascii_case(b"rdb-only")
+            || opt.eq_ignore_ascii_case(b"rdb-filter-only")
+        {
+            // Accepted; this server always sends the whole dataset.
+        } else {
+            return c.add_reply_error(&format!(
+                "Unrecognized REPLCONF option: {}",
+                String::from_utf8_lossy(opt)
+            ));
+        }
+        j += 2;
+    }
+    c.add_reply_ok();
+}
+
+/// Redis: roleCommand (master).
+fn role_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
+    if s.config.masterhost.is_some() {
+        return super::replica::role_reply(s, c);
+    }
+    c.add_reply_array_len(3);
+    c.add_reply_bulk(b"master");
+    c.add_reply_long(s.repl.master_repl_offset);
+    let online: Vec<(String, i64, i64)> = s
+        .repl
+        .slaves
+        .iter()
+        .filter(|r| r.state == SlaveState::Online)
+        .map(|r| {
+            let ip = if r.announced_ip.is_empty() {
+                r.addr
+                    .rsplit_once(':')
+                    .map(|(h, _)| h.to_string())
+                    .unwrap_or_default()
+            } else {
+                r.announced_ip.clone()
+            };
+            (ip, r.listening_port, r.ack_off)
+        })
+        .collect();
+    c.add_reply_array_len(online.len());
+    for (ip, port, off) in online {
+        c.add_reply_array_len(3);
+        c.add_reply_bulk(ip.as_bytes());
+        c.add_reply_bulk(port.to_string().as_bytes());
+        c.add_reply_bulk(off.to_string().as_bytes());
+    }
+}
+
+/// True for a replica (not a monitor): replies to it are dropped, as Redis's
+/// prepareClientToWrite drops them.
+pub fn is_replica(c: &Client) -> bool {
+    c.flags & CLIENT_SLAVE != 0 && c.flags & CLIENT_MONITOR == 0
+}
+
+pub static HANDLERS: &[(&str, CommandProc)] = &[
+    ("sync", sync_command),
+    ("psync", sync_command),
+    ("replconf", replconf_command),
+    ("role", role_command),
+];
