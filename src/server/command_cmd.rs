@@ -435,6 +435,29 @@ pub fn keys_from_specs(def: &CommandDef, argv: &[Vec<u8>]) -> Option<Vec<(usize,
     Some(out)
 }
 
+/// Finds the keys of a command line when the key specs cannot: returns
+/// (position, key-spec flags) pairs.
+pub type GetKeysProc = fn(&[Vec<u8>]) -> Vec<(usize, u64)>;
+
+/// The commands whose key specs include an `unknown` one, with the function
+/// that finds their keys instead. Redis: the `getkeys_proc` of their command
+/// table entries (commands/*.json "get_keys_function").
+static GETKEYS_PROCS: &[(&str, GetKeysProc)] = &[
+    ("sort", crate::sort::sort_get_keys),
+    ("sort_ro", crate::sort::sort_ro_get_keys),
+];
+
+/// Redis: getKeysFromCommandWithSpecs — the specs first, then the command's
+/// getkeys proc if it has one.
+fn keys_of_command(def: &CommandDef, argv: &[Vec<u8>]) -> Option<Vec<(usize, u64)>> {
+    keys_from_specs(def, argv).or_else(|| {
+        GETKEYS_PROCS
+            .iter()
+            .find(|(name, _)| *name == def.name)
+            .map(|(_, proc_)| proc_(argv))
+    })
+}
+
 /// Redis: getKeysSubcommandImpl.
 fn getkeys_impl(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], with_flags: bool) {
     let sub = &argv[2..];
@@ -454,7 +477,7 @@ fn getkeys_impl(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], with_flags: bo
     if (def.arity > 0 && def.arity != n) || n < -def.arity {
         return c.add_reply_error("Invalid number of arguments specified for command");
     }
-    match keys_from_specs(def, sub) {
+    match keys_of_command(def, sub) {
         Some(keys) if !keys.is_empty() || def.flags & CMD_NO_MANDATORY_KEYS != 0 => {
             c.add_reply_array_len(keys.len());
             for (pos, flags) in keys {
