@@ -834,7 +834,7 @@ mod tests {
     fn number_formatting() {
         assert_eq!(fixedpoint4(0.0), "0.0000");
         assert_eq!(fixedpoint4(0.0001), "0.0001");
-        assert_eq!(fixedpoint4(6.0642951598391699e-05), "0.0001");
+        assert_eq!(fixedpoint4(6.06429515983917e-5), "0.0001");
         assert_eq!(fixedpoint4(166274.15156960033), "166274.1516");
         assert_eq!(fixedpoint4(-0.00006), "-0.0001");
         assert_eq!(fixedpoint4(0.00001), "0.0000");

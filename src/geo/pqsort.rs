@@ -153,36 +153,41 @@ fn sort_part<T>(
 /// takes from the left run on ties (so it is stable). Redis sorts the full
 /// result with qsort, and with this same merge order even a comparator that
 /// is not a total order (a NaN distance) gives Redis's output, and no panic.
-pub fn merge_sort<T: Clone>(v: &mut [T], cmp: impl Fn(&T, &T) -> Ordering) {
-    let mut tmp: Vec<T> = Vec::with_capacity(v.len());
-    merge_sort_with_tmp(v, &mut tmp, &cmp);
+/// Like glibc for elements over 32 bytes, it sorts indices and then moves
+/// each element once.
+pub fn merge_sort<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    let mut tmp = Vec::with_capacity(v.len());
+    msort_with_tmp(&mut idx, &mut tmp, &|a: &usize, b: &usize| {
+        cmp(&v[*a], &v[*b])
+    });
+    let mut old: Vec<Option<T>> = v.drain(..).map(Some).collect();
+    v.extend(idx.iter().filter_map(|&i| old[i].take()));
 }
 
-/// Redis's qsort on glibc: msort_with_tmp.
-fn merge_sort_with_tmp<T: Clone>(v: &mut [T], tmp: &mut Vec<T>, cmp: &impl Fn(&T, &T) -> Ordering) {
+/// glibc: msort_with_tmp.
+fn msort_with_tmp<T: Copy>(v: &mut [T], tmp: &mut Vec<T>, cmp: &impl Fn(&T, &T) -> Ordering) {
     let n = v.len();
     if n <= 1 {
         return;
     }
     let n1 = n / 2;
-    merge_sort_with_tmp(&mut v[..n1], tmp, cmp);
-    merge_sort_with_tmp(&mut v[n1..], tmp, cmp);
+    msort_with_tmp(&mut v[..n1], tmp, cmp);
+    msort_with_tmp(&mut v[n1..], tmp, cmp);
     tmp.clear();
     let (mut i, mut j) = (0, n1);
     while i < n1 && j < n {
         if cmp(&v[i], &v[j]) != Ordering::Greater {
-            tmp.push(v[i].clone());
+            tmp.push(v[i]);
             i += 1;
         } else {
-            tmp.push(v[j].clone());
+            tmp.push(v[j]);
             j += 1;
         }
     }
     tmp.extend_from_slice(&v[i..n1]);
     // What is left of the right run is already in place.
-    for (k, x) in tmp.drain(..).enumerate() {
-        v[k] = x;
-    }
+    v[..tmp.len()].copy_from_slice(tmp);
 }
 
 #[cfg(test)]
@@ -213,7 +218,7 @@ mod tests {
             let mut a = v.clone();
             let mut b = v;
             merge_sort(&mut a, |x, y| x.0.cmp(&y.0));
-            b.sort_by(|x, y| x.0.cmp(&y.0));
+            b.sort_by_key(|x| x.0);
             prop_assert_eq!(a, b);
         }
     }
