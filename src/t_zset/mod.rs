@@ -268,7 +268,7 @@ fn zadd_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], mut f:
     }
 }
 
-fn zadd_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+pub fn zadd_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     zadd_generic_command(s, c, argv, AddFlags::default())
 }
 
