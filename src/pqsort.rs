@@ -18,6 +18,9 @@
 //! runs shorter than 7 are insertion-sorted. The comparisons happen in the
 //! same order as in Redis, so elements that compare equal come out in the
 //! same (unspecified, not stable) order as Redis's.
+//!
+//! `merge_sort` is the full sort Redis gets from libc's qsort (glibc's merge
+//! sort), which GEORADIUS/GEOSEARCH use without COUNT.
 //! Divergence: indices into a slice instead of byte pointers and `es`.
 
 use std::cmp::Ordering;
@@ -158,6 +161,47 @@ where
     }
 }
 
+/// Sorts all of `v`, as glibc's qsort does: a top-down merge sort that
+/// takes from the left run on ties (so it is stable). Redis sorts the full
+/// result with qsort, and with this same merge order even a comparator that
+/// is not a total order (a NaN distance) gives Redis's output, and no panic.
+/// Like glibc for elements over 32 bytes, it sorts indices and then moves
+/// each element once.
+pub fn merge_sort<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    let mut tmp = Vec::with_capacity(v.len());
+    msort_with_tmp(&mut idx, &mut tmp, &|a: &usize, b: &usize| {
+        cmp(&v[*a], &v[*b])
+    });
+    let mut old: Vec<Option<T>> = v.drain(..).map(Some).collect();
+    v.extend(idx.iter().filter_map(|&i| old[i].take()));
+}
+
+/// glibc: msort_with_tmp.
+fn msort_with_tmp<T: Copy>(v: &mut [T], tmp: &mut Vec<T>, cmp: &impl Fn(&T, &T) -> Ordering) {
+    let n = v.len();
+    if n <= 1 {
+        return;
+    }
+    let n1 = n / 2;
+    msort_with_tmp(&mut v[..n1], tmp, cmp);
+    msort_with_tmp(&mut v[n1..], tmp, cmp);
+    tmp.clear();
+    let (mut i, mut j) = (0, n1);
+    while i < n1 && j < n {
+        if cmp(&v[i], &v[j]) != Ordering::Greater {
+            tmp.push(v[i]);
+            i += 1;
+        } else {
+            tmp.push(v[j]);
+            j += 1;
+        }
+    }
+    tmp.extend_from_slice(&v[i..n1]);
+    // What is left of the right run is already in place.
+    v[..tmp.len()].copy_from_slice(tmp);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +224,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn merge_sort_is_a_stable_sort(v in proptest::collection::vec((0u8..10, 0u16..1000), 0..300)) {
+            let mut a = v.clone();
+            let mut b = v;
+            merge_sort(&mut a, |x, y| x.0.cmp(&y.0));
+            b.sort_by_key(|x| x.0);
+            prop_assert_eq!(a, b);
+        }
+
         /// The window holds exactly what a full sort puts there.
         #[test]
         fn window_matches_full_sort(

@@ -2,17 +2,16 @@
 //!
 //! A geo set is an ordinary sorted set whose scores are 52-bit geohashes
 //! (`geohash.rs`); `helper.rs` turns a radius or box search into at most
-//! nine score ranges and measures distances; `pqsort.rs` sorts the matches.
+//! nine score ranges and measures distances; `crate::pqsort` sorts the matches.
 //! This file holds the commands: GEOADD (which hands the encoded scores to
 //! ZADD, as Redis does), GEOPOS, GEODIST, GEOHASH, and GEORADIUS,
 //! GEORADIUSBYMEMBER (and their _RO forms), GEOSEARCH and GEOSEARCHSTORE,
 //! which share `georadius_generic`.
-//! Divergence: GEOADD calls ZADD's handler with a rewritten argument vector
-//! but, with no replication or AOF yet, nothing is propagated.
+//! GEOADD calls ZADD's handler with a rewritten argument vector and
+//! propagates as that ZADD, as Redis does.
 
 pub mod geohash;
 pub mod helper;
-pub mod pqsort;
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -407,6 +406,8 @@ fn geoadd_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         zargv.push(argv[at + 2].clone());
     }
     t_zset::zadd_command(s, c, &zargv);
+    // Redis: GEOADD propagates as the ZADD it became.
+    crate::replication::rewrite_with(s, c, || zargv);
 }
 
 /// Which command `georadius_generic` serves. Redis: the RADIUS_* and
@@ -635,9 +636,9 @@ fn georadius_generic(
             sort_gp_desc
         };
         if returned_items == result_length {
-            pqsort::merge_sort(&mut ga, cmp);
+            crate::pqsort::merge_sort(&mut ga, cmp);
         } else {
-            pqsort::pqsort(&mut ga, 0, returned_items - 1, cmp);
+            crate::pqsort::pqsort(&mut ga, 0, returned_items - 1, cmp);
         }
     }
     ga.truncate(returned_items);
