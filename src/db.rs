@@ -77,6 +77,14 @@ impl Server {
         if !self.key_is_expired(db, key) {
             return false;
         }
+        // Redis: a replica never deletes on its own. Its master's commands see
+        // the key as it is (the DEL will come in the stream); its other
+        // clients see it as gone.
+        if self.config.masterhost.is_some() {
+            return !self
+                .current_client
+                .is_some_and(|slot| crate::replication::replica::is_master_slot(self, slot));
+        }
         // Redis: during CLIENT PAUSE the key is logically expired but kept,
         // so a paused replica-consistent dataset does not change.
         if self.pause.check_timeout_and_return_if_paused() {
@@ -227,6 +235,16 @@ impl Server {
             d.expires.insert(key.into(), when);
         }
         self.touch_watched_key(db, key);
+        // Redis: rememberSlaveKeyWithExpire — a writable replica expires the
+        // TTLs its own clients set, since no DEL will come from the master.
+        if self.config.masterhost.is_some()
+            && !self.config.replica_read_only
+            && self
+                .current_client
+                .is_some_and(|slot| !crate::replication::replica::is_master_slot(self, slot))
+        {
+            self.repl.slave_keys_with_expire.insert((db, key.to_vec()));
+        }
     }
 
     /// Redis: removeExpire.

@@ -80,6 +80,10 @@ pub fn perform_evictions(s: &mut Server) -> bool {
     if s.pause.check_timeout_and_return_if_paused() {
         return true;
     }
+    // Redis: a replica leaves eviction to its master (replica-ignore-maxmemory).
+    if s.config.masterhost.is_some() && s.config.replica_ignore_maxmemory {
+        return true;
+    }
     if !over_maxmemory(s) {
         return true;
     }

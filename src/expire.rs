@@ -31,7 +31,34 @@ pub enum CycleKind {
 }
 
 /// Redis: activeExpireCycle.
+/// Redis: expireSlaveKeys — deletes the expired keys a writable replica's
+/// clients set a TTL on, and forgets those that are gone or lost their TTL.
+fn expire_slave_keys(s: &mut Server) {
+    if s.repl.slave_keys_with_expire.is_empty() {
+        return;
+    }
+    let now = util::mstime();
+    let keys: Vec<(usize, Vec<u8>)> = s.repl.slave_keys_with_expire.iter().cloned().collect();
+    for (db, key) in keys {
+        match s.dbs[db].get_expire(&key) {
+            Some(when) if when < now => {
+                s.delete_expired_key(db, &key);
+                s.repl.slave_keys_with_expire.remove(&(db, key));
+            }
+            Some(_) => {}
+            None => {
+                s.repl.slave_keys_with_expire.remove(&(db, key));
+            }
+        }
+    }
+}
+
 pub fn active_expire_cycle(s: &mut Server, kind: CycleKind) {
+    // Redis: only a master expires keys; a replica waits for the master's DEL,
+    // but for the keys its own clients gave a TTL (expireSlaveKeys).
+    if s.config.masterhost.is_some() {
+        return expire_slave_keys(s);
+    }
     let effort = (s.config.active_expire_effort.clamp(1, 10) - 1) as u64;
     let keys_per_loop = KEYS_PER_LOOP + KEYS_PER_LOOP / 4 * effort;
     let fast_duration = FAST_DURATION_US + FAST_DURATION_US / 4 * effort;

@@ -56,6 +56,7 @@ pub const CLIENT_REPLY_SKIP_NEXT: u64 = 1 << 23;
 pub const CLIENT_REPLY_SKIP: u64 = 1 << 24;
 pub const CLIENT_CLOSE_AFTER_COMMAND: u64 = 1 << 40;
 pub const CLIENT_SLAVE: u64 = 1 << 0;
+pub const CLIENT_MASTER: u64 = 1 << 1; // the link to this replica's master
 pub const CLIENT_MONITOR: u64 = 1 << 2;
 pub const CLIENT_MULTI: u64 = 1 << 3; // mirrors mstate.active for CLIENT LIST
 pub const CLIENT_BLOCKED: u64 = 1 << 4;
@@ -267,10 +268,17 @@ impl Client {
     #[inline]
     fn replies_allowed(&self) -> bool {
         let f = self.flags;
-        if f & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP | CLIENT_SLAVE) == 0 {
+        if f & (CLIENT_REPLY_OFF
+            | CLIENT_REPLY_SKIP
+            | CLIENT_CLOSE_ASAP
+            | CLIENT_SLAVE
+            | CLIENT_MASTER)
+            == 0
+        {
             return true;
         }
-        if f & CLIENT_CLOSE_ASAP != 0 {
+        // Redis: the master gets no replies (REPLCONF ACK is forced through).
+        if f & (CLIENT_CLOSE_ASAP | CLIENT_MASTER) != 0 {
             return false;
         }
         // Redis: a replica gets no replies (the stream reaches it through
@@ -765,6 +773,9 @@ impl Client {
         let mut s = String::new();
         if f & CLIENT_SLAVE != 0 {
             s.push(if f & CLIENT_MONITOR != 0 { 'O' } else { 'S' });
+        }
+        if f & CLIENT_MASTER != 0 {
+            s.push('M');
         }
         if f & CLIENT_PUBSUB != 0 {
             s.push('P');

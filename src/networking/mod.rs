@@ -136,6 +136,30 @@ fn create_client(s: &mut Server, mut conn: Conn, addr: String, laddr: String, un
     s.stats.numconnections += 1;
 }
 
+/// Registers the link to this replica's master as a client (flagged
+/// CLIENT_MASTER). Redis: the connection of connectWithMaster, which becomes
+/// server.master once synchronised.
+pub fn create_master_client(s: &mut Server, mut conn: Conn, addr: String) -> Option<usize> {
+    let entry = s.clients.vacant_entry();
+    let slot = entry.key();
+    s.registry
+        .register(
+            conn.source(),
+            mio::Token(slot),
+            mio::Interest::READABLE | mio::Interest::WRITABLE,
+        )
+        .ok()?;
+    let id = s.next_client_id;
+    s.next_client_id += 1;
+    let mut c = Client::new(id, slot, Some(conn), util::mstime());
+    c.addr = addr;
+    c.fd = slot as i32 + 8;
+    c.authenticated = true;
+    c.flags |= CLIENT_MASTER;
+    entry.insert(c);
+    Some(slot)
+}
+
 /// Readable event on a client socket. Redis: readQueryFromClient, looped
 /// until the socket is drained because mio is edge-triggered.
 pub fn read_query_from_client(s: &mut Server, slot: usize) {
@@ -221,6 +245,16 @@ pub fn read_query_from_client(s: &mut Server, slot: usize) {
 /// Runs every complete command in the query buffer. Redis: processInputBuffer.
 pub fn process_input_buffer(s: &mut Server, slot: usize) {
     with_client(s, slot, |s, c| {
+        // The link to our master speaks the handshake until it is up.
+        let master = c.flags & CLIENT_MASTER != 0;
+        if master
+            && s.repl.link.state != crate::replication::replica::LinkState::Connected
+            && !crate::replication::replica::handshake_input(s, c)
+        {
+            trim_query_buffer(c);
+            s.mark_pending_write(slot, c);
+            return;
+        }
         if c.flags & CLIENT_BLOCKED == 0 {
             let mut scratch = std::mem::take(&mut s.prefetch_scratch);
             prefetch::prefetch_batch(&s.dbs[c.db].dict, &c.querybuf[c.qb_pos..], &mut scratch);
@@ -234,6 +268,7 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
                 break;
             }
             let auth_req = s.auth_required(c);
+            let start = c.qb_pos;
             match parse::parse_command(c, s.config.proto_max_bulk_len, auth_req) {
                 Parsed::NeedMore => break,
                 Parsed::Error { reply, reason } => {
@@ -250,6 +285,10 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
                     let argc = c.argc;
                     s.process_command(c, &argv[..argc]);
                     c.argv = argv;
+                    if master {
+                        let applied = c.querybuf[start..c.qb_pos].to_vec();
+                        crate::replication::replica::master_applied(s, &applied);
+                    }
                     if c.flags & CLIENT_BLOCKED == 0 {
                         after_command(s, c);
                     } else {
@@ -259,19 +298,23 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
                 }
             }
         }
-        // Trim the consumed part of the query buffer.
-        if c.qb_pos > 0 {
-            if c.qb_pos == c.querybuf.len() {
-                // The capacity stays until clientsCron resizes it, as Redis
-                // keeps the sds allocation.
-                c.querybuf.clear();
-            } else {
-                c.querybuf.drain(..c.qb_pos);
-            }
-            c.qb_pos = 0;
-        }
+        trim_query_buffer(c);
         s.mark_pending_write(slot, c);
     });
+}
+
+/// Drops the consumed part of the query buffer.
+fn trim_query_buffer(c: &mut Client) {
+    if c.qb_pos > 0 {
+        if c.qb_pos == c.querybuf.len() {
+            // The capacity stays until clientsCron resizes it, as Redis
+            // keeps the sds allocation.
+            c.querybuf.clear();
+        } else {
+            c.querybuf.drain(..c.qb_pos);
+        }
+        c.qb_pos = 0;
+    }
 }
 
 fn reset_parser(c: &mut Client) {
@@ -392,6 +435,9 @@ pub fn write_to_client(s: &mut Server, slot: usize) {
 
 /// Writable event: resume a partial write. Redis: sendReplyToClient.
 pub fn handle_writable(s: &mut Server, slot: usize) {
+    if crate::replication::replica::master_writable(s, slot) {
+        return;
+    }
     if s.clients.get(slot).is_some_and(|c| c.has_pending_replies()) {
         write_to_client(s, slot);
     }
@@ -426,6 +472,9 @@ pub fn free_client(s: &mut Server, slot: usize) {
     crate::pubsub::free_client_pubsub(s, &mut c);
     monitor::forget_monitor(s, &c);
     crate::replication::forget_replica(s, &c);
+    if c.flags & CLIENT_MASTER != 0 {
+        crate::replication::replica::master_client_freed(s, &c);
+    }
     pause::forget_client(s, &mut c);
     crate::blocked::free_client_blocked(s, &mut c);
     if let Some(mut conn) = c.conn.take() {

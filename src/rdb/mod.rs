@@ -109,6 +109,7 @@ pub const RDB_ENC_LZF: u8 = 3;
 pub const RDBFLAGS_NONE: u32 = 0;
 pub const RDBFLAGS_AOF_PREAMBLE: u32 = 1 << 0;
 pub const RDBFLAGS_ALLOW_DUP: u32 = 1 << 2;
+pub const RDBFLAGS_REPLICATION: u32 = 1 << 1;
 
 /// Why reading RDB data failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -387,6 +387,7 @@ fn start_pending_fork(s: &mut Server) {
 /// The master half of replicationCron (once a second).
 pub fn replication_cron(s: &mut Server) {
     s.repl.cron_loops += 1;
+    super::replica::replica_cron(s);
     let period = s.config.repl_ping_replica_period.max(1) as u64;
     if !s.repl.slaves.is_empty() && s.repl.cron_loops.is_multiple_of(period) {
         let db = s.repl.slaveseldb;
@@ -498,7 +499,11 @@ fn replconf_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             }
             return;
         } else if opt.eq_ignore_ascii_case(b"getack") {
-            return; // only a replica answers GETACK, and this server is a master
+            // Only a replica answers, and only its master.
+            if c.flags & crate::networking::client::CLIENT_MASTER != 0 {
+                super::replica::send_ack(s, c);
+            }
+            return;
         } else if opt.eq_ignore_ascii_case(b"rdb-only")
             || opt.eq_ignore_ascii_case(b"rdb-filter-only")
         {

@@ -141,6 +141,8 @@ pub struct ReplState {
     pub stat_sync_full: u64,        // INFO sync_full
     pub stat_sync_partial_ok: u64,  // INFO sync_partial_ok
     pub stat_sync_partial_err: u64, // INFO sync_partial_err
+    pub link: replica::MasterLink,  // the link to our master, when a replica
+    pub slave_keys_with_expire: std::collections::HashSet<(usize, Vec<u8>)>, // writable replica's own TTLs
 }
 
 impl Default for ReplState {
@@ -161,6 +163,8 @@ impl Default for ReplState {
             stat_sync_full: 0,
             stat_sync_partial_ok: 0,
             stat_sync_partial_err: 0,
+            link: Default::default(),
+            slave_keys_with_expire: Default::default(),
         }
     }
 }

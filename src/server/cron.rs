@@ -58,6 +58,10 @@ impl Server {
         let mut to_close = Vec::new();
         for (slot, c) in self.clients.iter_mut() {
             if timeout_ms > 0
+                && c.flags
+                    & (crate::networking::client::CLIENT_SLAVE
+                        | crate::networking::client::CLIENT_MASTER)
+                    == 0
                 && now - c.last_interaction > timeout_ms
                 && c.conn.is_some()
                 && c.bpop.is_none()

@@ -263,6 +263,11 @@ pub fn init_server(
     // The BGSAVE writer thread wakes the loop through this (rdb/bgsave.rs).
     let waker = mio::Waker::new(&s.registry, crate::rdb::WAKER_TOKEN).map_err(|e| e.to_string())?;
     s.rdb.waker = Some(std::sync::Arc::new(waker));
+    // `replicaof` in the configuration: the replication cron connects.
+    if s.config.masterhost.is_some() {
+        s.repl.link.state = crate::replication::replica::LinkState::Connect;
+        crate::log::set_role('S');
+    }
     let _ = REDIS_VERSION;
     Ok((s, el))
 }

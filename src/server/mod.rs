@@ -338,6 +338,7 @@ impl Server {
         }
         // Redis: writeCommandsDeniedByDiskError() — PING is refused too.
         if crate::rdb::bgsave::writes_denied_by_disk_error(self)
+            && c.flags & networking::client::CLIENT_MASTER == 0
             && (flags & command::CMD_WRITE != 0
                 || (self.commands.get(idx).fullname == "exec"
                     && c.mstate.active
@@ -349,6 +350,7 @@ impl Server {
         // Redis: a read-only replica refuses writes from its clients.
         if self.config.masterhost.is_some()
             && self.config.replica_read_only
+            && c.flags & networking::client::CLIENT_MASTER == 0
             && eff_flags & command::CMD_WRITE != 0
         {
             return self.reject(

@@ -13,16 +13,8 @@ use crate::server::Server;
 use super::quicklist::End;
 use super::{
     list_elements_removed, list_pop_range_and_reply_with_key, lmove_generic_command,
-    lmove_handle_push, lookup_write, parse_mpop_args, parse_position, Lookup,
+    lmove_handle_push, lookup_write, parse_mpop_args, parse_position, pop_cmd, Lookup,
 };
-
-/// LPOP or RPOP, the form a pop from `end` propagates in.
-fn pop_cmd(end: End) -> Vec<u8> {
-    match end {
-        End::Head => b"LPOP".to_vec(),
-        End::Tail => b"RPOP".to_vec(),
-    }
-}
 
 /// Redis: getStringObjectFromListPosition.
 fn position_arg(end: End) -> Vec<u8> {

@@ -783,6 +783,14 @@ pub(crate) fn parse_mpop_args(
 }
 
 /// Redis: mpopGenericCommand.
+/// LPOP or RPOP, the form a pop from `end` propagates in (LMPOP, BLPOP, ...).
+pub(crate) fn pop_cmd(end: End) -> Vec<u8> {
+    match end {
+        End::Head => b"LPOP".to_vec(),
+        End::Tail => b"RPOP".to_vec(),
+    }
+}
+
 fn lmpop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let Some(a) = parse_mpop_args(c, argv, 1) else {
         return;
@@ -792,8 +800,13 @@ fn lmpop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         match lookup_write(s, db, key) {
             Lookup::Missing => continue,
             Lookup::WrongType => return c.add_reply_wrongtype(),
-            Lookup::Found(_) => {
+            Lookup::Found(ql) => {
+                // Redis: LMPOP always replicates as [LR]POP key count.
+                let n = a.count.min(ql.len());
                 list_pop_range_and_reply_with_key(s, c, db, key, a.end, a.count);
+                crate::replication::rewrite_with(s, c, || {
+                    vec![pop_cmd(a.end), key.clone(), n.to_string().into_bytes()]
+                });
                 return;
             }
         }
