@@ -1,0 +1,286 @@
+//! Replication over TCP: the stream a SYNC client receives (what Redis's
+//! `attach_to_replication_stream` reads), oxidis replicating from oxidis, and,
+//! when Debian's redis-server 7.0.15 is installed, real Redis replicating from
+//! oxidis and oxidis replicating from real Redis.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{call, connect, read_reply, start};
+
+const REDIS: &str = "/usr/bin/redis-server";
+
+/// Sends SYNC and consumes the `$<len>` RDB payload that precedes the stream.
+fn attach(port: u16) -> TcpStream {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"SYNC\r\n").unwrap();
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        s.read_exact(&mut b).unwrap();
+        if b[0] == b'\n' {
+            if line.is_empty() {
+                continue; // keepalive newline
+            }
+            break;
+        }
+        if b[0] != b'\r' {
+            line.push(b[0]);
+        }
+    }
+    assert_eq!(line[0], b'$', "{}", String::from_utf8_lossy(&line));
+    let n: usize = std::str::from_utf8(&line[1..]).unwrap().parse().unwrap();
+    let mut payload = vec![0u8; n];
+    s.read_exact(&mut payload).unwrap();
+    assert_eq!(&payload[..9], b"REDIS0010");
+    s
+}
+
+/// Reads one command of the stream as its arguments.
+fn next_cmd(s: &mut TcpStream) -> Vec<String> {
+    let raw = read_reply(s);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let mut parts = text.split("\r\n");
+    let n: usize = parts.next().unwrap()[1..].parse().unwrap();
+    let mut out = Vec::new();
+    for _ in 0..n {
+        parts.next(); // $len
+        out.push(parts.next().unwrap().to_string());
+    }
+    out
+}
+
+fn wait_for(mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn sync_stream_carries_rewritten_commands_and_transactions() {
+    let srv = start(&["--repl-ping-replica-period", "3600"]);
+    let mut c = connect(&srv);
+    let mut repl = attach(srv.port);
+    call(&mut c, &[b"SET", b"k", b"v", b"EX", b"100"]);
+    call(&mut c, &[b"MULTI"]);
+    call(&mut c, &[b"INCR", b"n"]);
+    call(&mut c, &[b"GET", b"n"]);
+    call(&mut c, &[b"INCR", b"n"]);
+    call(&mut c, &[b"EXEC"]);
+    call(&mut c, &[b"DEL", b"missing"]); // no change: not propagated
+    call(&mut c, &[b"SELECT", b"2"]);
+    call(&mut c, &[b"RPUSH", b"l", b"a", b"b"]);
+    call(&mut c, &[b"BLPOP", b"l", b"0"]);
+    call(&mut c, &[b"EXPIRE", b"l", b"100"]);
+
+    assert_eq!(next_cmd(&mut repl), ["SELECT", "0"]);
+    let set = next_cmd(&mut repl);
+    assert_eq!(&set[..4], ["SET", "k", "v", "PXAT"]);
+    assert!(set[4].parse::<i64>().unwrap() > 1_000_000_000_000);
+    assert_eq!(next_cmd(&mut repl), ["MULTI"]);
+    assert_eq!(next_cmd(&mut repl), ["INCR", "n"]);
+    assert_eq!(next_cmd(&mut repl), ["INCR", "n"]);
+    assert_eq!(next_cmd(&mut repl), ["EXEC"]);
+    assert_eq!(next_cmd(&mut repl), ["SELECT", "2"]);
+    assert_eq!(next_cmd(&mut repl), ["RPUSH", "l", "a", "b"]);
+    assert_eq!(next_cmd(&mut repl), ["LPOP", "l"]);
+    let exp = next_cmd(&mut repl);
+    assert_eq!(&exp[..2], ["PEXPIREAT", "l"]);
+
+    // INFO and ROLE see the replica and the offset.
+    let info = String::from_utf8(call(&mut c, &[b"INFO", b"replication"])).unwrap();
+    assert!(info.contains("connected_slaves:1"), "{info}");
+    assert!(info.contains("repl_backlog_active:1"), "{info}");
+}
+
+#[test]
+fn oxidis_replicates_from_oxidis() {
+    let master = start(&[]);
+    let mut mc = connect(&master);
+    call(&mut mc, &[b"SET", b"before", b"1"]);
+    call(&mut mc, &[b"ZADD", b"z", b"1", b"a", b"2", b"b"]);
+    let replica = start(&[]);
+    let mut rc = connect(&replica);
+    let port = master.port.to_string();
+    assert_eq!(
+        call(&mut rc, &[b"REPLICAOF", b"127.0.0.1", port.as_bytes()]),
+        b"+OK\r\n"
+    );
+    assert!(wait_for(|| {
+        String::from_utf8(call(&mut rc, &[b"INFO", b"replication"]))
+            .unwrap()
+            .contains("master_link_status:up")
+    }));
+    call(&mut mc, &[b"SET", b"after", b"2"]);
+    call(&mut mc, &[b"HSET", b"h", b"f", b"v"]);
+    assert!(wait_for(
+        || call(&mut rc, &[b"HGET", b"h", b"f"]) == b"$1\r\nv\r\n"
+    ));
+    assert_eq!(call(&mut rc, &[b"GET", b"before"]), b"$1\r\n1\r\n");
+    assert_eq!(call(&mut rc, &[b"GET", b"after"]), b"$1\r\n2\r\n");
+    assert_eq!(call(&mut rc, &[b"ZSCORE", b"z", b"b"]), b"$1\r\n2\r\n");
+    // A read-only replica refuses writes; REPLICAOF NO ONE makes it a master.
+    assert_eq!(
+        call(&mut rc, &[b"SET", b"x", b"1"]),
+        b"-READONLY You can't write against a read only replica.\r\n".to_vec()
+    );
+    assert_eq!(call(&mut rc, &[b"REPLICAOF", b"NO", b"ONE"]), b"+OK\r\n");
+    assert_eq!(call(&mut rc, &[b"SET", b"x", b"1"]), b"+OK\r\n");
+    // Both offsets agree once the replica acknowledged.
+    let role = call(&mut mc, &[b"ROLE"]);
+    assert!(role.starts_with(b"*3\r\n$6\r\nmaster\r\n"));
+}
+
+#[test]
+fn replica_of_unreachable_master_is_stale() {
+    let srv = start(&[]);
+    let mut c = connect(&srv);
+    call(&mut c, &[b"SET", b"k", b"v"]);
+    assert_eq!(
+        call(
+            &mut c,
+            &[b"CONFIG", b"SET", b"replica-serve-stale-data", b"no"]
+        ),
+        b"+OK\r\n"
+    );
+    // Port 1 on loopback refuses connections.
+    assert_eq!(
+        call(&mut c, &[b"REPLICAOF", b"127.0.0.1", b"1"]),
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        call(&mut c, &[b"GET", b"k"]),
+        b"-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"
+            .to_vec()
+    );
+    let info = String::from_utf8(call(&mut c, &[b"INFO", b"replication"])).unwrap();
+    assert!(info.contains("role:slave") && info.contains("master_link_status:down"));
+    assert_eq!(call(&mut c, &[b"REPLICAOF", b"NO", b"ONE"]), b"+OK\r\n");
+    assert_eq!(call(&mut c, &[b"GET", b"k"]), b"$1\r\nv\r\n");
+}
+
+struct Redis {
+    port: u16,
+    child: Child,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn start_redis(extra: &[&str]) -> Option<Redis> {
+    if !std::path::Path::new(REDIS).exists() {
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir =
+        std::env::temp_dir().join(format!("oxidis-repl-redis-{}-{}", std::process::id(), port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let child = Command::new(REDIS)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+        ])
+        .arg(&dir)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let r = Redis { port, child, dir };
+    wait_for(|| TcpStream::connect(("127.0.0.1", port)).is_ok()).then_some(r)
+}
+
+fn redis_conn(port: u16) -> TcpStream {
+    let c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    c
+}
+
+#[test]
+fn real_redis_replicates_from_oxidis() {
+    let master = start(&[]);
+    let mut mc = connect(&master);
+    call(&mut mc, &[b"RPUSH", b"l", b"a", b"b", b"c"]);
+    call(&mut mc, &[b"SET", b"n", b"10"]);
+    let port = master.port.to_string();
+    let Some(redis) = start_redis(&["--replicaof", "127.0.0.1", &port]) else {
+        return;
+    };
+    let mut rc = redis_conn(redis.port);
+    assert!(wait_for(|| {
+        String::from_utf8(call(&mut rc, &[b"INFO", b"replication"]))
+            .unwrap()
+            .contains("master_link_status:up")
+    }));
+    call(&mut mc, &[b"INCRBYFLOAT", b"n", b"0.5"]);
+    call(&mut mc, &[b"SADD", b"s", b"x"]);
+    call(&mut mc, &[b"SPOP", b"s"]);
+    call(&mut mc, &[b"SET", b"done", b"1"]);
+    assert!(wait_for(
+        || call(&mut rc, &[b"GET", b"done"]) == b"$1\r\n1\r\n"
+    ));
+    assert_eq!(call(&mut rc, &[b"GET", b"n"]), b"$4\r\n10.5\r\n");
+    assert_eq!(call(&mut rc, &[b"EXISTS", b"s"]), b":0\r\n");
+    assert_eq!(call(&mut rc, &[b"LLEN", b"l"]), b":3\r\n");
+    // The master sees its replica online.
+    let info = String::from_utf8(call(&mut mc, &[b"INFO", b"replication"])).unwrap();
+    assert!(
+        info.contains("connected_slaves:1") && info.contains("state=online"),
+        "{info}"
+    );
+}
+
+#[test]
+fn oxidis_replicates_from_real_redis() {
+    let Some(redis) = start_redis(&[]) else {
+        return;
+    };
+    let mut mc = redis_conn(redis.port);
+    call(&mut mc, &[b"SET", b"k", b"v"]);
+    call(&mut mc, &[b"HSET", b"h", b"a", b"1", b"b", b"2"]);
+    let port = redis.port.to_string();
+    let replica = start(&["--replicaof", &format!("127.0.0.1 {port}")]);
+    let mut rc = connect(&replica);
+    assert!(wait_for(|| {
+        String::from_utf8(call(&mut rc, &[b"INFO", b"replication"]))
+            .unwrap()
+            .contains("master_link_status:up")
+    }));
+    call(&mut mc, &[b"SELECT", b"3"]);
+    call(&mut mc, &[b"SET", b"other", b"db"]);
+    call(&mut mc, &[b"SELECT", b"0"]);
+    call(&mut mc, &[b"DEL", b"k"]);
+    call(&mut mc, &[b"SET", b"done", b"1"]);
+    assert!(wait_for(
+        || call(&mut rc, &[b"GET", b"done"]) == b"$1\r\n1\r\n"
+    ));
+    assert_eq!(call(&mut rc, &[b"EXISTS", b"k"]), b":0\r\n");
+    assert_eq!(call(&mut rc, &[b"HGET", b"h", b"b"]), b"$1\r\n2\r\n");
+    call(&mut rc, &[b"SELECT", b"3"]);
+    assert_eq!(call(&mut rc, &[b"GET", b"other"]), b"$2\r\ndb\r\n");
+}
