@@ -345,7 +345,12 @@ fn handle_aux_field(s: &mut Server, key: &[u8], val: &[u8]) {
                 server_log!(Notice, "RDB is base AOF");
             }
         }
-        b"repl-stream-db" | b"repl-id" | b"repl-offset" | b"lua" | b"redis-bits" => {}
+        // The db the master's stream was in when the file was made: a replica's
+        // master client starts there (readSyncBulkPayload).
+        b"repl-stream-db" => {
+            s.repl.loaded_stream_db = util::string2ll(val).filter(|&d| d >= 0).map(|d| d as usize);
+        }
+        b"repl-id" | b"repl-offset" | b"lua" | b"redis-bits" => {}
         _ => server_log!(
             Debug,
             "Unrecognized RDB AUX field: '{}'",

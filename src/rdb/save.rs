@@ -63,9 +63,19 @@ impl SaveOptions {
             // Redis: rdbPopulateSaveInfo — a master with a backlog records where
             // its replication stream stands, so a replica loading the file can
             // continue from it.
-            repl: match &s.repl.backlog {
-                Some(_) if s.config.masterhost.is_none() => Some((
+            // A replica records the db its master's stream is in.
+            repl: match (&s.repl.backlog, s.repl.link.client) {
+                (Some(_), None) if s.config.masterhost.is_none() => Some((
                     s.repl.slaveseldb.max(0),
+                    s.replid.clone(),
+                    s.repl.master_repl_offset,
+                )),
+                (_, Some((id, slot))) if s.config.masterhost.is_some() => Some((
+                    s.clients
+                        .get(slot)
+                        .filter(|c| c.id == id)
+                        .map(|c| c.db as i64)
+                        .unwrap_or(0),
                     s.replid.clone(),
                     s.repl.master_repl_offset,
                 )),

@@ -58,7 +58,7 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if c.flags & CLIENT_SLAVE != 0 {
         return; // already a replica (or a monitor): ignore
     }
-    if s.config.masterhost.is_some() {
+    if super::replica::link_down(s) {
         return c.add_reply_error("-NOMASTERLINK Can't SYNC while not connected with my master");
     }
     if c.has_pending_replies() {

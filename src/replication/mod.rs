@@ -143,6 +143,7 @@ pub struct ReplState {
     pub stat_sync_partial_err: u64, // INFO sync_partial_err
     pub link: replica::MasterLink,  // the link to our master, when a replica
     pub slave_keys_with_expire: std::collections::HashSet<(usize, Vec<u8>)>, // writable replica's own TTLs
+    pub loaded_stream_db: Option<usize>, // repl-stream-db of the last RDB loaded
 }
 
 impl Default for ReplState {
@@ -165,6 +166,7 @@ impl Default for ReplState {
             stat_sync_partial_err: 0,
             link: Default::default(),
             slave_keys_with_expire: Default::default(),
+            loaded_stream_db: None,
         }
     }
 }

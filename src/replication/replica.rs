@@ -538,6 +538,7 @@ fn finish_transfer(s: &mut Server, c: &mut Client) -> bool {
     server_log!(Notice, "MASTER <-> REPLICA sync: Flushing old data");
     s.empty_data(None);
     server_log!(Notice, "MASTER <-> REPLICA sync: Loading DB in memory");
+    s.repl.loaded_stream_db = None;
     crate::rdb::load::start_loading(s, payload.len() as u64);
     let r = crate::rdb::load::load_rio(s, &payload, crate::rdb::RDBFLAGS_REPLICATION, &mut |_| {});
     crate::rdb::load::stop_loading(s);
@@ -556,6 +557,12 @@ fn finish_transfer(s: &mut Server, c: &mut Client) -> bool {
     s.repl.master_repl_offset = s.repl.link.transfer_offset;
     s.repl.backlog = None;
     s.dirty = 0;
+    c.db = s
+        .repl
+        .loaded_stream_db
+        .take()
+        .filter(|&d| d < s.dbs.len())
+        .unwrap_or(0);
     server_log!(Notice, "MASTER <-> REPLICA sync: Finished with success");
     link_up(s, c);
     true
@@ -635,7 +642,7 @@ pub fn replica_cron(s: &mut Server) {
             connect_with_master(s);
         }
         LinkState::Connecting | LinkState::Handshake => {
-            if now - s.repl.link.handshake_start > timeout {
+            if now - s.repl.link.last_io > timeout {
                 server_log!(Warning, "Timeout connecting to the MASTER...");
                 cancel_handshake(s);
             }
