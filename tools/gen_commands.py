@@ -24,6 +24,8 @@ KEY_FLAGS = ["RO", "RW", "OW", "RM", "ACCESS", "UPDATE", "INSERT", "DELETE", "NO
 ACL_CATS = ["KEYSPACE", "READ", "WRITE", "SET", "SORTEDSET", "LIST", "HASH", "STRING", "BITMAP",
             "HYPERLOGLOG", "GEO", "STREAM", "PUBSUB", "ADMIN", "FAST", "SLOW", "BLOCKING",
             "DANGEROUS", "CONNECTION", "TRANSACTION", "SCRIPTING"]
+# server.c COMMAND_GROUP_STR spells one group differently from the JSON.
+GROUP_NAMES = {"sorted_set": "sorted-set"}
 ARG_FLAGS = {"optional": 1, "multiple": 2, "multiple_token": 4}
 
 
@@ -124,6 +126,22 @@ def acl_of(cmd, flags):
     return cats
 
 
+def c_literal(v):
+    """The string a C compiler makes of '"' + v + '"', as Redis's generator
+    emits it: quotes inside v end and restart the literal, so they vanish
+    (MIGRATE's token '""' becomes the empty string)."""
+    return v.replace('"', "")
+
+
+def emit_token(a):
+    """Redis's generator upper-cases tokens; a present-but-empty token (MIGRATE's
+    empty key placeholder) is still shown by COMMAND DOCS, hence the Option."""
+    tok = a.get("token")
+    if not tok:
+        return "None"
+    return "Some(%s)" % rs(c_literal(tok.upper()))
+
+
 def emit_args(args, ind):
     if not args:
         return "&[]"
@@ -132,8 +150,8 @@ def emit_args(args, ind):
         fl = sum(v for k, v in ARG_FLAGS.items() if a.get(k))
         out.append("%sArg { name: %s, typ: %s, key_spec_index: %d, token: %s, since: %s, "
                    "deprecated_since: %s, flags: %d, subargs: %s }," % (
-                       ind, rs(a["name"]), rs(a["type"]), a.get("key_spec_index", -1),
-                       rs(a.get("token")), rs(a.get("since")), rs(a.get("deprecated_since")), fl,
+                       ind, rs(a["name"].lower()), rs(a["type"]), a.get("key_spec_index", -1),
+                       emit_token(a), rs(a.get("since")), rs(a.get("deprecated_since")), fl,
                        emit_args(a.get("arguments"), ind + "    ")))
     out.append(ind[:-4] + "]")
     return "\n".join(out)
@@ -167,7 +185,9 @@ def emit_cmd(name, cmd, subs, ind):
     first, last, step, flags = legacy_range(cmd.get("key_specs", []), flags)
     doc = bit([d.upper() for d in cmd.get("doc_flags", [])], ["DEPRECATED", "SYSCMD"])
     hist = ", ".join("(%s, %s)" % (rs(h[0]), rs(h[1])) for h in cmd.get("history", []))
-    tips = ", ".join(rs(t) for t in cmd.get("command_tips", []))
+    # Redis's generator lower-cases tips ("REQUEST_POLICY:ALL_SHARDS" is shown
+    # as "request_policy:all_shards").
+    tips = ", ".join(rs(t.lower()) for t in cmd.get("command_tips", []))
     sub = "&[]"
     if subs:
         sub = "&[\n" + "\n".join(emit_cmd(n, c, [], ind + "    ") + "," for n, c in subs) + "\n" + ind + "]"
@@ -182,7 +202,7 @@ def emit_cmd(name, cmd, subs, ind):
         "%s    subcommands: %s,\n"
         "%s}") % (
             ind, ind, rs(name.lower()), rs(cmd.get("summary")), rs(cmd.get("complexity")),
-            rs(cmd.get("since")), rs(cmd.get("group")), ind, doc, rs(cmd.get("deprecated_since")),
+            rs(cmd.get("since")), rs(GROUP_NAMES.get(cmd.get("group"), cmd.get("group"))), ind, doc, rs(cmd.get("deprecated_since")),
             rs(cmd.get("replaced_by")), ind, hist, tips, ind, cmd["arity"], flags,
             acl_of(cmd, flags), first, last, step, ind, emit_specs(cmd.get("key_specs")), ind,
             emit_args(cmd.get("arguments"), ind + "        "), ind, sub, ind)

@@ -149,7 +149,7 @@ pub struct Arg {
     pub name: &'static str,
     pub typ: &'static str,
     pub key_spec_index: i32,
-    pub token: &'static str,
+    pub token: Option<&'static str>, // Some("") is shown (MIGRATE's empty-key token)
     pub since: &'static str,
     pub deprecated_since: &'static str,
     pub flags: u8,

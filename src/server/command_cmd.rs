@@ -148,7 +148,7 @@ fn reply_args(c: &mut Client, args: &[Arg]) {
         let nested = a.typ == "oneof" || a.typ == "block";
         let maplen = 2
             + (a.key_spec_index != -1) as usize
-            + (!a.token.is_empty()) as usize
+            + a.token.is_some() as usize
             + (!a.since.is_empty()) as usize
             + (!a.deprecated_since.is_empty()) as usize
             + (a.flags != 0) as usize
@@ -162,9 +162,9 @@ fn reply_args(c: &mut Client, args: &[Arg]) {
             c.add_reply_bulk_str("key_spec_index");
             c.add_reply_long(a.key_spec_index as i64);
         }
-        if !a.token.is_empty() {
+        if let Some(token) = a.token {
             c.add_reply_bulk_str("token");
-            c.add_reply_bulk_str(a.token);
+            c.add_reply_bulk_str(token);
         }
         if !a.since.is_empty() {
             c.add_reply_bulk_str("since");
