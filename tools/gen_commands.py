@@ -12,6 +12,7 @@ Usage: tools/gen_commands.py /path/to/redis-7.0.15/src/commands > src/server/com
 import glob
 import json
 import os
+import re
 import sys
 
 CMD_FLAGS = ["WRITE", "READONLY", "DENYOOM", "MODULE", "ADMIN", "PUBSUB", "NOSCRIPT", None,
@@ -180,6 +181,16 @@ def emit_specs(specs):
     return "&[" + ", ".join(parts) + "]"
 
 
+def getkeys_proc(cmd):
+    """JSON get_keys_function (e.g. sortROGetKeys) -> the Rust helper in
+    src/server/getkeys.rs (sort_ro_get_keys)."""
+    f = cmd.get("get_keys_function")
+    if not f:
+        return "None"
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", f).lower()
+    return "Some(getkeys::%s)" % snake
+
+
 def emit_cmd(name, cmd, subs, ind):
     flags = bit(cmd.get("command_flags", []), CMD_FLAGS)
     first, last, step, flags = legacy_range(cmd.get("key_specs", []), flags)
@@ -197,14 +208,14 @@ def emit_cmd(name, cmd, subs, ind):
         "%s    doc_flags: %d, deprecated_since: %s, replaced_by: %s,\n"
         "%s    history: &[%s], tips: &[%s],\n"
         "%s    arity: %d, flags: %d, acl: %d, legacy: (%d, %d, %d),\n"
-        "%s    key_specs: %s,\n"
+        "%s    key_specs: %s, getkeys_proc: %s,\n"
         "%s    args: %s,\n"
         "%s    subcommands: %s,\n"
         "%s}") % (
             ind, ind, rs(name.lower()), rs(cmd.get("summary")), rs(cmd.get("complexity")),
             rs(cmd.get("since")), rs(GROUP_NAMES.get(cmd.get("group"), cmd.get("group"))), ind, doc, rs(cmd.get("deprecated_since")),
             rs(cmd.get("replaced_by")), ind, hist, tips, ind, cmd["arity"], flags,
-            acl_of(cmd, flags), first, last, step, ind, emit_specs(cmd.get("key_specs")), ind,
+            acl_of(cmd, flags), first, last, step, ind, emit_specs(cmd.get("key_specs")), getkeys_proc(cmd), ind,
             emit_args(cmd.get("arguments"), ind + "        "), ind, sub, ind)
 
 
@@ -224,6 +235,7 @@ def main():
     print("//! derived fields (legacy key range, movablekeys, implicit ACL categories) are")
     print("//! computed by the generator the way server.c computes them at start-up.")
     print("use super::command::{Arg, BeginSearch, CommandDef, FindKeys, KeySpec};")
+    print("use super::getkeys;")
     print()
     print("pub static COMMAND_DEFS: &[CommandDef] = &[")
     for key in sorted(tops):

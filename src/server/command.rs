@@ -174,6 +174,7 @@ pub struct CommandDef {
     pub acl: u64,                // ACL category bits, implicit ones included
     pub legacy: (i32, i32, i32), // (firstkey, lastkey, step) as COMMAND INFO prints them
     pub key_specs: &'static [KeySpec],
+    pub getkeys_proc: Option<super::getkeys::GetKeysProc>, // Redis: getkeys_proc
     pub args: &'static [Arg],
     pub subcommands: &'static [CommandDef],
 }

@@ -5,6 +5,7 @@
 //! derived fields (legacy key range, movablekeys, implicit ACL categories) are
 //! computed by the generator the way server.c computes them at start-up.
 use super::command::{Arg, BeginSearch, CommandDef, FindKeys, KeySpec};
+use super::getkeys;
 
 pub static COMMAND_DEFS: &[CommandDef] = &[
     CommandDef {
@@ -12,7 +13,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 131072, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -20,7 +21,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -2, flags: 132672, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "categoryname", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[] },
             ],
@@ -31,7 +32,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 132688, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "username", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
             ],
@@ -42,7 +43,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -4, flags: 132688, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "username", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "command", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -55,7 +56,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -2, flags: 132672, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "bits", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[] },
             ],
@@ -66,7 +67,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("6.2.0", "Added Pub/Sub channel patterns."), ("7.0.0", "Added selectors and changed the format of key and channel patterns from a list to their rule representation.")], tips: &[],
             arity: 3, flags: 132688, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "username", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -77,7 +78,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132608, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -86,7 +87,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132688, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -95,7 +96,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132688, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -104,7 +105,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -2, flags: 132688, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "operation", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
                     Arg { name: "count", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -118,7 +119,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132688, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -127,7 +128,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("6.2.0", "Added Pub/Sub channel patterns."), ("7.0.0", "Added selectors and key based permissions.")], tips: &[],
             arity: -3, flags: 132688, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "username", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "rule", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
@@ -139,7 +140,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132688, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -148,7 +149,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132672, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -159,7 +160,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "value", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -171,7 +172,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 16384, acl: 278528, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -180,7 +181,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.0.0", "Added ACL style (username and password).")], tips: &[],
         arity: -2, flags: 67290688, acl: 278528, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "username", typ: "string", key_spec_index: -1, token: None, since: "6.0.0", deprecated_since: "", flags: 1, subargs: &[] },
             Arg { name: "password", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -192,7 +193,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 8388688, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -201,7 +202,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("3.2.2", "Added the `SCHEDULE` option.")], tips: &[],
         arity: -1, flags: 8388688, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "schedule", typ: "pure-token", key_spec_index: -1, token: Some("SCHEDULE"), since: "3.2.2", deprecated_since: "", flags: 1, subargs: &[] },
         ],
@@ -212,7 +213,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added the `BYTE|BIT` option.")], tips: &[],
         arity: -2, flags: 2, acl: 33026, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "index", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
@@ -231,7 +232,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 5, acl: 33028, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "This command allows both access and modification of the key", flags: 1074, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "This command allows both access and modification of the key", flags: 1074, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: Some(getkeys::bitfield_get_keys),
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "operation", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[
@@ -267,7 +268,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 16386, acl: 16642, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "encoding_offset", typ: "block", key_spec_index: -1, token: Some("GET"), since: "", deprecated_since: "", flags: 7, subargs: &[
@@ -282,7 +283,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -4, flags: 5, acl: 33028, legacy: (2, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(3), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(3), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "operation", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "destkey", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -295,7 +296,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added the `BYTE|BIT` option.")], tips: &[],
         arity: -3, flags: 2, acl: 33026, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "bit", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -317,7 +318,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 6, flags: 325, acl: 98340, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "source", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "destination", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -338,7 +339,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -5, flags: 33554689, acl: 98340, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::blmpop_get_keys),
         args: &[
             Arg { name: "timeout", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -356,7 +357,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")], tips: &[],
         arity: -3, flags: 321, acl: 98340, legacy: (1, -2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
             Arg { name: "timeout", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -368,7 +369,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")], tips: &[],
         arity: -3, flags: 321, acl: 98340, legacy: (1, -2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
             Arg { name: "timeout", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -380,7 +381,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
         history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")], tips: &[],
         arity: 4, flags: 325, acl: 98340, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "source", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "destination", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -393,7 +394,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -5, flags: 33554689, acl: 98324, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::blmpop_get_keys),
         args: &[
             Arg { name: "timeout", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -411,7 +412,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")], tips: &[],
         arity: -3, flags: 16705, acl: 81940, legacy: (1, -2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
             Arg { name: "timeout", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -423,7 +424,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")], tips: &[],
         arity: -3, flags: 16705, acl: 81940, legacy: (1, -2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
             Arg { name: "timeout", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -435,7 +436,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 131072, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -443,7 +444,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 132672, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "mode", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
                     Arg { name: "yes", typ: "pure-token", key_spec_index: -1, token: Some("YES"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -457,7 +458,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132672, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -466,7 +467,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132672, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -475,7 +476,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -484,7 +485,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132672, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -493,7 +494,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 132672, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -502,7 +503,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("2.8.12", "Added new filter format."), ("2.8.12", "`ID` option."), ("3.2.0", "Added `master` type in for `TYPE` option."), ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."), ("6.2.0", "`LADDR` option.")], tips: &[],
             arity: -3, flags: 132688, acl: 434176, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "filter", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
                     Arg { name: "ip:port", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "2.8.12", flags: 0, subargs: &[] },
@@ -529,7 +530,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("2.8.12", "Added unique client `id` field."), ("5.0.0", "Added optional `TYPE` filter."), ("6.0.0", "Added `user` field."), ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."), ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."), ("7.0.3", "Added `ssub` field.")], tips: &["nondeterministic_output"],
             arity: -2, flags: 132688, acl: 434176, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "normal_master_replica_pubsub", typ: "oneof", key_spec_index: -1, token: Some("TYPE"), since: "5.0.0", deprecated_since: "", flags: 1, subargs: &[
                     Arg { name: "normal", typ: "pure-token", key_spec_index: -1, token: Some("NORMAL"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -548,7 +549,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 132688, acl: 434176, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "enabled", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
                     Arg { name: "on", typ: "pure-token", key_spec_index: -1, token: Some("ON"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -562,7 +563,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option.")], tips: &[],
             arity: -3, flags: 132688, acl: 434176, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "timeout", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "mode", typ: "oneof", key_spec_index: -1, token: None, since: "6.2.0", deprecated_since: "", flags: 1, subargs: &[
@@ -577,7 +578,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 132672, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "on_off_skip", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
                     Arg { name: "on", typ: "pure-token", key_spec_index: -1, token: Some("ON"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -592,7 +593,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 132672, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "connection-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -603,7 +604,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 132672, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "status", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
                     Arg { name: "on", typ: "pure-token", key_spec_index: -1, token: Some("ON"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -623,7 +624,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132672, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -632,7 +633,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 132688, acl: 434176, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "client-id", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "timeout_error", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
@@ -647,7 +648,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132688, acl: 434176, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -658,7 +659,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -666,7 +667,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "slot", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
             ],
@@ -677,7 +678,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -4, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "start-slot_end-slot", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
                     Arg { name: "start-slot", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -691,7 +692,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -700,7 +701,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 1040, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "node-id", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -711,7 +712,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 1024, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "slot", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -722,7 +723,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "slot", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
             ],
@@ -733,7 +734,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -4, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "start-slot_end-slot", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
                     Arg { name: "start-slot", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -747,7 +748,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -2, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "options", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
                     Arg { name: "force", typ: "pure-token", key_spec_index: -1, token: Some("FORCE"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -761,7 +762,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -770,7 +771,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "node-id", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -781,7 +782,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 4, flags: 1024, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "slot", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "count", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -793,7 +794,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -802,7 +803,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -811,7 +812,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 1024, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -822,7 +823,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -831,7 +832,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("4.0.0", "Added the optional `cluster_bus_port` argument.")], tips: &[],
             arity: -4, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "ip", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "port", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -844,7 +845,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -853,7 +854,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -862,7 +863,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 1040, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "node-id", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -873,7 +874,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "node-id", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -884,7 +885,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -2, flags: 1104, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "hard_soft", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
                     Arg { name: "hard", typ: "pure-token", key_spec_index: -1, token: Some("HARD"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -898,7 +899,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -907,7 +908,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "config-epoch", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -918,7 +919,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -4, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "slot", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "subcommand", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
@@ -935,7 +936,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -944,7 +945,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 1, deprecated_since: "5.0.0", replaced_by: "`CLUSTER REPLICAS`",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 1040, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "node-id", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -955,7 +956,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 1, deprecated_since: "7.0.0", replaced_by: "`CLUSTER SHARDS`",
             history: &[("4.0.0", "Added node IDs."), ("7.0.0", "Added additional networking metadata field.")], tips: &["nondeterministic_output"],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -966,7 +967,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: -1, flags: 132608, acl: 294912, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -974,7 +975,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -983,7 +984,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output_order"],
             arity: -2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "command-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
             ],
@@ -994,7 +995,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -4, flags: 132608, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -1003,7 +1004,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -4, flags: 132608, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -1012,7 +1013,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -1021,7 +1022,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("7.0.0", "Allowed to be called with no argument to get info on all commands.")], tips: &["nondeterministic_output_order"],
             arity: -2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "command-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
             ],
@@ -1032,7 +1033,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output_order"],
             arity: -2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "filterby", typ: "oneof", key_spec_index: -1, token: Some("FILTERBY"), since: "", deprecated_since: "", flags: 1, subargs: &[
                     Arg { name: "module-name", typ: "string", key_spec_index: -1, token: Some("MODULE"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1049,7 +1050,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -1057,7 +1058,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("7.0.0", "Added the ability to pass multiple pattern parameters in one call")], tips: &[],
             arity: -3, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "parameter", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
                     Arg { name: "parameter", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1070,7 +1071,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -1079,7 +1080,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -1088,7 +1089,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -1097,7 +1098,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("7.0.0", "Added the ability to set multiple parameters in one call.")], tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
             arity: -4, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "parameter_value", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
                     Arg { name: "parameter", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1113,7 +1114,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 5, acl: 32773, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "source", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "destination", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1127,7 +1128,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:all_shards", "response_policy:agg_sum"],
         arity: 1, flags: 16386, acl: 16387, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -1136,7 +1137,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 2, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 1050192, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -1145,7 +1146,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16389, acl: 16516, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -1156,7 +1157,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "decrement", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1168,7 +1169,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:multi_shard", "response_policy:agg_sum"],
         arity: -2, flags: 1, acl: 32773, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 136, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 136, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -1179,7 +1180,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 67126848, acl: 540672, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -1188,7 +1189,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output"],
         arity: 2, flags: 2, acl: 32771, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -1199,7 +1200,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 17920, acl: 278528, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "message", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -1210,7 +1211,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 34147392, acl: 1081344, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", flags: 50, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", flags: 50, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::eval_get_keys),
         args: &[
             Arg { name: "script", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1224,7 +1225,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 34081858, acl: 1081344, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::eval_get_keys),
         args: &[
             Arg { name: "script", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1238,7 +1239,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 34147392, acl: 1081344, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::eval_get_keys),
         args: &[
             Arg { name: "sha1", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1252,7 +1253,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 34081858, acl: 1081344, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::eval_get_keys),
         args: &[
             Arg { name: "sha1", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1266,7 +1267,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 5696, acl: 557056, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -1275,7 +1276,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("3.0.3", "Accepts multiple `key` arguments.")], tips: &["request_policy:multi_shard", "response_policy:agg_sum"],
         arity: -2, flags: 16386, acl: 16387, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -1286,7 +1287,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], tips: &[],
         arity: -3, flags: 16385, acl: 16389, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "seconds", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1304,7 +1305,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], tips: &[],
         arity: -3, flags: 16385, acl: 16389, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "unix-time-seconds", typ: "unix-time", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1322,7 +1323,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16387, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -1333,7 +1334,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -1, flags: 1104, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "target", typ: "block", key_spec_index: -1, token: Some("TO"), since: "", deprecated_since: "", flags: 1, subargs: &[
                 Arg { name: "host", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1350,7 +1351,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 34147392, acl: 1081344, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", flags: 50, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", flags: 50, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::function_get_keys),
         args: &[
             Arg { name: "function", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1364,7 +1365,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 34081858, acl: 1081344, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::function_get_keys),
         args: &[
             Arg { name: "function", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1378,7 +1379,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier.")], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
         arity: -1, flags: 1, acl: 163845, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "async", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
                 Arg { name: "async", typ: "pure-token", key_spec_index: -1, token: Some("ASYNC"), since: "4.0.0", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1392,7 +1393,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier.")], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
         arity: -1, flags: 1, acl: 163845, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "async", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
                 Arg { name: "async", typ: "pure-token", key_spec_index: -1, token: Some("ASYNC"), since: "4.0.0", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1406,7 +1407,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -1414,7 +1415,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
             arity: 3, flags: 65, acl: 1081348, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "library-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -1425,7 +1426,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 64, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -1434,7 +1435,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
             arity: -2, flags: 65, acl: 1081348, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "async", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
                     Arg { name: "async", typ: "pure-token", key_spec_index: -1, token: Some("ASYNC"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1448,7 +1449,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -1457,7 +1458,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_shards", "response_policy:one_succeeded"],
             arity: 2, flags: 67108928, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -1466,7 +1467,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output_order"],
             arity: -2, flags: 64, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "library-name-pattern", typ: "string", key_spec_index: -1, token: Some("LIBRARYNAME"), since: "", deprecated_since: "", flags: 1, subargs: &[] },
                 Arg { name: "withcode", typ: "pure-token", key_spec_index: -1, token: Some("WITHCODE"), since: "", deprecated_since: "", flags: 1, subargs: &[] },
@@ -1478,7 +1479,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
             arity: -3, flags: 69, acl: 1081348, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "replace", typ: "pure-token", key_spec_index: -1, token: Some("REPLACE"), since: "", deprecated_since: "", flags: 1, subargs: &[] },
                 Arg { name: "function-code", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1490,7 +1491,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
             arity: -3, flags: 69, acl: 1081348, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "serialized-value", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "policy", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
@@ -1506,7 +1507,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
             arity: 2, flags: 67108928, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -1517,7 +1518,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.2.0", "Added the `CH`, `NX` and `XX` options.")], tips: &[],
         arity: -5, flags: 5, acl: 33796, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "condition", typ: "oneof", key_spec_index: -1, token: None, since: "6.2.0", deprecated_since: "", flags: 1, subargs: &[
@@ -1538,7 +1539,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -4, flags: 2, acl: 33794, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member1", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1557,7 +1558,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 2, acl: 33794, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -1569,7 +1570,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 2, acl: 33794, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -1581,7 +1582,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument",
         history: &[("6.2.0", "Added the `ANY` option for `COUNT`."), ("7.0.0", "Added support for uppercase unit names.")], tips: &[],
         arity: -6, flags: 33554437, acl: 33796, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STORE", 6), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STOREDIST", 6), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STORE", 6), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STOREDIST", 6), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: Some(getkeys::georadius_get_keys),
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "longitude", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1614,7 +1615,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` with the `BYRADIUS` argument",
         history: &[("6.2.0", "Added the `ANY` option for `COUNT`.")], tips: &[],
         arity: -6, flags: 2, acl: 33794, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "longitude", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1645,7 +1646,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
         history: &[("7.0.0", "Added support for uppercase unit names.")], tips: &[],
         arity: -5, flags: 33554437, acl: 33796, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STORE", 5), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STOREDIST", 5), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STORE", 5), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STOREDIST", 5), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: Some(getkeys::georadius_get_keys),
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1677,7 +1678,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments",
         history: &[], tips: &[],
         arity: -5, flags: 2, acl: 33794, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1707,7 +1708,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added support for uppercase unit names.")], tips: &[],
         arity: -7, flags: 2, acl: 33794, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "from", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
@@ -1757,7 +1758,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added support for uppercase unit names.")], tips: &[],
         arity: -8, flags: 5, acl: 33796, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "destination", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "source", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1806,7 +1807,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16514, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -1817,7 +1818,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16642, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "offset", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1829,7 +1830,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16385, acl: 16516, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -1840,7 +1841,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 16385, acl: 16516, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "RW and UPDATE because it changes the TTL", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "RW and UPDATE because it changes the TTL", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "expiration", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
@@ -1858,7 +1859,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 2, acl: 32898, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "start", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1871,7 +1872,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`SET` with the `!GET` argument",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "value", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1883,7 +1884,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.4.0", "Accepts multiple `field` arguments.")], tips: &[],
         arity: -3, flags: 16385, acl: 16452, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "field", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -1895,7 +1896,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context.")], tips: &[],
         arity: -1, flags: 67290688, acl: 278528, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "arguments", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
                 Arg { name: "protover", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1913,7 +1914,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16450, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "field", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1925,7 +1926,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16450, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "field", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1937,7 +1938,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: 2, flags: 2, acl: 32834, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -1948,7 +1949,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 16389, acl: 16452, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "field", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1961,7 +1962,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 16389, acl: 16452, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "field", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -1974,7 +1975,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: 2, flags: 2, acl: 32834, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -1985,7 +1986,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16450, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -1996,7 +1997,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 16386, acl: 16450, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "field", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -2008,7 +2009,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "4.0.0", replaced_by: "`HSET` with multiple field-value pairs",
         history: &[], tips: &[],
         arity: -4, flags: 16389, acl: 16452, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "field_value", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
@@ -2023,7 +2024,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output"],
         arity: -2, flags: 2, acl: 32834, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "options", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
@@ -2038,7 +2039,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output"],
         arity: -3, flags: 2, acl: 32834, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "cursor", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2052,7 +2053,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("4.0.0", "Accepts multiple `field` and `value` arguments.")], tips: &[],
         arity: -4, flags: 16389, acl: 16452, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "field_value", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
@@ -2067,7 +2068,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 16389, acl: 16452, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "field", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2080,7 +2081,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16450, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "field", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2092,7 +2093,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: 2, flags: 2, acl: 32834, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -2103,7 +2104,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16389, acl: 16516, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -2114,7 +2115,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "increment", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2126,7 +2127,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "increment", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2138,7 +2139,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added support for taking multiple section arguments.")], tips: &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
         arity: -1, flags: 132608, acl: 163840, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "section", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
         ],
@@ -2149,7 +2150,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:all_shards", "nondeterministic_output_order"],
         arity: 2, flags: 2, acl: 163843, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "pattern", typ: "pattern", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -2160,7 +2161,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output"],
         arity: 1, flags: 17920, acl: 155648, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -2169,7 +2170,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -2177,7 +2178,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
             arity: 2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2186,7 +2187,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
             arity: 3, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "event", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -2197,7 +2198,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2206,7 +2207,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
             arity: -2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "command", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
             ],
@@ -2217,7 +2218,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
             arity: 3, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "event", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -2228,7 +2229,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
             arity: 2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2237,7 +2238,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
             arity: -2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "event", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
             ],
@@ -2250,7 +2251,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 2, acl: 32898, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key1", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key2", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2266,7 +2267,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 2, acl: 32802, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "index", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2278,7 +2279,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 5, flags: 5, acl: 32804, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "where", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
@@ -2295,7 +2296,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16418, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -2306,7 +2307,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 5, flags: 5, acl: 32804, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "source", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "destination", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2326,7 +2327,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -4, flags: 33554433, acl: 32804, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::lmpop_get_keys),
         args: &[
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -2343,7 +2344,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -1, flags: 16386, acl: 16386, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "version", typ: "integer", key_spec_index: -1, token: Some("VERSION"), since: "", deprecated_since: "", flags: 1, subargs: &[] },
         ],
@@ -2354,7 +2355,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.2.0", "Added the `count` argument.")], tips: &[],
         arity: -2, flags: 16385, acl: 16420, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "count", typ: "integer", key_spec_index: -1, token: None, since: "6.2.0", deprecated_since: "", flags: 1, subargs: &[] },
@@ -2366,7 +2367,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 2, acl: 32802, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "element", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2381,7 +2382,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.4.0", "Accepts multiple `element` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 16420, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "element", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -2393,7 +2394,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("4.0.0", "Accepts multiple `element` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 16420, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "element", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -2405,7 +2406,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 2, acl: 32802, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "start", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2418,7 +2419,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 1, acl: 32804, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "count", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2431,7 +2432,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 5, acl: 32804, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "index", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2444,7 +2445,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 1, acl: 32804, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "start", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2457,7 +2458,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -2465,7 +2466,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
             arity: 2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2474,7 +2475,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2483,7 +2484,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
             arity: 2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2492,7 +2493,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
             arity: 2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2501,7 +2502,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
             arity: 2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2510,7 +2511,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 2, acl: 32770, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "count", typ: "integer", key_spec_index: -1, token: Some("SAMPLES"), since: "", deprecated_since: "", flags: 1, subargs: &[] },
@@ -2524,7 +2525,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:multi_shard"],
         arity: -2, flags: 16386, acl: 16514, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -2535,7 +2536,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("3.0.0", "Added the `COPY` and `REPLACE` options."), ("3.0.6", "Added the `KEYS` option."), ("4.0.7", "Added the `AUTH` option."), ("6.0.0", "Added the `AUTH2` option.")], tips: &["nondeterministic_output"],
         arity: -6, flags: 33554433, acl: 163845, legacy: (3, 3, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(3), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 658, bs: BeginSearch::Keyword("KEYS", -2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(3), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 658, bs: BeginSearch::Keyword("KEYS", -2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: Some(getkeys::migrate_get_keys),
         args: &[
             Arg { name: "host", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "port", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2563,7 +2564,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -2571,7 +2572,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2580,7 +2581,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output_order"],
             arity: 2, flags: 80, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2589,7 +2590,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 9437264, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "path", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "arg", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
@@ -2601,7 +2602,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 9437264, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "path", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "configs", typ: "block", key_spec_index: -1, token: Some("CONFIG"), since: "", deprecated_since: "", flags: 7, subargs: &[
@@ -2619,7 +2620,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 9437264, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -2632,7 +2633,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 1616, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -2641,7 +2642,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16385, acl: 16389, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "db", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2653,7 +2654,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:multi_shard", "response_policy:all_succeeded"],
         arity: -3, flags: 5, acl: 32900, legacy: (1, -1, 2),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 2, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 2, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key_value", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2667,7 +2668,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:multi_shard", "response_policy:agg_min"],
         arity: -3, flags: 5, acl: 32900, legacy: (1, -1, 2),
-        key_specs: &[KeySpec { notes: "", flags: 68, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 2, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 68, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 2, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key_value", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2681,7 +2682,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 67126848, acl: 540672, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -2690,7 +2691,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -2698,7 +2699,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 2, acl: 32771, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -2709,7 +2710,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 2, acl: 32771, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -2720,7 +2721,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32769, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2729,7 +2730,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 2, acl: 32771, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -2740,7 +2741,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 2, acl: 32771, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -2753,7 +2754,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16385, acl: 16389, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -2764,7 +2765,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], tips: &[],
         arity: -3, flags: 16385, acl: 16389, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "milliseconds", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2782,7 +2783,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], tips: &[],
         arity: -3, flags: 16385, acl: 16389, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "unix-time-milliseconds", typ: "unix-time", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2800,7 +2801,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16387, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -2811,7 +2812,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 16389, acl: 16900, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "element", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
@@ -2823,7 +2824,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 65538, acl: 33282, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "RW because it may change the internal representation of the key, and propagate to replicas", flags: 18, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "RW because it may change the internal representation of the key, and propagate to replicas", flags: 18, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -2834,7 +2835,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 2, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 21, acl: 172548, legacy: (2, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 18, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 18, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "subcommand", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2846,7 +2847,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 5, acl: 33284, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 82, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 82, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "destkey", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "sourcekey", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -2858,7 +2859,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 2, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 16, acl: 172544, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -2867,7 +2868,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
         arity: -1, flags: 147456, acl: 278528, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "message", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[] },
         ],
@@ -2878,7 +2879,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 5, acl: 32900, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "milliseconds", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2891,7 +2892,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 132704, acl: 36864, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "pattern", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
                 Arg { name: "pattern", typ: "pattern", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2904,7 +2905,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 25165904, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "replicationid", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "offset", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2916,7 +2917,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.8.0", "Added the -2 reply.")], tips: &["nondeterministic_output"],
         arity: 2, flags: 16386, acl: 16387, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -2927,7 +2928,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 214560, acl: 20480, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "channel", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "message", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -2939,7 +2940,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -2947,7 +2948,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -2, flags: 1568, acl: 36864, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "pattern", typ: "pattern", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[] },
             ],
@@ -2958,7 +2959,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2967,7 +2968,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1568, acl: 36864, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -2976,7 +2977,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -2, flags: 1568, acl: 36864, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "channel", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
             ],
@@ -2987,7 +2988,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -2, flags: 1568, acl: 36864, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "pattern", typ: "pattern", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[] },
             ],
@@ -2998,7 +2999,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -2, flags: 1568, acl: 36864, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "shardchannel", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
             ],
@@ -3011,7 +3012,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -1, flags: 132704, acl: 36864, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "pattern", typ: "pattern", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
         ],
@@ -3022,7 +3023,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -1, flags: 67159616, acl: 278528, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -3031,7 +3032,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:all_shards", "nondeterministic_output"],
         arity: 1, flags: 268435458, acl: 32771, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -3040,7 +3041,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 17920, acl: 278528, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -3049,7 +3050,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 17920, acl: 278528, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -3058,7 +3059,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 1, acl: 32773, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "newkey", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3070,7 +3071,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("3.2.0", "The command no longer returns an error when source and destination names are the same.")], tips: &[],
         arity: 3, flags: 16385, acl: 16389, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 68, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 68, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "newkey", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3082,7 +3083,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 2, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -1, flags: 67110480, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -3091,7 +3092,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 8389712, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "args", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
                 Arg { name: "host-port", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
@@ -3111,7 +3112,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 67159616, acl: 278528, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -3120,7 +3121,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("3.0.0", "Added the `REPLACE` modifier."), ("5.0.0", "Added the `ABSTTL` modifier."), ("5.0.0", "Added the `IDLETIME` and `FREQ` options.")], tips: &[],
         arity: -4, flags: 5, acl: 163845, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "ttl", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3137,7 +3138,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 2, deprecated_since: "", replaced_by: "",
         history: &[("3.0.0", "Added the `REPLACE` modifier."), ("5.0.0", "Added the `ABSTTL` modifier."), ("5.0.0", "Added the `IDLETIME` and `FREQ` options.")], tips: &[],
         arity: -4, flags: 8197, acl: 163845, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "ttl", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3154,7 +3155,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 149056, acl: 155648, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -3163,7 +3164,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.2.0", "Added the `count` argument.")], tips: &[],
         arity: -2, flags: 16385, acl: 16420, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "count", typ: "integer", key_spec_index: -1, token: None, since: "6.2.0", deprecated_since: "", flags: 1, subargs: &[] },
@@ -3175,7 +3176,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`LMOVE` with the `RIGHT` and `LEFT` arguments",
         history: &[], tips: &[],
         arity: 3, flags: 5, acl: 32804, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "source", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "destination", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3187,7 +3188,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.4.0", "Accepts multiple `element` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 16420, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "element", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -3199,7 +3200,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("4.0.0", "Accepts multiple `element` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 16420, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "element", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -3211,7 +3212,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.4.0", "Accepts multiple `member` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 16396, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -3223,7 +3224,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 25165904, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -3232,7 +3233,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.0.0", "Added the `TYPE` subcommand.")], tips: &["nondeterministic_output", "request_policy:special"],
         arity: -2, flags: 268435458, acl: 32771, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "cursor", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "pattern", typ: "pattern", key_spec_index: -1, token: Some("MATCH"), since: "", deprecated_since: "", flags: 1, subargs: &[] },
@@ -3246,7 +3247,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16394, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -3257,7 +3258,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -3265,7 +3266,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 64, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "mode", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
                     Arg { name: "yes", typ: "pure-token", key_spec_index: -1, token: Some("YES"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3280,7 +3281,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_shards", "response_policy:agg_logical_and"],
             arity: -3, flags: 64, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "sha1", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
             ],
@@ -3291,7 +3292,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers.")], tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
             arity: -2, flags: 64, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "async", typ: "oneof", key_spec_index: -1, token: None, since: "6.2.0", deprecated_since: "", flags: 1, subargs: &[
                     Arg { name: "async", typ: "pure-token", key_spec_index: -1, token: Some("ASYNC"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3305,7 +3306,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -3314,7 +3315,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_shards", "response_policy:one_succeeded"],
             arity: 2, flags: 67108928, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -3323,7 +3324,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
             arity: 3, flags: 1088, acl: 1081344, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "script", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -3336,7 +3337,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: -2, flags: 2, acl: 32778, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -3347,7 +3348,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 5, acl: 32780, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "destination", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -3359,7 +3360,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 17920, acl: 278528, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "index", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -3370,7 +3371,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -3378,7 +3379,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "master-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -3389,7 +3390,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "set_or_get", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
                     Arg { name: "set_param_value", typ: "block", key_spec_index: -1, token: Some("SET"), since: "", deprecated_since: "", flags: 2, subargs: &[
@@ -3406,7 +3407,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "parameter_value", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
                     Arg { name: "parameter", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3420,7 +3421,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "master-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -3431,7 +3432,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -3440,7 +3441,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "master-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -3451,7 +3452,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 394752, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -3460,7 +3461,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "nodename", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
             ],
@@ -3471,7 +3472,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 6, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "ip", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "port", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3485,7 +3486,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "master-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -3496,7 +3497,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -3505,7 +3506,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 6, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "ip", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3519,7 +3520,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -3528,7 +3529,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -3537,7 +3538,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "master-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -3548,7 +3549,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "master-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -3559,7 +3560,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "pattern", typ: "pattern", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -3570,7 +3571,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "master-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -3581,7 +3582,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -5, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "master-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "option_value", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[
@@ -3596,7 +3597,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: -3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "mode", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[
                     Arg { name: "crash-after-election", typ: "pure-token", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3611,7 +3612,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 1, deprecated_since: "5.0.0", replaced_by: "`SENTINEL REPLICAS`",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "master-name", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -3624,7 +3625,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."), ("6.0.0", "Added the `KEEPTTL` option."), ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."), ("7.0.0", "Allowed the `NX` and `GET` options to be used together.")], tips: &[],
         arity: -3, flags: 5, acl: 32900, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "RW and ACCESS due to the optional `GET` argument", flags: 1074, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "RW and ACCESS due to the optional `GET` argument", flags: 1074, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: Some(getkeys::set_get_keys),
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "value", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3648,7 +3649,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 5, acl: 33028, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "offset", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3661,7 +3662,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 5, acl: 32900, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "seconds", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3674,7 +3675,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 68, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 68, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "value", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3686,7 +3687,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 5, acl: 32900, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "offset", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3699,7 +3700,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")], tips: &[],
         arity: -1, flags: 84018768, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "nosave_save", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
                 Arg { name: "nosave", typ: "pure-token", key_spec_index: -1, token: Some("NOSAVE"), since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3716,7 +3717,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: -2, flags: 2, acl: 32778, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -3727,7 +3728,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 33554434, acl: 32778, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::sintercard_get_keys),
         args: &[
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -3740,7 +3741,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 5, acl: 32780, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "destination", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -3752,7 +3753,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16394, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3764,7 +3765,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "5.0.0", replaced_by: "`REPLICAOF`",
         history: &[], tips: &[],
         arity: 3, flags: 8389712, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "args", typ: "oneof", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
                 Arg { name: "host-port", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
@@ -3784,7 +3785,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -3792,7 +3793,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("4.0.0", "Added client IP address, port and name to the reply.")], tips: &["request_policy:all_nodes", "nondeterministic_output"],
             arity: -2, flags: 1552, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[
                 Arg { name: "count", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[] },
             ],
@@ -3803,7 +3804,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -3812,7 +3813,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"],
             arity: 2, flags: 1552, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -3821,7 +3822,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
             arity: 2, flags: 1552, acl: 172032, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -3832,7 +3833,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: 2, flags: 2, acl: 32778, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -3843,7 +3844,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 16386, acl: 16394, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -3855,7 +3856,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 16385, acl: 16396, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "source", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "destination", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3868,7 +3869,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 33554437, acl: 163900, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", flags: 17, bs: BeginSearch::Unknown, fk: FindKeys::Unknown }, KeySpec { notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array", flags: 36, bs: BeginSearch::Unknown, fk: FindKeys::Unknown }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", flags: 17, bs: BeginSearch::Unknown, fk: FindKeys::Unknown }, KeySpec { notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array", flags: 36, bs: BeginSearch::Unknown, fk: FindKeys::Unknown }], getkeys_proc: Some(getkeys::sort_get_keys),
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "pattern", typ: "pattern", key_spec_index: 1, token: Some("BY"), since: "", deprecated_since: "", flags: 1, subargs: &[] },
@@ -3891,7 +3892,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 33554434, acl: 163898, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", flags: 17, bs: BeginSearch::Unknown, fk: FindKeys::Unknown }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", flags: 17, bs: BeginSearch::Unknown, fk: FindKeys::Unknown }], getkeys_proc: Some(getkeys::sort_ro_get_keys),
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "pattern", typ: "pattern", key_spec_index: 1, token: Some("BY"), since: "", deprecated_since: "", flags: 1, subargs: &[] },
@@ -3913,7 +3914,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("3.2.0", "Added the `count` argument.")], tips: &["nondeterministic_output"],
         arity: -2, flags: 16385, acl: 16396, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "count", typ: "integer", key_spec_index: -1, token: None, since: "3.2.0", deprecated_since: "", flags: 1, subargs: &[] },
@@ -3925,7 +3926,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 83488, acl: 20480, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 256, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 256, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "shardchannel", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "message", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3937,7 +3938,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.6.0", "Added the optional `count` argument.")], tips: &["nondeterministic_output"],
         arity: -2, flags: 2, acl: 32778, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "count", typ: "integer", key_spec_index: -1, token: None, since: "2.6.0", deprecated_since: "", flags: 1, subargs: &[] },
@@ -3949,7 +3950,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.4.0", "Accepts multiple `member` arguments.")], tips: &[],
         arity: -3, flags: 16385, acl: 16396, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -3961,7 +3962,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output"],
         arity: -3, flags: 2, acl: 32778, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "cursor", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -3975,7 +3976,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 1632, acl: 36864, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 256, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 256, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "shardchannel", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -3986,7 +3987,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16514, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -3997,7 +3998,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 132704, acl: 36864, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "channel", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -4008,7 +4009,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "2.0.0", replaced_by: "`GETRANGE`",
         history: &[], tips: &[],
         arity: 4, flags: 2, acl: 32898, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "start", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4021,7 +4022,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: -2, flags: 2, acl: 32778, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -4032,7 +4033,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 5, acl: 32780, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "destination", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -4044,7 +4045,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -1, flags: 1632, acl: 36864, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 256, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 256, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "shardchannel", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
         ],
@@ -4055,7 +4056,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16385, acl: 147461, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "index1", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "index2", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4067,7 +4068,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 25165904, acl: 172032, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -4076,7 +4077,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output"],
         arity: 1, flags: 17920, acl: 16384, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -4085,7 +4086,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:multi_shard", "response_policy:agg_sum"],
         arity: -2, flags: 16386, acl: 16387, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -4096,7 +4097,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.8.0", "Added the -2 reply.")], tips: &["nondeterministic_output"],
         arity: 2, flags: 16386, acl: 16387, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -4107,7 +4108,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16387, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -4118,7 +4119,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:multi_shard", "response_policy:agg_sum"],
         arity: -2, flags: 16385, acl: 16389, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 136, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 136, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -4129,7 +4130,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -1, flags: 132704, acl: 36864, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "channel", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 3, subargs: &[] },
         ],
@@ -4140,7 +4141,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 1, flags: 67126848, acl: 540672, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[],
     },
@@ -4149,7 +4150,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["request_policy:all_shards", "response_policy:agg_min"],
         arity: 3, flags: 64, acl: 294912, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[
             Arg { name: "numreplicas", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "timeout", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4161,7 +4162,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 67126848, acl: 540672, legacy: (1, -1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
         ],
@@ -4172,7 +4173,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -4, flags: 16385, acl: 18436, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "group", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4185,7 +4186,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."), ("7.0.0", "Added support for the `<ms>-*` explicit ID form.")], tips: &["nondeterministic_output"],
         arity: -5, flags: 16389, acl: 18436, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "UPDATE instead of INSERT because of the optional trimming feature", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "UPDATE instead of INSERT because of the optional trimming feature", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "nomkstream", typ: "pure-token", key_spec_index: -1, token: Some("NOMKSTREAM"), since: "6.2.0", deprecated_since: "", flags: 1, subargs: &[] },
@@ -4217,7 +4218,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL")], tips: &["nondeterministic_output"],
         arity: -6, flags: 16385, acl: 18436, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "group", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4234,7 +4235,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output"],
         arity: -6, flags: 16385, acl: 18436, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "group", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4255,7 +4256,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 16385, acl: 18436, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "id", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -4267,7 +4268,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -4275,7 +4276,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("7.0.0", "Added the `entries_read` named argument.")], tips: &[],
             arity: -5, flags: 5, acl: 34820, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "groupname", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4293,7 +4294,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 5, flags: 5, acl: 34820, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "groupname", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4306,7 +4307,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 5, flags: 1, acl: 34820, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "groupname", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4319,7 +4320,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 4, flags: 1, acl: 34820, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "groupname", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4331,7 +4332,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 34816, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -4340,7 +4341,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("7.0.0", "Added the optional `entries_read` argument.")], tips: &[],
             arity: -5, flags: 1, acl: 34820, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "groupname", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4359,7 +4360,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
-        key_specs: &[],
+        key_specs: &[], getkeys_proc: None,
         args: &[],
         subcommands: &[
         CommandDef {
@@ -4367,7 +4368,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &["nondeterministic_output"],
             arity: 4, flags: 2, acl: 34818, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "groupname", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4379,7 +4380,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("7.0.0", "Added the `entries-read` and `lag` fields")], tips: &[],
             arity: 3, flags: 2, acl: 34818, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             ],
@@ -4390,7 +4391,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 34816, legacy: (0, 0, 0),
-            key_specs: &[],
+            key_specs: &[], getkeys_proc: None,
             args: &[],
             subcommands: &[],
         },
@@ -4399,7 +4400,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
             doc_flags: 0, deprecated_since: "", replaced_by: "",
             history: &[("6.0.0", "Added the `FULL` modifier."), ("7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields")], tips: &[],
             arity: -3, flags: 2, acl: 34818, legacy: (2, 2, 1),
-            key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+            key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
             args: &[
                 Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
                 Arg { name: "full", typ: "block", key_spec_index: -1, token: Some("FULL"), since: "", deprecated_since: "", flags: 1, subargs: &[
@@ -4415,7 +4416,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 18434, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -4426,7 +4427,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.2.0", "Added the `IDLE` option and exclusive range intervals.")], tips: &["nondeterministic_output"],
         arity: -3, flags: 2, acl: 34818, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "group", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4445,7 +4446,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.2.0", "Added exclusive ranges.")], tips: &[],
         arity: -4, flags: 2, acl: 34818, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "start", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4459,7 +4460,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -4, flags: 33554690, acl: 100354, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Keyword("STREAMS", 1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 2 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Keyword("STREAMS", 1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 2 } }], getkeys_proc: Some(getkeys::xread_get_keys),
         args: &[
             Arg { name: "count", typ: "integer", key_spec_index: -1, token: Some("COUNT"), since: "", deprecated_since: "", flags: 1, subargs: &[] },
             Arg { name: "milliseconds", typ: "integer", key_spec_index: -1, token: Some("BLOCK"), since: "", deprecated_since: "", flags: 1, subargs: &[] },
@@ -4475,7 +4476,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -7, flags: 33554689, acl: 100356, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Keyword("STREAMS", 4), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 2 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Keyword("STREAMS", 4), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 2 } }], getkeys_proc: Some(getkeys::xread_get_keys),
         args: &[
             Arg { name: "group_consumer", typ: "block", key_spec_index: -1, token: Some("GROUP"), since: "", deprecated_since: "", flags: 0, subargs: &[
                 Arg { name: "group", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4496,7 +4497,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.2.0", "Added exclusive ranges.")], tips: &[],
         arity: -4, flags: 2, acl: 34818, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "end", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4510,7 +4511,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 18436, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "last-id", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4524,7 +4525,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option.")], tips: &["nondeterministic_output"],
         arity: -4, flags: 1, acl: 34820, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "trim", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[
@@ -4547,7 +4548,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.4.0", "Accepts multiple elements."), ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."), ("6.2.0", "Added the `GT` and `LT` options.")], tips: &[],
         arity: -4, flags: 16389, acl: 16404, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "condition", typ: "oneof", key_spec_index: -1, token: None, since: "3.0.2", deprecated_since: "", flags: 1, subargs: &[
@@ -4572,7 +4573,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16402, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
         ],
@@ -4583,7 +4584,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 16386, acl: 16402, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "min", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4596,7 +4597,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 33554434, acl: 32786, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_get_keys),
         args: &[
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -4609,7 +4610,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -4, flags: 33554437, acl: 32788, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_store_get_keys),
         args: &[
             Arg { name: "destination", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4622,7 +4623,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 16389, acl: 16404, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "increment", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4635,7 +4636,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 33554434, acl: 32786, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_get_keys),
         args: &[
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -4654,7 +4655,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 33554434, acl: 32786, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_get_keys),
         args: &[
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -4667,7 +4668,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -4, flags: 33554437, acl: 32788, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_store_get_keys),
         args: &[
             Arg { name: "destination", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4686,7 +4687,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 16386, acl: 16402, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "min", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4699,7 +4700,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -4, flags: 33554433, acl: 32788, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zmpop_get_keys),
         args: &[
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -4716,7 +4717,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 16386, acl: 16402, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -4728,7 +4729,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 16385, acl: 16404, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "count", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[] },
@@ -4740,7 +4741,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -2, flags: 16385, acl: 16404, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "count", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[] },
@@ -4752,7 +4753,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output"],
         arity: -2, flags: 2, acl: 32786, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "options", typ: "block", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 1, subargs: &[
@@ -4767,7 +4768,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.")], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "start", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4790,7 +4791,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `BYLEX` argument",
         history: &[], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "min", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4807,7 +4808,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `BYSCORE` argument",
         history: &[("2.0.0", "Added the `WITHSCORES` modifier.")], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "min", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4825,7 +4826,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -5, flags: 5, acl: 32788, legacy: (1, 2, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "dst", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "src", typ: "key", key_spec_index: 1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4848,7 +4849,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16402, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4860,7 +4861,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[("2.4.0", "Accepts multiple elements.")], tips: &[],
         arity: -3, flags: 16385, acl: 16404, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -4872,7 +4873,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 1, acl: 32788, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "min", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4885,7 +4886,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 1, acl: 32788, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "start", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4898,7 +4899,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 4, flags: 1, acl: 32788, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "min", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4911,7 +4912,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` argument",
         history: &[], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "start", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4925,7 +4926,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` and `BYLEX` arguments",
         history: &[], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "max", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4942,7 +4943,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` and `BYSCORE` arguments",
         history: &[("2.1.6", "`min` and `max` can be exclusive.")], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "max", typ: "double", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4960,7 +4961,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16402, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4972,7 +4973,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &["nondeterministic_output"],
         arity: -3, flags: 2, acl: 32786, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "cursor", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4986,7 +4987,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16402, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
         args: &[
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "member", typ: "string", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
@@ -4998,7 +4999,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -3, flags: 33554434, acl: 32786, legacy: (0, 0, 0),
-        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_get_keys),
         args: &[
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "key", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 2, subargs: &[] },
@@ -5017,7 +5018,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         doc_flags: 0, deprecated_since: "", replaced_by: "",
         history: &[], tips: &[],
         arity: -4, flags: 33554437, acl: 32788, legacy: (1, 1, 1),
-        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }],
+        key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_store_get_keys),
         args: &[
             Arg { name: "destination", typ: "key", key_spec_index: 0, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },
             Arg { name: "numkeys", typ: "integer", key_spec_index: -1, token: None, since: "", deprecated_since: "", flags: 0, subargs: &[] },

@@ -333,7 +333,7 @@ pub fn xread_get_keys(argv: &[Vec<u8>]) -> Vec<KeyRef> {
         return Vec::new();
     };
     let num = argv.len() - sp - 1;
-    if num == 0 || num % 2 != 0 {
+    if num == 0 || !num.is_multiple_of(2) {
         return Vec::new();
     }
     (sp + 1..sp + 1 + num / 2).map(|p| key(p, 0)).collect()

@@ -12,6 +12,7 @@ pub mod command;
 pub mod command_cmd;
 pub mod commands_def;
 pub mod cron;
+pub mod getkeys;
 pub mod info;
 pub mod init;
 pub mod latency_hist;
