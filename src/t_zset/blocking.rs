@@ -129,17 +129,18 @@ pub fn serve_clients_blocked_on_sorted_set_key(s: &mut Server, db: usize, key: &
             let max = bp.wherefrom == End::Tail;
             let count = (bp.cmd == BlockedCmd::Bzmpop).then_some(bp.count);
             let nested = count.is_some();
-            generic_zpop_command(
-                s,
-                rc,
-                std::slice::from_ref(&key.to_vec()),
-                max,
-                true,
-                count,
-                nested,
-                nested,
-            );
-            blocked::unblock_client(s, rc);
+            blocked::serve_and_unblock(s, rc, |s, rc| {
+                generic_zpop_command(
+                    s,
+                    rc,
+                    std::slice::from_ref(&key.to_vec()),
+                    max,
+                    true,
+                    count,
+                    nested,
+                    nested,
+                )
+            });
             s.mark_pending_write(slot, rc);
         });
     }
