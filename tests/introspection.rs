@@ -68,3 +68,50 @@ fn command_getkeys_uses_the_commands_own_helpers() {
         b"-ERR The command has no key arguments\r\n".to_vec()
     );
 }
+
+#[test]
+fn migrate_passwords_are_redacted_in_the_slowlog() {
+    let srv = start(&[]);
+    let mut c = connect(&srv);
+    let port = srv.port.to_string();
+    call(
+        &mut c,
+        &[b"CONFIG", b"SET", b"slowlog-log-slower-than", b"0"],
+    );
+    call(&mut c, &[b"SLOWLOG", b"RESET"]);
+    let p = port.as_bytes();
+    // The key does not exist, so MIGRATE answers NOKEY without connecting.
+    call(
+        &mut c,
+        &[
+            b"MIGRATE",
+            b"127.0.0.1",
+            p,
+            b"key",
+            b"9",
+            b"5000",
+            b"AUTH",
+            b"pw",
+        ],
+    );
+    call(
+        &mut c,
+        &[
+            b"MIGRATE",
+            b"127.0.0.1",
+            p,
+            b"key",
+            b"9",
+            b"5000",
+            b"AUTH2",
+            b"user",
+            b"pw",
+        ],
+    );
+    let log = call(&mut c, &[b"SLOWLOG", b"GET", b"2"]);
+    let auth2 = b"$5\r\nAUTH2\r\n$10\r\n(redacted)\r\n$10\r\n(redacted)\r\n";
+    let auth = b"$4\r\nAUTH\r\n$10\r\n(redacted)\r\n";
+    assert!(contains(&log, auth2), "{}", String::from_utf8_lossy(&log));
+    assert!(contains(&log, auth));
+    assert!(!contains(&log, b"pw") && !contains(&log, b"user"));
+}
