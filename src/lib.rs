@@ -13,6 +13,7 @@ pub mod debug;
 pub mod dict;
 pub mod evict;
 pub mod expire;
+pub mod hyperloglog;
 pub mod intset;
 pub mod keyspace;
 pub mod latency;

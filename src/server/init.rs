@@ -36,6 +36,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::t_list::HANDLERS,
         crate::t_zset::HANDLERS,
         crate::blocked::HANDLERS,
+        crate::hyperloglog::HANDLERS,
     ]
 }
 
