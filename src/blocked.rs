@@ -16,7 +16,9 @@
 //! 4. A served (or timed-out, or CLIENT UNBLOCKed) client is unblocked and
 //!    queued on `unblocked`; `before_sleep` then runs the commands it had
 //!    pipelined behind the blocking one (processInputBuffer stops at a
-//!    blocked client).
+//!    blocked client). A served or CLIENT UNBLOCKed command's statistics
+//!    and slow-log entry are completed only then (`update_stats_on_unblock`);
+//!    its argv is kept until that moment.
 //!
 //! Divergence: clients are remembered by (id, slot) since slab slots are
 //! reused; a stale entry (freed client) is skipped. Timeouts live in a
@@ -27,7 +29,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use crate::networking::{self, Client};
 use crate::object::Value;
-use crate::server::command::CommandProc;
+use crate::server::command::{CommandProc, CMD_SKIP_SLOWLOG};
 use crate::server::Server;
 use crate::t_list::quicklist::End;
 
@@ -151,6 +153,7 @@ fn forget_client(s: &mut Server, c: &mut Client) -> bool {
 /// before_sleep (queueClientForReprocessing).
 pub fn unblock_client(s: &mut Server, c: &mut Client) {
     if forget_client(s, c) {
+        networking::reset_argv(c);
         s.blocking.unblocked.push((c.id, c.slot));
     }
 }
@@ -177,6 +180,46 @@ pub fn disconnect_all_blocked_clients(s: &mut Server) {
             s.mark_pending_write(slot, c);
         });
     }
+}
+
+/// A blocked command's statistics, completed once it is served or CLIENT
+/// UNBLOCKed (not on a timeout, as in Redis): the time of the original call
+/// plus that of the reply goes to commandstats, the latency histogram and
+/// the slow log, and a failure counts in failed_calls. The error replies
+/// written to the client outside its own call() are counted here too.
+/// Redis: updateStatsOnUnblock.
+pub fn update_stats_on_unblock(s: &mut Server, c: &mut Client, reply_us: u64, had_errors: bool) {
+    s.account_errors(c);
+    let Some(idx) = c.lastcmd else {
+        return;
+    };
+    let total = c.duration_us + reply_us;
+    let st = &mut s.cmd_stats[idx];
+    st.microseconds += total;
+    if had_errors {
+        st.failed_calls += 1;
+    }
+    if s.config.latency_tracking {
+        s.latency_hists[idx].record(total * 1000);
+    }
+    if !s.commands.get(idx).is(CMD_SKIP_SLOWLOG) {
+        crate::slowlog::slowlog_push_entry_if_needed(s, c, &c.argv[..c.argc], total);
+    }
+    s.latency_add_sample_if_needed("command-unblocking", reply_us / 1000);
+}
+
+/// Serves one blocked client with `serve` and completes its statistics.
+/// Redis: the body of the serveClientsBlockedOn*Key loops.
+pub fn serve_and_unblock(
+    s: &mut Server,
+    c: &mut Client,
+    serve: impl FnOnce(&mut Server, &mut Client),
+) {
+    let start = std::time::Instant::now();
+    serve(s, c);
+    let had_errors = !c.err_prefixes.is_empty();
+    update_stats_on_unblock(s, c, start.elapsed().as_micros() as u64, had_errors);
+    unblock_client(s, c);
 }
 
 /// Redis: freeClient's unblock.
@@ -315,6 +358,10 @@ fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         } else {
             reply_timed_out(t);
         }
+        // Redis counts the call as failed either way. (It updates the
+        // stats after resetting the client, so its slow-log entry has no
+        // arguments; here it keeps them.)
+        update_stats_on_unblock(s, t, 0, true);
         unblock_client(s, t);
         s.mark_pending_write(slot, t);
     });

@@ -14,6 +14,7 @@ pub mod dict;
 pub mod evict;
 pub mod expire;
 pub mod geo;
+pub mod hyperloglog;
 pub mod intset;
 pub mod keyspace;
 pub mod latency;

@@ -1,5 +1,5 @@
-//! SORT and SORT_RO. Redis counterpart: sort.c (7.0), plus the two
-//! getkeys procs of db.c (sortGetKeys, sortROGetKeys).
+//! SORT and SORT_RO. Redis counterpart: sort.c (7.0). Their COMMAND GETKEYS
+//! helpers (db.c sortGetKeys, sortROGetKeys) are in server/getkeys.rs.
 //!
 //! # How SORT runs
 //!
@@ -546,35 +546,6 @@ fn sort_ro_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     sort_command_generic(s, c, argv, true);
 }
 
-/// COMMAND GETKEYS for SORT: the sorted key and the last STORE target.
-/// Returns (position, key-spec flags). Redis: sortGetKeys (db.c).
-pub fn sort_get_keys(argv: &[Vec<u8>]) -> Vec<(usize, u64)> {
-    const RO_ACCESS: u64 = (1 << 0) | (1 << 4);
-    const OW_UPDATE: u64 = (1 << 2) | (1 << 5);
-    let mut keys = vec![(1, RO_ACCESS)];
-    let mut store = None;
-    let mut i = 2;
-    while i < argv.len() {
-        let a = &argv[i][..];
-        if a.eq_ignore_ascii_case(b"limit") {
-            i += 2;
-        } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
-            i += 1;
-        } else if a.eq_ignore_ascii_case(b"store") && i + 1 < argv.len() {
-            // The last STORE wins, as in SORT itself.
-            store = Some(i + 1);
-        }
-        i += 1;
-    }
-    keys.extend(store.map(|p| (p, OW_UPDATE)));
-    keys
-}
-
-/// COMMAND GETKEYS for SORT_RO: only the sorted key. Redis: sortROGetKeys.
-pub fn sort_ro_get_keys(_argv: &[Vec<u8>]) -> Vec<(usize, u64)> {
-    vec![(1, (1 << 0) | (1 << 4))]
-}
-
 pub static HANDLERS: &[(&str, CommandProc)] =
     &[("sort", sort_command), ("sort_ro", sort_ro_command)];
 
@@ -735,17 +706,5 @@ mod tests {
         w[2].cmpobj = Some(b"m".to_vec());
         w.sort_by(|a, b| by.compare(a, b));
         assert_eq!(names(&w), ["b", "c", "a"]);
-    }
-
-    #[test]
-    fn getkeys() {
-        let a = args(&[
-            "sort", "abc", "store", "invalid", "store", "stillbad", "store", "def",
-        ]);
-        let k: Vec<usize> = sort_get_keys(&a).iter().map(|k| k.0).collect();
-        assert_eq!(k, [1, 7]);
-        let a = args(&["sort", "abc", "get", "store", "limit", "store", "x", "y"]);
-        assert_eq!(sort_get_keys(&a).len(), 1);
-        assert_eq!(sort_ro_get_keys(&a), vec![(1, 17)]);
     }
 }

@@ -12,6 +12,7 @@ Usage: tools/gen_commands.py /path/to/redis-7.0.15/src/commands > src/server/com
 import glob
 import json
 import os
+import re
 import sys
 
 CMD_FLAGS = ["WRITE", "READONLY", "DENYOOM", "MODULE", "ADMIN", "PUBSUB", "NOSCRIPT", None,
@@ -24,6 +25,8 @@ KEY_FLAGS = ["RO", "RW", "OW", "RM", "ACCESS", "UPDATE", "INSERT", "DELETE", "NO
 ACL_CATS = ["KEYSPACE", "READ", "WRITE", "SET", "SORTEDSET", "LIST", "HASH", "STRING", "BITMAP",
             "HYPERLOGLOG", "GEO", "STREAM", "PUBSUB", "ADMIN", "FAST", "SLOW", "BLOCKING",
             "DANGEROUS", "CONNECTION", "TRANSACTION", "SCRIPTING"]
+# server.c COMMAND_GROUP_STR spells one group differently from the JSON.
+GROUP_NAMES = {"sorted_set": "sorted-set"}
 ARG_FLAGS = {"optional": 1, "multiple": 2, "multiple_token": 4}
 
 
@@ -124,6 +127,22 @@ def acl_of(cmd, flags):
     return cats
 
 
+def c_literal(v):
+    """The string a C compiler makes of '"' + v + '"', as Redis's generator
+    emits it: quotes inside v end and restart the literal, so they vanish
+    (MIGRATE's token '""' becomes the empty string)."""
+    return v.replace('"', "")
+
+
+def emit_token(a):
+    """Redis's generator upper-cases tokens; a present-but-empty token (MIGRATE's
+    empty key placeholder) is still shown by COMMAND DOCS, hence the Option."""
+    tok = a.get("token")
+    if not tok:
+        return "None"
+    return "Some(%s)" % rs(c_literal(tok.upper()))
+
+
 def emit_args(args, ind):
     if not args:
         return "&[]"
@@ -132,8 +151,8 @@ def emit_args(args, ind):
         fl = sum(v for k, v in ARG_FLAGS.items() if a.get(k))
         out.append("%sArg { name: %s, typ: %s, key_spec_index: %d, token: %s, since: %s, "
                    "deprecated_since: %s, flags: %d, subargs: %s }," % (
-                       ind, rs(a["name"]), rs(a["type"]), a.get("key_spec_index", -1),
-                       rs(a.get("token")), rs(a.get("since")), rs(a.get("deprecated_since")), fl,
+                       ind, rs(a["name"].lower()), rs(a["type"]), a.get("key_spec_index", -1),
+                       emit_token(a), rs(a.get("since")), rs(a.get("deprecated_since")), fl,
                        emit_args(a.get("arguments"), ind + "    ")))
     out.append(ind[:-4] + "]")
     return "\n".join(out)
@@ -162,12 +181,24 @@ def emit_specs(specs):
     return "&[" + ", ".join(parts) + "]"
 
 
+def getkeys_proc(cmd):
+    """JSON get_keys_function (e.g. sortROGetKeys) -> the Rust helper in
+    src/server/getkeys.rs (sort_ro_get_keys)."""
+    f = cmd.get("get_keys_function")
+    if not f:
+        return "None"
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", f).lower()
+    return "Some(getkeys::%s)" % snake
+
+
 def emit_cmd(name, cmd, subs, ind):
     flags = bit(cmd.get("command_flags", []), CMD_FLAGS)
     first, last, step, flags = legacy_range(cmd.get("key_specs", []), flags)
     doc = bit([d.upper() for d in cmd.get("doc_flags", [])], ["DEPRECATED", "SYSCMD"])
     hist = ", ".join("(%s, %s)" % (rs(h[0]), rs(h[1])) for h in cmd.get("history", []))
-    tips = ", ".join(rs(t) for t in cmd.get("command_tips", []))
+    # Redis's generator lower-cases tips ("REQUEST_POLICY:ALL_SHARDS" is shown
+    # as "request_policy:all_shards").
+    tips = ", ".join(rs(t.lower()) for t in cmd.get("command_tips", []))
     sub = "&[]"
     if subs:
         sub = "&[\n" + "\n".join(emit_cmd(n, c, [], ind + "    ") + "," for n, c in subs) + "\n" + ind + "]"
@@ -177,14 +208,14 @@ def emit_cmd(name, cmd, subs, ind):
         "%s    doc_flags: %d, deprecated_since: %s, replaced_by: %s,\n"
         "%s    history: &[%s], tips: &[%s],\n"
         "%s    arity: %d, flags: %d, acl: %d, legacy: (%d, %d, %d),\n"
-        "%s    key_specs: %s,\n"
+        "%s    key_specs: %s, getkeys_proc: %s,\n"
         "%s    args: %s,\n"
         "%s    subcommands: %s,\n"
         "%s}") % (
             ind, ind, rs(name.lower()), rs(cmd.get("summary")), rs(cmd.get("complexity")),
-            rs(cmd.get("since")), rs(cmd.get("group")), ind, doc, rs(cmd.get("deprecated_since")),
+            rs(cmd.get("since")), rs(GROUP_NAMES.get(cmd.get("group"), cmd.get("group"))), ind, doc, rs(cmd.get("deprecated_since")),
             rs(cmd.get("replaced_by")), ind, hist, tips, ind, cmd["arity"], flags,
-            acl_of(cmd, flags), first, last, step, ind, emit_specs(cmd.get("key_specs")), ind,
+            acl_of(cmd, flags), first, last, step, ind, emit_specs(cmd.get("key_specs")), getkeys_proc(cmd), ind,
             emit_args(cmd.get("arguments"), ind + "        "), ind, sub, ind)
 
 
@@ -204,6 +235,7 @@ def main():
     print("//! derived fields (legacy key range, movablekeys, implicit ACL categories) are")
     print("//! computed by the generator the way server.c computes them at start-up.")
     print("use super::command::{Arg, BeginSearch, CommandDef, FindKeys, KeySpec};")
+    print("use super::getkeys;")
     print()
     print("pub static COMMAND_DEFS: &[CommandDef] = &[")
     for key in sorted(tops):

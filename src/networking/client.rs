@@ -162,7 +162,8 @@ pub struct Client {
     // --- command bookkeeping ---
     pub cmd: Option<usize>,
     pub lastcmd: Option<usize>,
-    pub cur_errors: u32,           // error replies emitted by the current command
+    pub duration_us: u64, // how long the last call() ran (Redis: c->duration)
+    pub cur_errors: u32,  // error replies emitted by the current command
     pub err_prefixes: Vec<String>, // their codes, drained by call() into errorstats
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
@@ -232,6 +233,7 @@ impl Client {
             obuf_soft_limit_reached_time: 0,
             cmd: None,
             lastcmd: None,
+            duration_us: 0,
             cur_errors: 0,
             err_prefixes: Vec::new(),
             net_input_bytes: 0,

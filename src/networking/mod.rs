@@ -339,6 +339,16 @@ pub(crate) fn after_command(s: &mut Server, c: &mut Client) {
         c.flags |= CLIENT_REPLY_SKIP;
         c.flags &= !CLIENT_REPLY_SKIP_NEXT;
     }
+    // A client blocked on keys keeps its argv until it is unblocked, for
+    // the slow log and CLIENT LIST (Redis resets it in unblockClient).
+    if c.bpop.is_some() {
+        return;
+    }
+    reset_argv(c);
+}
+
+/// Redis: freeClientArgv as resetClient does it.
+pub(crate) fn reset_argv(c: &mut Client) {
     if c.argv_len_sum > 64 * 1024 {
         c.argv.truncate(0);
         c.argv.shrink_to_fit();

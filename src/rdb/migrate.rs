@@ -151,6 +151,7 @@ fn migrate_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 }
                 j += 1;
                 password = Some(&argv[j]);
+                c.redacted.push(j); // Redis: redactClientCommandArgument
             }
             b"auth2" => {
                 if more < 2 {
@@ -158,6 +159,7 @@ fn migrate_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 }
                 username = Some(&argv[j + 1]);
                 password = Some(&argv[j + 2]);
+                c.redacted.extend([j + 1, j + 2]);
                 j += 2;
             }
             b"keys" => {

@@ -150,7 +150,7 @@ pub struct Arg {
     pub name: &'static str,
     pub typ: &'static str,
     pub key_spec_index: i32,
-    pub token: &'static str,
+    pub token: Option<&'static str>, // Some("") is shown (MIGRATE's empty-key token)
     pub since: &'static str,
     pub deprecated_since: &'static str,
     pub flags: u8,
@@ -175,6 +175,7 @@ pub struct CommandDef {
     pub acl: u64,                // ACL category bits, implicit ones included
     pub legacy: (i32, i32, i32), // (firstkey, lastkey, step) as COMMAND INFO prints them
     pub key_specs: &'static [KeySpec],
+    pub getkeys_proc: Option<super::getkeys::GetKeysProc>, // Redis: getkeys_proc
     pub args: &'static [Arg],
     pub subcommands: &'static [CommandDef],
 }

@@ -1,9 +1,10 @@
 //! The COMMAND command. Redis counterpart: server.c (commandCommand and its
-//! subcommands, addReplyCommandInfo / addReplyCommandDocs) and db.c
-//! (getKeysUsingKeySpecs).
+//! subcommands, addReplyCommandInfo / addReplyCommandDocs,
+//! getKeysSubcommandImpl); the key finding itself is in getkeys.rs (db.c).
 //! Everything here reads the command table; nothing is hard-coded per command.
 
 use super::command::*;
+use super::getkeys;
 use super::Server;
 use crate::networking::Client;
 use crate::util;
@@ -148,7 +149,7 @@ fn reply_args(c: &mut Client, args: &[Arg]) {
         let nested = a.typ == "oneof" || a.typ == "block";
         let maplen = 2
             + (a.key_spec_index != -1) as usize
-            + (!a.token.is_empty()) as usize
+            + a.token.is_some() as usize
             + (!a.since.is_empty()) as usize
             + (!a.deprecated_since.is_empty()) as usize
             + (a.flags != 0) as usize
@@ -162,9 +163,9 @@ fn reply_args(c: &mut Client, args: &[Arg]) {
             c.add_reply_bulk_str("key_spec_index");
             c.add_reply_long(a.key_spec_index as i64);
         }
-        if !a.token.is_empty() {
+        if let Some(token) = a.token {
             c.add_reply_bulk_str("token");
-            c.add_reply_bulk_str(a.token);
+            c.add_reply_bulk_str(token);
         }
         if !a.since.is_empty() {
             c.add_reply_bulk_str("since");
@@ -350,114 +351,6 @@ fn command_list_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     c.add_reply_bulks(names.iter());
 }
 
-/// Key positions of a command line according to its key specs. Redis:
-/// getKeysUsingKeySpecs. Returns None when the arguments don't fit the specs.
-pub fn keys_from_specs(def: &CommandDef, argv: &[Vec<u8>]) -> Option<Vec<(usize, u64)>> {
-    let argc = argv.len() as i64;
-    let mut out = Vec::new();
-    for spec in def.key_specs {
-        if spec.flags & (1 << 8) != 0 {
-            continue; // NOT_KEY
-        }
-        let mut first: i64 = match spec.bs {
-            BeginSearch::Index(p) => p as i64,
-            BeginSearch::Keyword(kw, from) => {
-                let from = from as i64;
-                let start = if from > 0 { from } else { argc + from };
-                let end = if from > 0 { argc - 1 } else { 1 };
-                let mut found = 0;
-                let mut i = start;
-                loop {
-                    if i >= argc || i < 1 {
-                        break;
-                    }
-                    if argv[i as usize].eq_ignore_ascii_case(kw.as_bytes()) {
-                        found = i + 1;
-                        break;
-                    }
-                    if i == end {
-                        break;
-                    }
-                    i = if start <= end { i + 1 } else { i - 1 };
-                }
-                if found == 0 {
-                    continue;
-                }
-                found
-            }
-            BeginSearch::Unknown => return None,
-        };
-        let (last, step) = match spec.fk {
-            FindKeys::Range {
-                lastkey,
-                keystep,
-                limit,
-            } => {
-                let last = if lastkey >= 0 {
-                    first + lastkey as i64
-                } else if limit == 0 {
-                    argc + lastkey as i64
-                } else {
-                    first + ((argc - first) / limit as i64 + lastkey as i64)
-                };
-                (last, keystep as i64)
-            }
-            FindKeys::Keynum {
-                keynumidx,
-                firstkey,
-                keystep,
-            } => {
-                if keynumidx as i64 >= argc {
-                    return None;
-                }
-                let idx = first + keynumidx as i64;
-                if idx >= argc {
-                    return None;
-                }
-                let n = util::string2ll(&argv[idx as usize]).filter(|&n| n >= 0)?;
-                first += firstkey as i64;
-                (first + n - 1, keystep as i64)
-            }
-            FindKeys::Unknown => return None,
-        };
-        if last >= argc || last < first || first >= argc {
-            return None;
-        }
-        let mut i = first;
-        while i <= last {
-            if i >= argc || i < first {
-                break;
-            }
-            out.push((i as usize, spec.flags));
-            i += step.max(1);
-        }
-    }
-    Some(out)
-}
-
-/// Finds the keys of a command line when the key specs cannot: returns
-/// (position, key-spec flags) pairs.
-pub type GetKeysProc = fn(&[Vec<u8>]) -> Vec<(usize, u64)>;
-
-/// The commands whose key specs include an `unknown` one, with the function
-/// that finds their keys instead. Redis: the `getkeys_proc` of their command
-/// table entries (commands/*.json "get_keys_function").
-static GETKEYS_PROCS: &[(&str, GetKeysProc)] = &[
-    ("sort", crate::sort::sort_get_keys),
-    ("sort_ro", crate::sort::sort_ro_get_keys),
-];
-
-/// Redis: getKeysFromCommandWithSpecs — the specs first, then the command's
-/// getkeys proc if it has one.
-fn keys_of_command(def: &CommandDef, argv: &[Vec<u8>]) -> Option<Vec<(usize, u64)>> {
-    keys_from_specs(def, argv).or_else(|| {
-        GETKEYS_PROCS
-            .iter()
-            .find(|(name, _)| *name == def.name)
-            .map(|(_, proc_)| proc_(argv))
-    })
-}
-
 /// Redis: getKeysSubcommandImpl.
 fn getkeys_impl(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], with_flags: bool) {
     let sub = &argv[2..];
@@ -469,33 +362,30 @@ fn getkeys_impl(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], with_flags: bo
         return c.add_reply_error("Invalid command specified");
     };
     let def = s.commands.get(idx).def;
-    let has_keys = def.key_specs.iter().any(|k| k.flags & (1 << 8) == 0);
-    if !has_keys {
+    if !getkeys::does_command_have_keys(def) {
         return c.add_reply_error("The command has no key arguments");
     }
     let n = sub.len() as i32;
     if (def.arity > 0 && def.arity != n) || n < -def.arity {
         return c.add_reply_error("Invalid number of arguments specified for command");
     }
-    match keys_of_command(def, sub) {
-        Some(keys) if !keys.is_empty() || def.flags & CMD_NO_MANDATORY_KEYS != 0 => {
-            c.add_reply_array_len(keys.len());
-            for (pos, flags) in keys {
-                if with_flags {
-                    c.add_reply_array_len(2);
-                    c.add_reply_bulk(&sub[pos]);
-                    reply_flags(c, flags, KEY_FLAG_NAMES);
-                } else {
-                    c.add_reply_bulk(&sub[pos]);
-                }
-            }
+    let keys = getkeys::get_keys_from_command_with_specs(def, sub);
+    if keys.is_empty() {
+        if def.flags & CMD_NO_MANDATORY_KEYS != 0 {
+            c.add_reply_array_len(0);
+        } else {
+            c.add_reply_error("Invalid arguments specified for command");
         }
-        _ => {
-            if def.flags & CMD_NO_MANDATORY_KEYS != 0 {
-                c.add_reply_array_len(0);
-            } else {
-                c.add_reply_error("Invalid arguments specified for command");
-            }
+        return;
+    }
+    c.add_reply_array_len(keys.len());
+    for k in keys {
+        if with_flags {
+            c.add_reply_array_len(2);
+            c.add_reply_bulk(&sub[k.pos]);
+            reply_flags(c, k.flags, KEY_FLAG_NAMES);
+        } else {
+            c.add_reply_bulk(&sub[k.pos]);
         }
     }
 }

@@ -40,6 +40,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::replication::master::HANDLERS,
         crate::replication::replica::HANDLERS,
         crate::sort::HANDLERS,
+        crate::hyperloglog::HANDLERS,
     ]
 }
 

@@ -12,6 +12,7 @@ pub mod command;
 pub mod command_cmd;
 pub mod commands_def;
 pub mod cron;
+pub mod getkeys;
 pub mod info;
 pub mod init;
 pub mod latency_hist;
@@ -184,7 +185,7 @@ impl Server {
     }
 
     /// Records the error replies a command emitted. Redis: afterErrorReply.
-    fn account_errors(&mut self, c: &mut Client) {
+    pub(crate) fn account_errors(&mut self, c: &mut Client) {
         for code in c.err_prefixes.drain(..) {
             self.stats.total_error_replies += 1;
             if self.stats.errorstats_disabled {
@@ -452,6 +453,10 @@ impl Server {
         proc_(self, c, argv);
         self.repl.in_nested_call -= 1;
         let dur = start.elapsed().as_micros() as u64;
+        c.duration_us = dur;
+        // A command that blocked is logged and timed when it is unblocked
+        // (blocked::update_stats_on_unblock).
+        let blocked = c.flags & networking::client::CLIENT_BLOCKED != 0 || c.bpop.is_some();
         let failed = c.cur_errors > 0;
         c.cur_errors = outer_errors;
         if self.pubsub.has_self_pending() {
@@ -466,9 +471,7 @@ impl Server {
             };
             self.latency_add_sample_if_needed(ev, dur / 1000);
         }
-        if cflags & command::CMD_SKIP_SLOWLOG == 0
-            && c.flags & networking::client::CLIENT_BLOCKED == 0
-        {
+        if cflags & command::CMD_SKIP_SLOWLOG == 0 && !blocked {
             crate::slowlog::slowlog_push_entry_if_needed(self, c, argv, dur);
         }
         if !self.monitors.is_empty()
@@ -479,7 +482,7 @@ impl Server {
         let st = &mut self.cmd_stats[idx];
         st.calls += 1;
         st.microseconds += dur;
-        if self.config.latency_tracking {
+        if self.config.latency_tracking && !blocked {
             self.latency_hists[idx].record(dur * 1000);
         }
         if failed {

@@ -276,8 +276,7 @@ pub fn serve_clients_blocked_on_list_key(s: &mut Server, db: usize, key: &[u8]) 
             if rc.id != id || rc.bpop.as_ref().is_none_or(|b| b.cmd.is_zset()) {
                 return;
             }
-            serve_client_blocked_on_list(s, rc, db, key);
-            blocked::unblock_client(s, rc);
+            blocked::serve_and_unblock(s, rc, |s, rc| serve_client_blocked_on_list(s, rc, db, key));
             s.mark_pending_write(slot, rc);
             // Redis: afterCommand(receiver) — each served client is its own unit.
             s.propagate_pending_commands(false);

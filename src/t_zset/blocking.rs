@@ -136,16 +136,19 @@ pub fn serve_clients_blocked_on_sorted_set_key(s: &mut Server, db: usize, key: &
             let max = bp.wherefrom == End::Tail;
             let count = (bp.cmd == BlockedCmd::Bzmpop).then_some(bp.count);
             let nested = count.is_some();
-            let popped = generic_zpop_command(
-                s,
-                rc,
-                std::slice::from_ref(&key.to_vec()),
-                max,
-                true,
-                count,
-                nested,
-                nested,
-            );
+            let mut popped = None;
+            blocked::serve_and_unblock(s, rc, |s, rc| {
+                popped = generic_zpop_command(
+                    s,
+                    rc,
+                    std::slice::from_ref(&key.to_vec()),
+                    max,
+                    true,
+                    count,
+                    nested,
+                    nested,
+                );
+            });
             // Redis: propagated as ZPOPMIN/ZPOPMAX (with the count for BZMPOP).
             if let Some((key, n)) = popped {
                 let prop = match count {
@@ -154,7 +157,6 @@ pub fn serve_clients_blocked_on_sorted_set_key(s: &mut Server, db: usize, key: &
                 };
                 s.also_propagate(db, prop);
             }
-            blocked::unblock_client(s, rc);
             s.mark_pending_write(slot, rc);
             // Redis: afterCommand(receiver).
             s.propagate_pending_commands(false);
