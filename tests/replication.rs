@@ -284,3 +284,31 @@ fn oxidis_replicates_from_real_redis() {
     call(&mut rc, &[b"SELECT", b"3"]);
     assert_eq!(call(&mut rc, &[b"GET", b"other"]), b"$2\r\ndb\r\n");
 }
+
+#[test]
+fn diskless_sync_streams_the_image_with_an_eof_mark() {
+    let master = start(&[
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    let mut mc = connect(&master);
+    call(&mut mc, &[b"SET", b"k", b"v"]);
+    let replica = start(&[]);
+    let mut rc = connect(&replica);
+    let port = master.port.to_string();
+    call(&mut rc, &[b"REPLICAOF", b"127.0.0.1", port.as_bytes()]);
+    assert!(wait_for(|| {
+        String::from_utf8(call(&mut rc, &[b"INFO", b"replication"]))
+            .unwrap()
+            .contains("master_link_status:up")
+    }));
+    call(&mut mc, &[b"SET", b"after", b"1"]);
+    assert!(wait_for(
+        || call(&mut rc, &[b"GET", b"after"]) == b"$1\r\n1\r\n"
+    ));
+    assert_eq!(call(&mut rc, &[b"GET", b"k"]), b"$1\r\nv\r\n");
+    // A save made for sockets leaves no file behind and does not count as a save.
+    assert!(!master.dir.join("dump.rdb").exists());
+}

@@ -66,7 +66,7 @@ pub struct SaveFailed;
 
 /// How a background save ended.
 enum Outcome {
-    Ok,
+    Ok(Option<Vec<u8>>), // the image itself when it was made for replica sockets
     Err,
     Cancelled,
 }
@@ -80,6 +80,14 @@ pub struct Child {
     pub cow_start: u64,  // dict::cow_bytes() when the snapshot was taken
     pub cow_peak: u64,   // current_cow_peak
     pub started: Instant,
+    pub sockets: bool, // the image goes to replicas, not to dbfilename
+}
+
+/// Where a background save writes. Redis: RDB_CHILD_TYPE_DISK / _SOCKET.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SaveTarget {
+    Disk,
+    Sockets,
 }
 
 impl Child {
@@ -152,6 +160,13 @@ pub fn rdb_save(s: &mut Server) -> Result<(), SaveFailed> {
 
 /// Redis: rdbSaveBackground(). Captures the snapshot and starts the writer thread.
 pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
+    rdb_save_background_to(s, SaveTarget::Disk)
+}
+
+/// rdbSaveBackground or, for `SaveTarget::Sockets`, rdbSaveToSlavesSockets: the
+/// writer serialises the same snapshot into memory instead of dbfilename, and the
+/// done handler hands it to the replicas (replication/master.rs).
+pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), SaveFailed> {
     if has_active_child(s) {
         return Err(SaveFailed);
     }
@@ -181,10 +196,24 @@ pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
                     drop(r);
                 }
             };
+            if target == SaveTarget::Sockets {
+                let mut rdb = super::encoding::Rio::buffer();
+                let outcome = match save::save_rio(&mut rdb, snap, &p, &mut retire) {
+                    Ok(()) => Outcome::Ok(Some(rdb.into_bytes())),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Outcome::Cancelled,
+                    Err(_) => Outcome::Err,
+                };
+                drop(retire_tx);
+                let _ = tx.send(outcome);
+                if let Some(w) = waker {
+                    let _ = w.wake();
+                }
+                return;
+            }
             let outcome = match save::save_to_file(&filename, &temp_id, snap, &p, &mut retire) {
                 Ok(()) => {
                     server_log!(Notice, "DB saved on disk");
-                    Outcome::Ok
+                    Outcome::Ok(None)
                 }
                 Err(SaveError::Cancelled) => Outcome::Cancelled,
                 Err(e) => {
@@ -207,7 +236,11 @@ pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
             // the whole stall the event loop sees before the writer runs.
             s.rdb.stat_fork_time_us = start.elapsed().as_micros() as u64;
             s.rdb.stat_total_forks += 1;
-            server_log!(Notice, "Background saving started by pid {}", s.pid);
+            if target == SaveTarget::Sockets {
+                server_log!(Notice, "Background RDB transfer started by pid {}", s.pid);
+            } else {
+                server_log!(Notice, "Background saving started by pid {}", s.pid);
+            }
             s.rdb.save_time_start = unixtime();
             s.rdb.retired.push(retire_rx);
             s.rdb.child = Some(Child {
@@ -218,6 +251,7 @@ pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
                 cow_start,
                 cow_peak: 0,
                 started: start,
+                sockets: target == SaveTarget::Sockets,
             });
             update_dict_resize_policy(s);
             Ok(())
@@ -242,8 +276,32 @@ pub fn check_child_done(s: &mut Server) {
     if let Some(t) = child.thread.take() {
         let _ = t.join();
     }
+    if child.sockets {
+        // Redis: backgroundSaveDoneHandlerSocket — no lastsave, no dirty reset.
+        let payload = match outcome {
+            Outcome::Ok(p) => {
+                server_log!(Notice, "Background RDB transfer terminated with success");
+                p
+            }
+            Outcome::Err => {
+                server_log!(Warning, "Background transfer error");
+                None
+            }
+            Outcome::Cancelled => {
+                server_log!(
+                    Warning,
+                    "Background transfer terminated by signal {}",
+                    libc::SIGUSR1
+                );
+                None
+            }
+        };
+        update_dict_resize_policy(s);
+        let ok = payload.is_some();
+        return crate::replication::master::bgsave_done(s, ok, payload);
+    }
     match outcome {
-        Outcome::Ok => {
+        Outcome::Ok(_) => {
             server_log!(Notice, "Background saving terminated with success");
             s.dirty -= s.rdb.dirty_before_bgsave;
             s.lastsave = unixtime();
@@ -266,7 +324,7 @@ pub fn check_child_done(s: &mut Server) {
     s.rdb.save_time_last = unixtime() - s.rdb.save_time_start;
     s.rdb.save_time_start = -1;
     update_dict_resize_policy(s);
-    crate::replication::master::bgsave_done(s, matches!(outcome, Outcome::Ok));
+    crate::replication::master::bgsave_done(s, matches!(outcome, Outcome::Ok(_)), None);
 }
 
 /// Redis: killRDBChild(). Asks the writer to stop; `wait` also joins it (SHUTDOWN,

@@ -101,9 +101,16 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         addr: c.addr.clone(),
     };
     s.create_backlog_if_needed();
-    if s.rdb.child.is_some() {
-        // CASE 1: a BGSAVE is running. Redis: attach to it if another replica
-        // already waits for its end, else wait for the next one.
+    if s.rdb.child.as_ref().is_some_and(|ch| ch.sockets) {
+        // CASE 2: the running save streams to other replicas.
+        server_log!(
+            Notice,
+            "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC"
+        );
+        s.repl.slaves.push(r);
+    } else if s.rdb.child.is_some() {
+        // CASE 1: a BGSAVE to disk is running. Redis: attach to it if another
+        // replica already waits for its end, else wait for the next one.
         let donor = s
             .repl
             .slaves
@@ -122,6 +129,11 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC"
             );
         }
+        s.repl.slaves.push(r);
+    } else if s.config.repl_diskless_sync && r.capa_eof && s.config.repl_diskless_sync_delay > 0 {
+        // CASE 3, diskless with a delay: the cron starts the save, so that
+        // replicas arriving meanwhile share it.
+        server_log!(Notice, "Delay next BGSAVE for diskless SYNC");
         s.repl.slaves.push(r);
     } else {
         s.repl.slaves.push(r);
@@ -231,11 +243,23 @@ fn setup_full_resync(c: &mut Client, r: &mut Replica, replid: &str, offset: i64)
 /// Redis: startBgsaveForReplication (disk target). `current` is the client
 /// running SYNC, if this comes from the command.
 fn start_bgsave_for_replication(s: &mut Server, mut current: Option<&mut Client>) {
-    server_log!(Notice, "Starting BGSAVE for SYNC with target: disk");
-    let ok = crate::rdb::bgsave::rdb_save_background(s).is_ok();
     let waiting: Vec<usize> = (0..s.repl.slaves.len())
         .filter(|&i| s.repl.slaves[i].state == SlaveState::WaitBgsaveStart)
         .collect();
+    // Redis: the sockets are the target only if every waiting replica can
+    // take an EOF-delimited payload.
+    let sockets = s.config.repl_diskless_sync && waiting.iter().all(|&i| s.repl.slaves[i].capa_eof);
+    let target = if sockets {
+        server_log!(
+            Notice,
+            "Starting BGSAVE for SYNC with target: replicas sockets"
+        );
+        crate::rdb::bgsave::SaveTarget::Sockets
+    } else {
+        server_log!(Notice, "Starting BGSAVE for SYNC with target: disk");
+        crate::rdb::bgsave::SaveTarget::Disk
+    };
+    let ok = crate::rdb::bgsave::rdb_save_background_to(s, target).is_ok();
     if !ok {
         server_log!(Warning, "BGSAVE for replication failed");
         for &i in waiting.iter().rev() {
@@ -308,7 +332,9 @@ fn with_replica_client(
 }
 
 /// Redis: updateSlavesWaitingBgsave — called by the BGSAVE done handler.
-pub fn bgsave_done(s: &mut Server, ok: bool) {
+/// `image` is the payload of a save made for replica sockets (else the file
+/// is read).
+pub fn bgsave_done(s: &mut Server, ok: bool, image: Option<Vec<u8>>) {
     s.repl.bgsave_for_repl = false;
     let waiting: Vec<usize> = (0..s.repl.slaves.len())
         .filter(|&i| s.repl.slaves[i].state == SlaveState::WaitBgsaveEnd)
@@ -316,7 +342,18 @@ pub fn bgsave_done(s: &mut Server, ok: bool) {
     if waiting.is_empty() {
         return start_pending_fork(s);
     }
-    let payload = if ok {
+    let sockets = image.is_some();
+    let payload = if !ok && sockets {
+        None
+    } else if let Some(img) = image {
+        // Redis: an EOF-delimited transfer ends with a random 40-byte mark the
+        // replica watches for, as the length is not known in advance.
+        let mark = util::get_random_hex_chars(40);
+        let mut b = format!("$EOF:{}\r\n", mark).into_bytes();
+        b.extend_from_slice(&img);
+        b.extend_from_slice(mark.as_bytes());
+        Some(b)
+    } else if ok {
         match std::fs::read(&s.config.dbfilename) {
             Ok(b) => Some(b),
             Err(e) => {
@@ -356,8 +393,12 @@ pub fn bgsave_done(s: &mut Server, ok: bool) {
         c.reply_bytes = 0;
         let skip = std::mem::take(&mut c.sentlen);
         let mut front = bulk.split_off(skip.min(bulk.len()));
-        front.extend_from_slice(format!("${}\r\n", payload.len()).as_bytes());
-        front.extend_from_slice(payload);
+        if sockets {
+            front.extend_from_slice(payload);
+        } else {
+            front.extend_from_slice(format!("${}\r\n", payload.len()).as_bytes());
+            front.extend_from_slice(payload);
+        }
         c.bulk = Some(Box::new((front, 0)));
         c.buf = Vec::with_capacity(crate::networking::client::PROTO_REPLY_CHUNK_BYTES);
         c.add_reply_raw_force(&pending);
@@ -366,22 +407,45 @@ pub fn bgsave_done(s: &mut Server, ok: bool) {
             s.clients_pending_write.push(slot);
         }
         let name = slave_name(c);
+        if sockets {
+            server_log!(
+                Notice,
+                "Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming",
+                name
+            );
+        }
         server_log!(Notice, "Synchronization with replica {} succeeded", name);
     }
     s.refresh_good_slaves();
     start_pending_fork(s);
 }
 
-/// Redis: replicationStartPendingFork — replicas that asked while another save ran.
+/// Redis: replicationStartPendingFork and shouldStartChildForReplication —
+/// replicas that asked while another save ran, or that wait for the diskless
+/// delay (or for enough of them, repl-diskless-sync-max-replicas).
 fn start_pending_fork(s: &mut Server) {
-    if s.rdb.child.is_none()
-        && s.repl
-            .slaves
-            .iter()
-            .any(|r| r.state == SlaveState::WaitBgsaveStart)
-    {
-        start_bgsave_for_replication(s, None);
+    if s.rdb.child.is_some() {
+        return;
     }
+    let now = unixtime();
+    let waiting: Vec<&Replica> = s
+        .repl
+        .slaves
+        .iter()
+        .filter(|r| r.state == SlaveState::WaitBgsaveStart)
+        .collect();
+    if waiting.is_empty() {
+        return;
+    }
+    if s.config.repl_diskless_sync {
+        let max_idle = waiting.iter().map(|r| now - r.ack_time).max().unwrap_or(0);
+        let max = s.config.repl_diskless_sync_max_replicas;
+        let enough = max > 0 && waiting.len() >= max as usize;
+        if max_idle < s.config.repl_diskless_sync_delay as i64 && !enough {
+            return;
+        }
+    }
+    start_bgsave_for_replication(s, None);
 }
 
 /// The master half of replicationCron (once a second).

@@ -64,10 +64,11 @@ pub struct MasterLink {
     pub transfer_buf: Vec<u8>,
     pub transfer_replid: String,
     pub transfer_offset: i64,
-    pub last_io: i64,                  // seconds
-    pub down_since: i64,               // seconds, 0 = never up
-    pub cached: Option<(String, i64)>, // replid and offset for PSYNC
-    pub handshake_start: i64,          // seconds
+    pub transfer_eof_mark: Option<Vec<u8>>, // `$EOF:<mark>`: the payload ends with the mark
+    pub last_io: i64,                       // seconds
+    pub down_since: i64,                    // seconds, 0 = never up
+    pub cached: Option<(String, i64)>,      // replid and offset for PSYNC
+    pub handshake_start: i64,               // seconds
 }
 
 /// A handshake reply the replica waits for.
@@ -149,6 +150,7 @@ fn drop_master_client(s: &mut Server, cache: bool) {
         }
     }
     s.repl.link.transfer_buf = Vec::new();
+    s.repl.link.transfer_eof_mark = None;
     s.repl.link.replies_expected.clear();
 }
 
@@ -290,6 +292,21 @@ pub fn handshake_input(s: &mut Server, c: &mut Client) -> bool {
                         cancel_handshake(s);
                         return false;
                     }
+                    if let Some(mark) = line.strip_prefix("$EOF:") {
+                        if mark.len() != 40 {
+                            server_log!(Warning, "Bad EOF mark from MASTER: '{}'", mark);
+                            cancel_handshake(s);
+                            return false;
+                        }
+                        server_log!(
+                            Notice,
+                            "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk"
+                        );
+                        s.repl.link.transfer_eof_mark = Some(mark.as_bytes().to_vec());
+                        s.repl.link.transfer_size = usize::MAX - 1;
+                        s.repl.link.transfer_buf = Vec::new();
+                        continue;
+                    }
                     let len = line.strip_prefix('$').and_then(|n| n.parse::<usize>().ok());
                     let Some(len) = len else {
                         server_log!(
@@ -307,6 +324,32 @@ pub fn handshake_input(s: &mut Server, c: &mut Client) -> bool {
                     );
                     s.repl.link.transfer_size = len;
                     s.repl.link.transfer_buf = Vec::with_capacity(len.min(1 << 30));
+                }
+                if let Some(mark) = s.repl.link.transfer_eof_mark.clone() {
+                    // Everything is appended; the mark ends the payload and what
+                    // follows it is the stream, handed back to the parser.
+                    let from = s
+                        .repl
+                        .link
+                        .transfer_buf
+                        .len()
+                        .saturating_sub(mark.len() - 1);
+                    s.repl
+                        .link
+                        .transfer_buf
+                        .extend_from_slice(&c.querybuf[c.qb_pos..]);
+                    c.qb_pos = c.querybuf.len();
+                    let buf = &s.repl.link.transfer_buf;
+                    let Some(p) = memchr::memmem::find(&buf[from..], &mark).map(|p| p + from)
+                    else {
+                        return false;
+                    };
+                    let rest = s.repl.link.transfer_buf.split_off(p + mark.len());
+                    s.repl.link.transfer_buf.truncate(p);
+                    s.repl.link.transfer_eof_mark = None;
+                    c.querybuf = rest;
+                    c.qb_pos = 0;
+                    return finish_transfer(s, c);
                 }
                 let want = s.repl.link.transfer_size - s.repl.link.transfer_buf.len();
                 let avail = c.querybuf.len() - c.qb_pos;
@@ -430,7 +473,13 @@ fn send_handshake(s: &mut Server, c: &mut Client) {
     }
     encode_command(
         &mut out,
-        &[b"REPLCONF".to_vec(), b"capa".to_vec(), b"psync2".to_vec()],
+        &[
+            b"REPLCONF".to_vec(),
+            b"capa".to_vec(),
+            b"eof".to_vec(),
+            b"capa".to_vec(),
+            b"psync2".to_vec(),
+        ],
     );
     expect.push(Expect::Capa);
     c.add_reply_raw_force(&out);
@@ -756,7 +805,7 @@ pub fn info_slave_fields(s: &Server, out: &mut String) {
         s.repl.master_repl_offset,
     );
     if l.state == LinkState::Transfer {
-        let total = if l.transfer_size == usize::MAX {
+        let total = if l.transfer_size >= usize::MAX - 1 {
             -1
         } else {
             l.transfer_size as i64
