@@ -178,6 +178,7 @@ pub struct Client {
     pub prop_argv: Option<Vec<Vec<u8>>>, // the form the command propagates in (replication::rewrite_argv)
     pub bulk: Option<Box<(Vec<u8>, usize)>>, // a replica's RDB payload, written before `buf` (bytes, sent)
     pub replconf: Option<Box<crate::replication::master::ReplConf>>, // what REPLCONF said
+    pub repl_cmd_bytes: Vec<u8>,             // master link: bytes of the command being parsed
 }
 
 /// Why a client is blocked. Redis: c->btype.
@@ -249,6 +250,7 @@ impl Client {
             prop_argv: None,
             bulk: None,
             replconf: None,
+            repl_cmd_bytes: Vec::new(),
         }
     }
 

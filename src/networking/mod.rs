@@ -269,7 +269,15 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
             }
             let auth_req = s.auth_required(c);
             let start = c.qb_pos;
-            match parse::parse_command(c, s.config.proto_max_bulk_len, auth_req) {
+            let parsed = parse::parse_command(c, s.config.proto_max_bulk_len, auth_req);
+            if master {
+                // The parser consumes a command's arguments as they arrive, so
+                // a command split across reads is counted in pieces: the
+                // replication offset advances by whole commands only.
+                c.repl_cmd_bytes
+                    .extend_from_slice(&c.querybuf[start..c.qb_pos]);
+            }
+            match parsed {
                 Parsed::NeedMore => break,
                 Parsed::Error { reply, reason } => {
                     c.add_reply_error(&reply);
@@ -286,7 +294,7 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
                     s.process_command(c, &argv[..argc]);
                     c.argv = argv;
                     if master {
-                        let applied = c.querybuf[start..c.qb_pos].to_vec();
+                        let applied = std::mem::take(&mut c.repl_cmd_bytes);
                         crate::replication::replica::master_applied(s, &applied);
                     }
                     if c.flags & CLIENT_BLOCKED == 0 {
