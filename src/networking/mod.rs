@@ -293,7 +293,9 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
                     let argc = c.argc;
                     s.process_command(c, &argv[..argc]);
                     c.argv = argv;
-                    if master {
+                    // A command held by CLIENT PAUSE is applied (and counted)
+                    // when it runs.
+                    if master && c.postponed.is_none() {
                         let applied = std::mem::take(&mut c.repl_cmd_bytes);
                         crate::replication::replica::master_applied(s, &applied);
                     }

@@ -128,6 +128,10 @@ pub fn handle_paused_clients(s: &mut Server) {
             s.blocked_clients = s.blocked_clients.saturating_sub(1);
             if let Some(argv) = c.postponed.take() {
                 s.process_command(c, &argv);
+                if c.flags & CLIENT_MASTER != 0 && c.postponed.is_none() {
+                    let applied = std::mem::take(&mut c.repl_cmd_bytes);
+                    crate::replication::replica::master_applied(s, &applied);
+                }
                 if c.flags & CLIENT_BLOCKED == 0 {
                     super::after_command(s, c);
                 }

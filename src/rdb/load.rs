@@ -350,7 +350,16 @@ fn handle_aux_field(s: &mut Server, key: &[u8], val: &[u8]) {
         b"repl-stream-db" => {
             s.repl.loaded_stream_db = util::string2ll(val).filter(|&d| d >= 0).map(|d| d as usize);
         }
-        b"repl-id" | b"repl-offset" | b"lua" | b"redis-bits" => {}
+        b"repl-id" if val.len() == 40 => {
+            let off = s.repl.loaded_repl.as_ref().map(|r| r.1).unwrap_or(-1);
+            s.repl.loaded_repl = Some((String::from_utf8_lossy(val).into_owned(), off));
+        }
+        b"repl-offset" => {
+            let off = util::string2ll(val).unwrap_or(-1);
+            let id = s.repl.loaded_repl.take().map(|r| r.0).unwrap_or_default();
+            s.repl.loaded_repl = Some((id, off));
+        }
+        b"repl-id" | b"lua" | b"redis-bits" => {}
         _ => server_log!(
             Debug,
             "Unrecognized RDB AUX field: '{}'",
@@ -429,12 +438,22 @@ pub fn report_load_error_and_exit(s: &Server, e: &RdbError) -> ! {
 pub fn load_data_from_disk(s: &mut Server, process_events: &mut dyn FnMut(&mut Server)) {
     let start = util::ustime();
     let filename = s.config.dbfilename.clone();
+    s.repl.loaded_repl = None;
     match load_file(s, &filename, RDBFLAGS_NONE, process_events) {
-        Ok(()) => server_log!(
-            Notice,
-            "DB loaded from disk: {:.3} seconds",
-            (util::ustime() - start) as f64 / 1e6
-        ),
+        Ok(()) => {
+            server_log!(
+                Notice,
+                "DB loaded from disk: {:.3} seconds",
+                (util::ustime() - start) as f64 / 1e6
+            );
+            if s.repl
+                .loaded_repl
+                .as_ref()
+                .is_some_and(|r| r.0.len() == 40 && r.1 >= 0)
+            {
+                crate::replication::replica::restore_cached_master_from_rdb(s);
+            }
+        }
         Err(LoadFileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(LoadFileError::Io(e)) => {
             server_log!(

@@ -70,15 +70,26 @@ impl SaveOptions {
                     s.replid.clone(),
                     s.repl.master_repl_offset,
                 )),
-                (_, Some((id, slot))) if s.config.masterhost.is_some() => Some((
-                    s.clients
-                        .get(slot)
-                        .filter(|c| c.id == id)
-                        .map(|c| c.db as i64)
-                        .unwrap_or(0),
-                    s.replid.clone(),
-                    s.repl.master_repl_offset,
-                )),
+                (_, Some((id, slot)))
+                    if s.repl.link.state == crate::replication::replica::LinkState::Connected =>
+                {
+                    Some((
+                        s.clients
+                            .get(slot)
+                            .filter(|c| c.id == id)
+                            .map(|c| c.db as i64)
+                            .unwrap_or(0),
+                        s.replid.clone(),
+                        s.repl.master_repl_offset,
+                    ))
+                }
+                // Redis: a replica whose link is down saves its cached master.
+                _ if s.config.masterhost.is_some() => s
+                    .repl
+                    .link
+                    .cached
+                    .as_ref()
+                    .map(|(id, off)| (s.repl.link.cached_db as i64, id.clone(), *off)),
                 _ => None,
             },
             aof_base: false,

@@ -144,6 +144,7 @@ pub struct ReplState {
     pub link: replica::MasterLink,  // the link to our master, when a replica
     pub slave_keys_with_expire: std::collections::HashSet<(usize, Vec<u8>)>, // writable replica's own TTLs
     pub loaded_stream_db: Option<usize>, // repl-stream-db of the last RDB loaded
+    pub loaded_repl: Option<(String, i64)>, // its repl-id and repl-offset
 }
 
 impl Default for ReplState {
@@ -167,6 +168,7 @@ impl Default for ReplState {
             link: Default::default(),
             slave_keys_with_expire: Default::default(),
             loaded_stream_db: None,
+            loaded_repl: None,
         }
     }
 }

@@ -68,6 +68,7 @@ pub struct MasterLink {
     pub last_io: i64,                       // seconds
     pub down_since: i64,                    // seconds, 0 = never up
     pub cached: Option<(String, i64)>,      // replid and offset for PSYNC
+    pub cached_db: usize,                   // the db the cached master's stream was in
     pub handshake_start: i64,               // seconds
 }
 
@@ -89,18 +90,20 @@ fn unixtime() -> i64 {
 /// Redis: replicationSetMaster.
 pub fn set_master(s: &mut Server, host: &str, port: i32) {
     let was_master = s.config.masterhost.is_none();
-    drop_master_client(s, false);
+    // Redis: a link that was up is cached, to try PSYNC with the new master;
+    // our own replicas are kept (they may continue with us).
+    drop_master_client(s, true);
     s.config.masterhost = Some(host.to_string());
     s.config.masterport = port;
     crate::log::set_role('S');
     s.repl.slave_keys_with_expire.clear();
     // Redis: clients blocked on keys cannot be served by a replica any more.
     crate::blocked::disconnect_all_blocked_clients(s);
-    disconnect_slaves(s);
     if was_master {
         // Redis: replicationCacheMasterUsingMyself — the stream this server
         // produced is the history a PSYNC to the new master can continue.
         s.repl.link.cached = Some((s.replid.clone(), s.repl.master_repl_offset));
+        s.repl.link.cached_db = s.repl.slaveseldb.max(0) as usize;
     }
     s.repl.link.state = LinkState::Connect;
     s.repl.link.down_since = 0;
@@ -141,6 +144,7 @@ fn drop_master_client(s: &mut Server, cache: bool) {
     if let Some((id, slot)) = s.repl.link.client.take() {
         if cache && s.repl.link.state == LinkState::Connected {
             s.repl.link.cached = Some((s.replid.clone(), s.repl.master_repl_offset));
+            s.repl.link.cached_db = s.clients.get(slot).map(|c| c.db).unwrap_or(0);
         }
         if s.clients.get(slot).is_some_and(|c| c.id == id) {
             if let Some(c) = s.clients.get_mut(slot) {
@@ -544,6 +548,7 @@ fn psync_reply(s: &mut Server, c: &mut Client, line: &str) -> bool {
             s.replid = cached_id;
         }
         s.repl.master_repl_offset = cached_off;
+        c.db = s.repl.link.cached_db.min(s.dbs.len() - 1);
         server_log!(
             Notice,
             "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization."
@@ -570,6 +575,9 @@ fn finish_transfer(s: &mut Server, c: &mut Client) -> bool {
     let payload = std::mem::take(&mut s.repl.link.transfer_buf);
     s.repl.link.transfer_size = 0;
     crate::rdb::bgsave::kill_rdb_child(s, true);
+    // Redis: replicationAttachToNewMaster — the history changes, so our own
+    // replicas must resync.
+    disconnect_slaves(s);
     let tmp = format!("temp-{}.{}.rdb", unixtime(), s.pid);
     let written =
         std::fs::write(&tmp, &payload).and_then(|_| std::fs::rename(&tmp, &s.config.dbfilename));
@@ -665,6 +673,7 @@ pub fn master_client_freed(s: &mut Server, c: &Client) {
         server_log!(Notice, "Connection with master lost.");
         server_log!(Notice, "Caching the disconnected master state.");
         s.repl.link.cached = Some((s.replid.clone(), s.repl.master_repl_offset));
+        s.repl.link.cached_db = c.db;
         s.repl.link.down_since = unixtime();
     }
     if s.config.masterhost.is_some() {
@@ -740,6 +749,21 @@ pub fn is_master_slot(s: &Server, slot: usize) -> bool {
     s.repl.link.client.is_some_and(|(_, sl)| sl == slot)
 }
 
+/// At start-up, a replica whose RDB carries replication info caches it as its
+/// master, so that it can continue with PSYNC. Redis: loadDataFromDisk.
+pub fn restore_cached_master_from_rdb(s: &mut Server) {
+    let Some((id, off)) = s.repl.loaded_repl.take() else {
+        return;
+    };
+    if s.config.masterhost.is_none() {
+        return;
+    }
+    s.replid = id.clone();
+    s.repl.master_repl_offset = off;
+    s.repl.link.cached = Some((id, off));
+    s.repl.link.cached_db = s.repl.loaded_stream_db.take().unwrap_or(0);
+}
+
 /// Redis: replicaofCommand (also SLAVEOF).
 fn replicaof_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if s.config.cluster_enabled {
@@ -801,7 +825,7 @@ pub fn info_slave_fields(s: &Server, out: &mut String) {
         if up { "up" } else { "down" },
         if up { now - l.last_io } else { -1 },
         (l.state == LinkState::Transfer) as i32,
-        s.repl.master_repl_offset,
+        s.repl.master_repl_offset + unapplied_bytes(s) as i64,
         s.repl.master_repl_offset,
     );
     if l.state == LinkState::Transfer {
@@ -841,6 +865,22 @@ pub fn info_slave_fields(s: &Server, out: &mut String) {
         s.config.replica_read_only as i32,
         s.config.replica_announced as i32
     );
+}
+
+/// Bytes read from the master but not applied yet (a command being parsed or
+/// held by CLIENT PAUSE): slave_read_repl_offset minus slave_repl_offset.
+fn unapplied_bytes(s: &Server) -> usize {
+    if s.repl.link.state != LinkState::Connected {
+        return 0;
+    }
+    let Some((id, slot)) = s.repl.link.client else {
+        return 0;
+    };
+    s.clients
+        .get(slot)
+        .filter(|c| c.id == id)
+        .map(|c| c.repl_cmd_bytes.len() + c.querybuf.len() - c.qb_pos)
+        .unwrap_or(0)
 }
 
 /// ROLE for a replica. Redis: roleCommand.
