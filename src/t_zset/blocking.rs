@@ -13,6 +13,15 @@ use crate::t_list::quicklist::End;
 
 use super::{generic_zpop_command, parse_zmpop_args, zpop_cmd, zset_write, Lookup};
 
+/// What a blocking pop of `n` members from `key` replicates as: ZPOPMIN or
+/// ZPOPMAX, with the count when the command had one (BZMPOP).
+fn zpop_prop(max: bool, key: Vec<u8>, n: usize, count: Option<usize>) -> Vec<Vec<u8>> {
+    match count {
+        None => vec![zpop_cmd(max), key],
+        Some(_) => vec![zpop_cmd(max), key, n.to_string().into_bytes()],
+    }
+}
+
 /// Redis: blockingGenericZpopCommand. `count` None is BZPOPMIN/MAX's
 /// single pop.
 #[allow(clippy::too_many_arguments)]
@@ -50,10 +59,7 @@ fn blocking_generic_zpop_command(
                 );
                 // Redis: replicated as ZPOPMIN/ZPOPMAX, with the count for BZMPOP.
                 if let Some((key, n)) = popped {
-                    crate::replication::rewrite_with(s, c, || match count {
-                        None => vec![zpop_cmd(max), key],
-                        Some(_) => vec![zpop_cmd(max), key, n.to_string().into_bytes()],
-                    });
+                    crate::replication::rewrite_with(s, c, || zpop_prop(max, key, n, count));
                 }
                 return;
             }
@@ -151,11 +157,7 @@ pub fn serve_clients_blocked_on_sorted_set_key(s: &mut Server, db: usize, key: &
             });
             // Redis: propagated as ZPOPMIN/ZPOPMAX (with the count for BZMPOP).
             if let Some((key, n)) = popped {
-                let prop = match count {
-                    None => vec![zpop_cmd(max), key],
-                    Some(_) => vec![zpop_cmd(max), key, n.to_string().into_bytes()],
-                };
-                s.also_propagate(db, prop);
+                s.also_propagate(db, zpop_prop(max, key, n, count));
             }
             s.mark_pending_write(slot, rc);
             // Redis: afterCommand(receiver).
