@@ -44,6 +44,7 @@ pub enum BlockedCmd {
     Bzpopmin,
     Bzpopmax,
     Bzmpop,
+    Wait, // WAIT numreplicas timeout (Redis: BLOCKED_WAIT), no keys
 }
 
 impl BlockedCmd {
@@ -304,7 +305,12 @@ pub fn process_unblocked_clients(s: &mut Server) {
 }
 
 /// Redis: replyToBlockedClientTimedOut for lists.
-fn reply_timed_out(c: &mut Client) {
+fn reply_timed_out(s: &Server, c: &mut Client) {
+    if c.bpop.as_ref().is_some_and(|b| b.cmd == BlockedCmd::Wait) {
+        // WAIT answers how many replicas acknowledged in time.
+        let acks = crate::replication::wait::count_acks(s, c.woff);
+        return c.add_reply_long(acks as i64);
+    }
     c.add_reply_null_array();
 }
 
@@ -321,7 +327,7 @@ pub fn handle_blocked_clients_timeout(s: &mut Server) {
         s.blocking.timeouts.pop_first();
         networking::with_client(s, slot, |s, c| {
             if c.id == id && c.bpop.is_some() {
-                reply_timed_out(c);
+                reply_timed_out(s, c);
                 unblock_client(s, c);
                 s.mark_pending_write(slot, c);
             }
@@ -356,7 +362,7 @@ fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         if unblock_error {
             t.add_reply_error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
         } else {
-            reply_timed_out(t);
+            reply_timed_out(s, t);
         }
         // Redis counts the call as failed either way. (It updates the
         // stats after resetting the client, so its slow-log entry has no

@@ -129,6 +129,10 @@ fn oxidis_replicates_from_oxidis() {
     assert_eq!(call(&mut rc, &[b"GET", b"before"]), b"$1\r\n1\r\n");
     assert_eq!(call(&mut rc, &[b"GET", b"after"]), b"$1\r\n2\r\n");
     assert_eq!(call(&mut rc, &[b"ZSCORE", b"z", b"b"]), b"$1\r\n2\r\n");
+    // WAIT returns once the replica acknowledged the write (REPLCONF GETACK),
+    // and with the count it has when the timeout passes first.
+    assert_eq!(call(&mut mc, &[b"WAIT", b"1", b"5000"]), b":1\r\n");
+    assert_eq!(call(&mut mc, &[b"WAIT", b"2", b"100"]), b":1\r\n");
     // A read-only replica refuses writes; REPLICAOF NO ONE makes it a master.
     assert_eq!(
         call(&mut rc, &[b"SET", b"x", b"1"]),

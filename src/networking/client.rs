@@ -179,6 +179,8 @@ pub struct Client {
     pub bulk: Option<Box<(Vec<u8>, usize)>>, // a replica's RDB payload, written before `buf` (bytes, sent)
     pub replconf: Option<Box<crate::replication::master::ReplConf>>, // what REPLCONF said
     pub repl_cmd_bytes: Vec<u8>,             // master link: bytes of the command being parsed
+    pub woff: i64, // replication offset after its last propagated write (WAIT)
+    pub wait_numreplicas: i64, // WAIT's target while blocked on it
 }
 
 /// Why a client is blocked. Redis: c->btype.
@@ -251,6 +253,8 @@ impl Client {
             bulk: None,
             replconf: None,
             repl_cmd_bytes: Vec::new(),
+            woff: 0,
+            wait_numreplicas: 0,
         }
     }
 

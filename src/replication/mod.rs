@@ -39,6 +39,7 @@
 
 pub mod master;
 pub mod replica;
+pub mod wait;
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
@@ -145,6 +146,8 @@ pub struct ReplState {
     pub slave_keys_with_expire: std::collections::HashSet<(usize, Vec<u8>)>, // writable replica's own TTLs
     pub loaded_stream_db: Option<usize>, // repl-stream-db of the last RDB loaded
     pub loaded_repl: Option<(String, i64)>, // its repl-id and repl-offset
+    pub waiting_acks: Vec<(u64, usize)>, // clients blocked in WAIT
+    pub get_ack_from_slaves: bool,       // send REPLCONF GETACK in before_sleep
 }
 
 impl Default for ReplState {
@@ -169,6 +172,8 @@ impl Default for ReplState {
             slave_keys_with_expire: Default::default(),
             loaded_stream_db: None,
             loaded_repl: None,
+            waiting_acks: Vec::new(),
+            get_ack_from_slaves: false,
         }
     }
 }

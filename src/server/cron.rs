@@ -24,6 +24,9 @@ impl Server {
         if self.blocking.has_ready_keys() {
             crate::blocked::handle_clients_blocked_on_keys(self);
         }
+        if self.repl.get_ack_from_slaves || !self.repl.waiting_acks.is_empty() {
+            crate::replication::wait::before_sleep(self);
+        }
         networking::handle_clients_with_pending_writes(self);
         networking::free_clients_in_async_queue(self);
         if !self.rdb.retired.is_empty() {

@@ -39,6 +39,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::blocked::HANDLERS,
         crate::replication::master::HANDLERS,
         crate::replication::replica::HANDLERS,
+        crate::replication::wait::HANDLERS,
         crate::sort::HANDLERS,
         crate::hyperloglog::HANDLERS,
     ]

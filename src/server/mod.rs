@@ -503,6 +503,8 @@ impl Server {
         c.flags = (c.flags & !PROP_FLAGS) | outer_prop_flags;
         if self.repl.in_nested_call == 0 && !self.repl.also_propagate.is_empty() {
             self.propagate_pending_commands(cflags & command::CMD_TOUCHES_ARBITRARY_KEYS != 0);
+            // Redis: c->woff, what WAIT waits for.
+            c.woff = self.repl.master_repl_offset;
         }
     }
 
