@@ -236,8 +236,17 @@ pub fn load_rio(
             }
             Err(e) => return Err(e),
         };
-        if flags & RDBFLAGS_AOF_PREAMBLE == 0 && expiretime.is_some_and(|e| e < now) {
+        // Redis: a master drops keys that expired meanwhile (a replica keeps
+        // them for its master's DEL); at start-up the DELs go to the backlog.
+        if flags & RDBFLAGS_AOF_PREAMBLE == 0
+            && s.config.masterhost.is_none()
+            && expiretime.is_some_and(|e| e < now)
+        {
             s.rdb.last_load_keys_expired += 1;
+            if flags & RDBFLAGS_FEED_REPL != 0 {
+                let del = crate::replication::del_cmd(s.config.lazyfree_lazy_expire);
+                s.feed_slaves(db as i64, &[del, key.to_vec()]);
+            }
         } else {
             let mut o = s.new_obj(val);
             object_set_lru_or_lfu(s, &mut o, lfu_freq, lru_idle, lru_clock);
@@ -439,19 +448,29 @@ pub fn load_data_from_disk(s: &mut Server, process_events: &mut dyn FnMut(&mut S
     let start = util::ustime();
     let filename = s.config.dbfilename.clone();
     s.repl.loaded_repl = None;
-    match load_file(s, &filename, RDBFLAGS_NONE, process_events) {
+    s.repl.loaded_stream_db = None;
+    let mut flags = RDBFLAGS_NONE;
+    if s.config.masterhost.is_none() {
+        // Redis: a master creates its backlog first, so the DELs of keys found
+        // expired while loading go into it.
+        s.create_backlog_keeping_id();
+        flags |= RDBFLAGS_FEED_REPL;
+    }
+    let mut repl_info_valid = false;
+    match load_file(s, &filename, flags, process_events) {
         Ok(()) => {
             server_log!(
                 Notice,
                 "DB loaded from disk: {:.3} seconds",
                 (util::ustime() - start) as f64 / 1e6
             );
-            if s.repl
-                .loaded_repl
-                .as_ref()
-                .is_some_and(|r| r.0.len() == 40 && r.1 >= 0)
-            {
-                crate::replication::replica::restore_cached_master_from_rdb(s);
+            repl_info_valid = s.repl.loaded_stream_db.is_some()
+                && s.repl
+                    .loaded_repl
+                    .as_ref()
+                    .is_some_and(|r| r.0.len() == 40 && r.1 >= 0);
+            if repl_info_valid {
+                crate::replication::replica::restore_replication_info_from_rdb(s);
             }
         }
         Err(LoadFileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -464,6 +483,10 @@ pub fn load_data_from_disk(s: &mut Server, process_events: &mut dyn FnMut(&mut S
             std::process::exit(1);
         }
         Err(LoadFileError::Rdb(e)) => report_load_error_and_exit(s, &e),
+    }
+    // Redis: without replication info the backlog cannot serve a PSYNC.
+    if !repl_info_valid {
+        s.repl.backlog = None;
     }
 }
 

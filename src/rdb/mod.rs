@@ -110,6 +110,8 @@ pub const RDBFLAGS_NONE: u32 = 0;
 pub const RDBFLAGS_AOF_PREAMBLE: u32 = 1 << 0;
 pub const RDBFLAGS_ALLOW_DUP: u32 = 1 << 2;
 pub const RDBFLAGS_REPLICATION: u32 = 1 << 1;
+/// Keys found expired while loading are fed to the backlog as DELs.
+pub const RDBFLAGS_FEED_REPL: u32 = 1 << 5;
 
 /// Why reading RDB data failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

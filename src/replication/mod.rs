@@ -347,6 +347,14 @@ impl Server {
         );
     }
 
+    /// Redis: createReplicationBacklog alone (start-up of a master).
+    pub fn create_backlog_keeping_id(&mut self) {
+        if self.repl.backlog.is_none() {
+            let size = self.config.repl_backlog_size.max(1) as usize;
+            self.repl.backlog = Some(Backlog::new(size, self.repl.master_repl_offset));
+        }
+    }
+
     /// Redis: changeReplicationId.
     pub fn change_replication_id(&mut self) {
         self.replid = crate::util::get_random_hex_chars(40);

@@ -749,19 +749,29 @@ pub fn is_master_slot(s: &Server, slot: usize) -> bool {
     s.repl.link.client.is_some_and(|(_, sl)| sl == slot)
 }
 
-/// At start-up, a replica whose RDB carries replication info caches it as its
-/// master, so that it can continue with PSYNC. Redis: loadDataFromDisk.
-pub fn restore_cached_master_from_rdb(s: &mut Server) {
+/// At start-up, the replication info of the RDB lets PSYNC continue. Redis:
+/// loadDataFromDisk. A replica caches it as its master; a master keeps it as
+/// its secondary ID, so its old replicas can continue with it.
+pub fn restore_replication_info_from_rdb(s: &mut Server) {
     let Some((id, off)) = s.repl.loaded_repl.take() else {
         return;
     };
-    if s.config.masterhost.is_none() {
+    let db = s.repl.loaded_stream_db.take().unwrap_or(0);
+    if s.config.masterhost.is_some() {
+        s.replid = id.clone();
+        s.repl.master_repl_offset = off;
+        s.repl.link.cached = Some((id, off));
+        s.repl.link.cached_db = db;
         return;
     }
-    s.replid = id.clone();
-    s.repl.master_repl_offset = off;
-    s.repl.link.cached = Some((id, off));
-    s.repl.link.cached_db = s.repl.loaded_stream_db.take().unwrap_or(0);
+    s.replid2 = id;
+    s.repl.second_repl_offset = off + 1;
+    // Rebase the offset (and the DELs already in the backlog) on the file's.
+    s.repl.master_repl_offset += off;
+    if let Some(b) = s.repl.backlog.as_mut() {
+        b.offset = s.repl.master_repl_offset - b.histlen() as i64 + 1;
+    }
+    s.repl.no_slaves_since = unixtime();
 }
 
 /// Redis: replicaofCommand (also SLAVEOF).
