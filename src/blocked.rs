@@ -42,6 +42,9 @@ pub enum BlockedCmd {
     Bzpopmin,
     Bzpopmax,
     Bzmpop,
+    /// XREAD / XREADGROUP (Redis: BLOCKED_STREAM); the arguments are in
+    /// `BlockPop::xread`.
+    Xread,
 }
 
 impl BlockedCmd {
@@ -66,6 +69,7 @@ pub struct BlockPop {
     pub whereto: End,
     pub count: usize, // BLMPOP COUNT
     pub cmd: BlockedCmd,
+    pub xread: Option<Box<crate::t_stream::commands::XreadArgs>>, // XREAD(GROUP)
 }
 
 /// (db, key) of a key clients can block on.
@@ -222,19 +226,32 @@ pub fn handle_clients_blocked_on_keys(s: &mut Server) {
         for (db, key) in list {
             s.blocking.ready_set.remove(&(db, key.clone()));
             s.update_cached_time();
-            let (is_list, is_zset) = match s.lookup_key(
+            let (is_list, is_zset, is_stream, exists) = match s.lookup_key(
                 db,
                 &key,
                 crate::db::LOOKUP_NOTOUCH | crate::db::LOOKUP_NOSTATS,
             ) {
-                Some(o) => (matches!(o.v, Value::List(_)), matches!(o.v, Value::ZSet(_))),
-                None => (false, false),
+                Some(o) => (
+                    matches!(o.v, Value::List(_)),
+                    matches!(o.v, Value::ZSet(_)),
+                    matches!(o.v, Value::Stream(_)),
+                    true,
+                ),
+                None => (false, false, false, false),
             };
             if is_list {
                 crate::t_list::blocking::serve_clients_blocked_on_list_key(s, db, &key);
             } else if is_zset {
                 crate::t_zset::blocking::serve_clients_blocked_on_sorted_set_key(s, db, &key);
-            } else {
+            } else if is_stream {
+                crate::t_stream::blocking::serve_clients_blocked_on_stream_key(s, db, &key);
+            }
+            // Redis: XREADGROUP clients of a key that is gone (or is no
+            // longer a stream) are unblocked with an error.
+            if !is_stream {
+                crate::t_stream::blocking::unblock_deleted_stream_readgroup_clients(s, db, &key);
+            }
+            if !exists {
                 // Redis: the lookup may have expired the key; no call() follows
                 // to propagate its DEL, so it goes out here.
                 s.propagate_pending_commands(false);
