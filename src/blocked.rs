@@ -202,6 +202,35 @@ impl Server {
         self.blocking.ready.push(entry);
     }
 
+    /// Redis: scanDatabaseForDeletedStreams — before `emptied` is flushed
+    /// (or swapped with `replaced_with`), its blocked-on keys that hold a
+    /// stream which goes away are signalled, so XREADGROUP clients get
+    /// their error.
+    pub fn scan_database_for_deleted_streams(
+        &mut self,
+        emptied: usize,
+        replaced_with: Option<usize>,
+    ) {
+        if self.blocking.keys.is_empty() {
+            return;
+        }
+        let is_stream = |s: &Server, db: usize, k: &[u8]| matches!(s.dbs[db].dict.get(k), Some(o) if matches!(o.v, Value::Stream(_)));
+        let keys: Vec<Vec<u8>> = self
+            .blocking
+            .keys
+            .keys()
+            .filter(|(d, _)| *d == emptied)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for k in keys {
+            let was = is_stream(self, emptied, &k);
+            let will = replaced_with.is_some_and(|r| is_stream(self, r, &k));
+            if was && !will {
+                self.signal_key_as_ready(emptied, &k);
+            }
+        }
+    }
+
     /// Redis: scanDatabaseForReadyKeys (SWAPDB).
     pub fn scan_database_for_ready_keys(&mut self, db: usize) {
         let keys: Vec<Vec<u8>> = self

@@ -270,6 +270,7 @@ impl Server {
         for i in 0..self.dbs.len() {
             if dbnum.is_none_or(|n| n == i) {
                 self.touch_all_watched_keys_in_db(i, None);
+                self.scan_database_for_deleted_streams(i, None);
             }
         }
         let mut removed = 0;

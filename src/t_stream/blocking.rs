@@ -101,6 +101,7 @@ pub fn serve_clients_blocked_on_stream_key(s: &mut Server, db: usize, key: &[u8]
                     false,
                 );
             }
+            s.account_unblock_error(rc);
             blocked::unblock_client(s, rc);
             s.mark_pending_write(slot, rc);
             // Redis: afterCommand(receiver).
@@ -122,6 +123,7 @@ pub fn unblock_deleted_stream_readgroup_clients(s: &mut Server, db: usize, key: 
                 return;
             }
             rc.add_reply_error("-UNBLOCKED the stream key no longer exists");
+            s.account_unblock_error(rc);
             blocked::unblock_client(s, rc);
             s.mark_pending_write(slot, rc);
         });
