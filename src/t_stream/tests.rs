@@ -185,14 +185,10 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-type Model = BTreeMap<(u64, u64), Vec<(Vec<u8>, Vec<u8>)>>;
+type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+type Model = BTreeMap<(u64, u64), Pairs>;
 
-fn entries(
-    st: &Stream,
-    start: StreamId,
-    end: StreamId,
-    rev: bool,
-) -> Vec<((u64, u64), Vec<(Vec<u8>, Vec<u8>)>)> {
+fn entries(st: &Stream, start: StreamId, end: StreamId, rev: bool) -> Vec<((u64, u64), Pairs)> {
     st.iter(Some(start), Some(end), rev)
         .map(|e| {
             (
