@@ -365,27 +365,19 @@ pub fn xpending_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return;
     }
     let now = crate::util::mstime();
-    let ids: Vec<StreamId> = match consumer {
+    // Walk the PEL (the group's or the consumer's) from `start`, lazily:
+    // COUNT bounds the work, not the PEL size.
+    let ids: Box<dyn Iterator<Item = StreamId> + '_> = match consumer {
         Some(name) => match cg.consumers.get(name) {
             None => return c.add_reply_array_len(0),
-            Some(cons) => cons
-                .pel
-                .range(start..=end.max(start))
-                .copied()
-                .filter(|i| *i <= end)
-                .collect(),
+            Some(cons) => Box::new(cons.pel.range(start..).copied()),
         },
-        None => cg
-            .pel
-            .range(start..=end.max(start))
-            .map(|(k, _)| *k)
-            .filter(|i| *i <= end)
-            .collect(),
+        None => Box::new(cg.pel.range(start..).map(|(k, _)| *k)),
     };
     let d = c.add_reply_deferred_len();
     let mut n = 0;
     for id in ids {
-        if count == 0 {
+        if count == 0 || id > end {
             break;
         }
         let Some(nack) = cg.pel.get(&id) else {
