@@ -24,9 +24,12 @@
 //! equals the big-endian byte order, so iteration, seeks and the RDB image
 //! (nodes saved in key order, keyed by the 16-byte ID) are identical. The rax
 //! node count that XINFO reports is computed from the keys
-//! (`rax_node_count`) as the compressed trie Redis would build.
+//! (`rax_node_count`) as the compressed trie Redis would build. Each node
+//! sits behind an `Arc`, so a write during a snapshot copies the node it
+//! touches (and the map's pointers), not the whole stream.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::listpack::{Listpack, LpEntry};
 
@@ -123,15 +126,19 @@ impl std::fmt::Display for StreamId {
     }
 }
 
+/// A node: its listpack behind an `Arc`, so that a snapshot sharing the
+/// stream makes a write copy only the node it touches.
+pub type Node = Arc<Listpack>;
+
 /// The stream value. Redis: struct stream.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stream {
-    pub rax: BTreeMap<StreamId, Listpack>, // master ID -> node
-    pub length: u64,                       // live entries
-    pub last_id: StreamId,                 // zero while nothing was added
-    pub first_id: StreamId,                // first live entry, zero if empty
-    pub max_deleted_entry_id: StreamId,    // largest ID ever XDELed
-    pub entries_added: u64,                // all-time count of entries added
+    pub rax: BTreeMap<StreamId, Node>,  // master ID -> node
+    pub length: u64,                    // live entries
+    pub last_id: StreamId,              // zero while nothing was added
+    pub first_id: StreamId,             // first live entry, zero if empty
+    pub max_deleted_entry_id: StreamId, // largest ID ever XDELed
+    pub entries_added: u64,             // all-time count of entries added
     pub cgroups: Option<BTreeMap<Vec<u8>, ConsumerGroup>>, // created on demand
 }
 
@@ -377,7 +384,7 @@ struct NodeCursor<'a> {
 /// Iterates the entries of a stream between two IDs (inclusive), either
 /// way. Redis: streamIterator (streamIteratorStart / GetID / GetField).
 pub struct StreamIter<'a> {
-    nodes: std::collections::btree_map::Range<'a, StreamId, Listpack>,
+    nodes: std::collections::btree_map::Range<'a, StreamId, Node>,
     cur: Option<NodeCursor<'a>>,
     start: StreamId,
     end: StreamId,
@@ -389,7 +396,7 @@ pub struct StreamIter<'a> {
 impl<'a> StreamIter<'a> {
     /// Redis: streamIteratorStart. `None` bounds are the minimum/maximum ID.
     pub fn new(
-        rax: &'a BTreeMap<StreamId, Listpack>,
+        rax: &'a BTreeMap<StreamId, Node>,
         start: Option<StreamId>,
         end: Option<StreamId>,
         rev: bool,
@@ -614,12 +621,12 @@ impl Stream {
                     lp.append(&fields[i * 2]);
                 }
                 lp_append_int(&mut lp, 0);
-                self.rax.insert(id, lp);
+                self.rax.insert(id, Arc::new(lp));
                 flags |= STREAM_ITEM_FLAG_SAMEFIELDS;
                 id
             }
             Some(k) => {
-                let lp = self.rax.get_mut(&k).expect("tail node");
+                let lp = Arc::make_mut(self.rax.get_mut(&k).expect("tail node"));
                 let p0 = lp.first().expect("master entry");
                 let count = lp_int(lp, p0);
                 lp_replace_int(lp, p0, count + 1);
@@ -643,7 +650,7 @@ impl Stream {
                 k
             }
         };
-        let lp = self.rax.get_mut(&master_id).expect("node");
+        let lp = Arc::make_mut(self.rax.get_mut(&master_id).expect("node"));
         lp_append_int(lp, flags);
         lp_append_int(lp, id.ms.wrapping_sub(master_id.ms) as i64);
         lp_append_int(lp, id.seq.wrapping_sub(master_id.seq) as i64);
@@ -698,7 +705,7 @@ impl Stream {
         if h.count <= 1 {
             self.rax.remove(&master);
         } else {
-            let lp = self.rax.get_mut(&master).expect("node");
+            let lp = Arc::make_mut(self.rax.get_mut(&master).expect("node"));
             lp_replace_int(lp, e.flags_pos, e.flags | STREAM_ITEM_FLAG_DELETED);
             let p0 = lp.first().expect("master");
             lp_replace_int(lp, p0, h.count - 1);
@@ -715,8 +722,9 @@ impl Stream {
             return 0;
         }
         let mut deleted: i64 = 0;
-        let keys: Vec<StreamId> = self.rax.keys().copied().collect();
-        for master in keys {
+        // Always the head node: it is either dropped whole (and the next
+        // one becomes the head) or trimmed inside, which ends the loop.
+        while let Some((&master, _)) = self.rax.first_key_value() {
             if let TrimStrategy::MaxLen(maxlen) = args.strategy {
                 if self.length <= maxlen {
                     break;
@@ -775,7 +783,7 @@ impl Stream {
                 p = e.next;
             }
             let n = marks.len() as i64;
-            let lp = self.rax.get_mut(&master).expect("node");
+            let lp = Arc::make_mut(self.rax.get_mut(&master).expect("node"));
             // Replace from the tail so earlier offsets stay valid (a flags
             // value 0..3 keeps its one-byte encoding anyway).
             for (pos, fl) in marks.into_iter().rev() {

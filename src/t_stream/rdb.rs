@@ -123,7 +123,7 @@ pub fn load(r: &mut Reader, rdbtype: u8) -> RdbResult<Stream> {
         }
         let h = super::encoding::node_header(&lp);
         live = live.saturating_add(h.count as u64);
-        if st.rax.insert(master, lp).is_some() {
+        if st.rax.insert(master, std::sync::Arc::new(lp)).is_some() {
             return Err(corrupt("Listpack re-added with existing key"));
         }
     }

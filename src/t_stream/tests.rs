@@ -82,7 +82,7 @@ fn node_layout_matches_redis() {
     assert_eq!(st.length, 2);
     assert!(validate_node(st.rax[&id1].as_bytes()));
     // A broken lp-count is caught.
-    let mut bad = st.rax[&id1].clone();
+    let mut bad = (*st.rax[&id1]).clone();
     let last = bad.last().unwrap();
     bad.replace(last, b"9");
     assert!(!validate_node(bad.as_bytes()));
@@ -282,4 +282,30 @@ proptest! {
         let want: Vec<_> = m.iter().map(|(k, v)| (*k, v.clone())).collect();
         prop_assert_eq!(all, want);
     }
+}
+
+#[test]
+fn snapshot_shares_untouched_nodes() {
+    let lim = NodeLimits {
+        max_bytes: 4096,
+        max_entries: 2,
+    };
+    let mut st = Stream::new();
+    for i in 1..=6 {
+        st.append_item(&fv(&[("f", "v")]), Some(StreamId::new(i, 0)), true, 0, lim)
+            .unwrap();
+    }
+    let snap = st.clone();
+    st.delete_item(StreamId::new(6, 0));
+    st.append_item(&fv(&[("f", "w")]), Some(StreamId::new(7, 0)), true, 0, lim)
+        .unwrap();
+    // The head nodes are still the snapshot's; only the tail was copied.
+    let (a, b) = (
+        st.rax.values().next().unwrap(),
+        snap.rax.values().next().unwrap(),
+    );
+    assert!(std::sync::Arc::ptr_eq(a, b));
+    assert_eq!(snap.length, 6);
+    assert_eq!(entries(&snap, StreamId::MIN, StreamId::MAX, false).len(), 6);
+    assert_eq!(st.length, 6);
 }
