@@ -45,6 +45,9 @@ pub enum BlockedCmd {
     Bzpopmax,
     Bzmpop,
     Wait, // WAIT numreplicas timeout (Redis: BLOCKED_WAIT), no keys
+    /// XREAD / XREADGROUP (Redis: BLOCKED_STREAM); the arguments are in
+    /// `BlockPop::xread`.
+    Xread,
 }
 
 impl BlockedCmd {
@@ -69,6 +72,7 @@ pub struct BlockPop {
     pub whereto: End,
     pub count: usize, // BLMPOP COUNT
     pub cmd: BlockedCmd,
+    pub xread: Option<Box<crate::t_stream::commands::XreadArgs>>, // XREAD(GROUP)
 }
 
 /// (db, key) of a key clients can block on.
@@ -242,6 +246,35 @@ impl Server {
         self.blocking.ready.push(entry);
     }
 
+    /// Redis: scanDatabaseForDeletedStreams — before `emptied` is flushed
+    /// (or swapped with `replaced_with`), its blocked-on keys that hold a
+    /// stream which goes away are signalled, so XREADGROUP clients get
+    /// their error.
+    pub fn scan_database_for_deleted_streams(
+        &mut self,
+        emptied: usize,
+        replaced_with: Option<usize>,
+    ) {
+        if self.blocking.keys.is_empty() {
+            return;
+        }
+        let is_stream = |s: &Server, db: usize, k: &[u8]| matches!(s.dbs[db].dict.get(k), Some(o) if matches!(o.v, Value::Stream(_)));
+        let keys: Vec<Vec<u8>> = self
+            .blocking
+            .keys
+            .keys()
+            .filter(|(d, _)| *d == emptied)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for k in keys {
+            let was = is_stream(self, emptied, &k);
+            let will = replaced_with.is_some_and(|r| is_stream(self, r, &k));
+            if was && !will {
+                self.signal_key_as_ready(emptied, &k);
+            }
+        }
+    }
+
     /// Redis: scanDatabaseForReadyKeys (SWAPDB).
     pub fn scan_database_for_ready_keys(&mut self, db: usize) {
         let keys: Vec<Vec<u8>> = self
@@ -266,19 +299,32 @@ pub fn handle_clients_blocked_on_keys(s: &mut Server) {
         for (db, key) in list {
             s.blocking.ready_set.remove(&(db, key.clone()));
             s.update_cached_time();
-            let (is_list, is_zset) = match s.lookup_key(
+            let (is_list, is_zset, is_stream, exists) = match s.lookup_key(
                 db,
                 &key,
                 crate::db::LOOKUP_NOTOUCH | crate::db::LOOKUP_NOSTATS,
             ) {
-                Some(o) => (matches!(o.v, Value::List(_)), matches!(o.v, Value::ZSet(_))),
-                None => (false, false),
+                Some(o) => (
+                    matches!(o.v, Value::List(_)),
+                    matches!(o.v, Value::ZSet(_)),
+                    matches!(o.v, Value::Stream(_)),
+                    true,
+                ),
+                None => (false, false, false, false),
             };
             if is_list {
                 crate::t_list::blocking::serve_clients_blocked_on_list_key(s, db, &key);
             } else if is_zset {
                 crate::t_zset::blocking::serve_clients_blocked_on_sorted_set_key(s, db, &key);
-            } else {
+            } else if is_stream {
+                crate::t_stream::blocking::serve_clients_blocked_on_stream_key(s, db, &key);
+            }
+            // Redis: XREADGROUP clients of a key that is gone (or is no
+            // longer a stream) are unblocked with an error.
+            if !is_stream {
+                crate::t_stream::blocking::unblock_deleted_stream_readgroup_clients(s, db, &key);
+            }
+            if !exists {
                 // Redis: the lookup may have expired the key; no call() follows
                 // to propagate its DEL, so it goes out here.
                 s.propagate_pending_commands(false);
@@ -361,6 +407,7 @@ fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     networking::with_client(s, slot, |s, t| {
         if unblock_error {
             t.add_reply_error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            s.account_unblock_error(t);
         } else {
             reply_timed_out(s, t);
         }

@@ -173,7 +173,10 @@ impl Server {
 
     /// Redis: dbAdd — the key must not exist.
     pub fn db_add(&mut self, db: usize, key: &[u8], val: RObj) {
-        let wakes = matches!(val.v, object::Value::List(_) | object::Value::ZSet(_));
+        let wakes = matches!(
+            val.v,
+            object::Value::List(_) | object::Value::ZSet(_) | object::Value::Stream(_)
+        );
         let _ = self.dbs[db].dict.add(key.into(), val);
         self.touch_watched_key(db, key);
         self.notify_keyspace_event(crate::notify::NOTIFY_NEW, "new", key, db);
@@ -193,8 +196,15 @@ impl Server {
         let (slot, added) =
             d.dict
                 .get_or_insert_with(key, || Key::new(key), || val.take().expect("value"));
-        let wakes = added && matches!(slot.v, object::Value::List(_) | object::Value::ZSet(_));
+        // Redis: overwriting a stream wakes its blocked XREADGROUP clients.
+        let mut wakes = added
+            && matches!(
+                slot.v,
+                object::Value::List(_) | object::Value::ZSet(_) | object::Value::Stream(_)
+            );
         if let Some(mut v) = val {
+            wakes |= matches!(slot.v, object::Value::Stream(_))
+                || matches!(v.v, object::Value::Stream(_));
             if lfu {
                 v.lru = slot.lru;
             }
@@ -215,11 +225,15 @@ impl Server {
     /// Redis: dbDelete (synchronous; values are freed at once).
     pub fn db_delete(&mut self, db: usize, key: &[u8]) -> bool {
         let d = &mut self.dbs[db];
-        if d.dict.remove(key).is_some() {
+        if let Some(old) = d.dict.remove(key) {
             if !d.expires.is_empty() {
                 d.expires.remove(key);
             }
             self.touch_watched_key(db, key);
+            // Redis: deleting a stream unblocks its XREADGROUP clients.
+            if matches!(old.1.v, object::Value::Stream(_)) {
+                self.signal_key_as_ready(db, key);
+            }
             true
         } else {
             false
@@ -274,6 +288,7 @@ impl Server {
         for i in 0..self.dbs.len() {
             if dbnum.is_none_or(|n| n == i) {
                 self.touch_all_watched_keys_in_db(i, None);
+                self.scan_database_for_deleted_streams(i, None);
             }
         }
         let mut removed = 0;

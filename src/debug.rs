@@ -35,6 +35,7 @@ fn type_code(o: &RObj) -> u32 {
         Value::Set(_) => 2,
         Value::Hash(_) => 4,
         Value::ZSet(_) => 3,
+        Value::Stream(_) => 6,
     }
 }
 
@@ -50,6 +51,7 @@ pub fn object_digest(digest: &mut [u8; 20], o: &RObj, has_expire: bool) {
         Value::Set(set) => crate::t_set::digest(digest, set),
         Value::Hash(h) => crate::t_hash::digest(digest, h),
         Value::ZSet(z) => crate::t_zset::digest(digest, z),
+        Value::Stream(st) => crate::t_stream::digest(digest, st),
     }
     if has_expire {
         xor_digest(digest, b"!!expire!!");

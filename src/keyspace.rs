@@ -154,6 +154,8 @@ pub fn db_swap_databases(s: &mut Server, id1: usize, id2: usize) {
     }
     s.touch_all_watched_keys_in_db(id1, Some(id2));
     s.touch_all_watched_keys_in_db(id2, Some(id1));
+    s.scan_database_for_deleted_streams(id1, Some(id2));
+    s.scan_database_for_deleted_streams(id2, Some(id1));
     let (lo, hi) = (id1.min(id2), id1.max(id2));
     let (left, right) = s.dbs.split_at_mut(hi);
     let (a, b) = (&mut left[lo], &mut right[0]);

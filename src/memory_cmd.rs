@@ -69,6 +69,30 @@ fn object_compute_size(o: &RObj, samples: usize) -> usize {
                     )
             }
         },
+        // Redis: the OBJ_STREAM branch — the nodes (sampled), then every
+        // group's PEL and consumers.
+        Value::Stream(st) => {
+            let nodes = sampled(
+                st.rax.values().map(|lp| lp.bytes()),
+                st.rax.len(),
+                samples,
+                48,
+            );
+            let groups: usize = st.cgroups.as_ref().map_or(0, |g| {
+                g.iter()
+                    .map(|(name, cg)| {
+                        name.len()
+                            + 64
+                            + cg.pel.len() * 48
+                            + cg.consumers
+                                .iter()
+                                .map(|(n, c)| n.len() + 48 + c.pel.len() * 32)
+                                .sum::<usize>()
+                    })
+                    .sum()
+            });
+            std::mem::size_of::<crate::t_stream::Stream>() + nodes + groups
+        }
         #[allow(unreachable_patterns)]
         _ => 0,
     }

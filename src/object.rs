@@ -41,6 +41,9 @@ pub enum Value {
     /// OBJ_ZSET, OBJ_ENCODING_LISTPACK or OBJ_ENCODING_SKIPLIST (the
     /// encoding lives in the `ZSet` enum). Behind an `Arc` for snapshots.
     ZSet(std::sync::Arc<crate::t_zset::ZSet>),
+    /// OBJ_STREAM, OBJ_ENCODING_STREAM (see t_stream/). Behind an `Arc` for
+    /// snapshots.
+    Stream(std::sync::Arc<crate::t_stream::Stream>),
 }
 
 /// Redis: robj (without refcount).
@@ -63,6 +66,7 @@ impl RObj {
             Value::Set(_) => "set",
             Value::Hash(_) => "hash",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -76,6 +80,7 @@ impl RObj {
             Value::Set(s) => s.encoding_name(),
             Value::Hash(h) => h.encoding_name(),
             Value::ZSet(ref z) => z.encoding_name(),
+            Value::Stream(_) => "stream",
         }
     }
 

@@ -611,6 +611,26 @@ impl Client {
             self.reply_bytes += target.capacity() - before;
         }
     }
+    /// Redis: setDeferredReplyBulkSds — a bulk string where the deferred
+    /// header was reserved (XAUTOCLAIM's cursor).
+    pub fn set_deferred_bulk(&mut self, d: Deferred, s: &[u8]) {
+        if !d.active {
+            return;
+        }
+        let mut v = format!("${}\r\n", s.len()).into_bytes();
+        v.extend_from_slice(s);
+        v.extend_from_slice(b"\r\n");
+        let target = if d.block == usize::MAX {
+            &mut self.buf
+        } else {
+            &mut self.reply[d.block]
+        };
+        let before = target.capacity();
+        target.splice(d.pos..d.pos, v);
+        if d.block != usize::MAX {
+            self.reply_bytes += target.capacity() - before;
+        }
+    }
     pub fn set_deferred_array_len(&mut self, d: Deferred, n: usize) {
         self.set_deferred(d, b'*', n as i64)
     }

@@ -48,6 +48,9 @@ pub fn load_object(r: &mut Reader, rdbtype: u8, lim: &LoadLimits) -> RdbResult<V
             };
             crate::t_zset::rdb::load(r, rdbtype, l).map(|z| Value::ZSet(std::sync::Arc::new(z)))
         }
+        RDB_TYPE_STREAM_LISTPACKS | RDB_TYPE_STREAM_LISTPACKS_2 => {
+            crate::t_stream::rdb::load(r, rdbtype).map(|st| Value::Stream(std::sync::Arc::new(st)))
+        }
         t => Err(RdbError::corrupt(format!(
             "Unknown RDB encoding type {}",
             t

@@ -144,6 +144,7 @@ pub fn save_object_type(v: &Value) -> u8 {
         Value::Set(set) => crate::t_set::rdb::save_type(set),
         Value::Hash(h) => crate::t_hash::rdb::save_type(h),
         Value::ZSet(z) => crate::t_zset::rdb::save_type(z),
+        Value::Stream(st) => crate::t_stream::rdb::save_type(st),
     }
 }
 
@@ -157,6 +158,7 @@ pub fn save_object(rdb: &mut Rio, v: &Value, compress: bool) -> std::io::Result<
         Value::Set(set) => crate::t_set::rdb::save(rdb, set, compress),
         Value::Hash(h) => crate::t_hash::rdb::save(rdb, h, compress),
         Value::ZSet(z) => crate::t_zset::rdb::save(rdb, z, compress),
+        Value::Stream(st) => crate::t_stream::rdb::save(rdb, st, compress),
     }
 }
 

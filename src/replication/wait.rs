@@ -58,6 +58,7 @@ fn wait_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         whereto: End::Tail,
         count: 0,
         cmd: BlockedCmd::Wait,
+        xread: None,
     };
     blocked::block_for_keys(s, c, bp);
     s.repl.waiting_acks.push((c.id, c.slot));

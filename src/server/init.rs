@@ -35,6 +35,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::latency::HANDLERS,
         crate::t_list::HANDLERS,
         crate::t_zset::HANDLERS,
+        crate::t_stream::HANDLERS,
         crate::geo::HANDLERS,
         crate::blocked::HANDLERS,
         crate::replication::master::HANDLERS,

@@ -83,6 +83,7 @@ fn blocking_pop_generic_command(
         whereto: End::Tail,
         count: count.unwrap_or(0),
         cmd,
+        xread: None,
     };
     blocked::block_for_keys(s, c, bp);
 }
@@ -152,6 +153,7 @@ fn blmove_generic_command(
                 whereto: to,
                 count: 0,
                 cmd,
+                xread: None,
             };
             blocked::block_for_keys(s, c, bp);
         }
@@ -273,7 +275,12 @@ pub fn serve_clients_blocked_on_list_key(s: &mut Server, db: usize, key: &[u8]) 
             break;
         }
         networking::with_client(s, slot, |s, rc| {
-            if rc.id != id || rc.bpop.as_ref().is_none_or(|b| b.cmd.is_zset()) {
+            if rc.id != id
+                || rc
+                    .bpop
+                    .as_ref()
+                    .is_none_or(|b| b.cmd.is_zset() || b.cmd == BlockedCmd::Xread)
+            {
                 return;
             }
             blocked::serve_and_unblock(s, rc, |s, rc| serve_client_blocked_on_list(s, rc, db, key));

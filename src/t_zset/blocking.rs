@@ -77,6 +77,7 @@ fn blocking_generic_zpop_command(
         whereto: End::Tail,
         count: count.unwrap_or(0),
         cmd,
+        xread: None,
     };
     blocked::block_for_keys(s, c, bp);
 }
