@@ -407,7 +407,6 @@ fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     networking::with_client(s, slot, |s, t| {
         if unblock_error {
             t.add_reply_error("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
-            s.account_unblock_error(t);
         } else {
             reply_timed_out(s, t);
         }

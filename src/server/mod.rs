@@ -204,21 +204,6 @@ impl Server {
         }
     }
 
-    /// Redis: updateStatsOnUnblock's error half — a blocked client that is
-    /// unblocked with an error reply counts it, and its command a failed
-    /// call (the call itself was counted when it blocked).
-    pub fn account_unblock_error(&mut self, c: &mut Client) {
-        if c.err_prefixes.is_empty() {
-            return;
-        }
-        if let Some(i) = c.lastcmd {
-            if i < self.cmd_stats.len() {
-                self.cmd_stats[i].failed_calls += 1;
-            }
-        }
-        self.account_errors(c);
-    }
-
     /// Redis: rejectCommand — an error before the command ran.
     fn reject(&mut self, c: &mut Client, cmd: Option<usize>, msg: &str) {
         if let Some(i) = cmd {

@@ -101,7 +101,9 @@ pub fn serve_clients_blocked_on_stream_key(s: &mut Server, db: usize, key: &[u8]
                     false,
                 );
             }
-            s.account_unblock_error(rc);
+            // Redis: updateStatsOnUnblock.
+            let had_errors = !rc.err_prefixes.is_empty();
+            blocked::update_stats_on_unblock(s, rc, 0, had_errors);
             blocked::unblock_client(s, rc);
             s.mark_pending_write(slot, rc);
             // Redis: afterCommand(receiver).
@@ -123,7 +125,9 @@ pub fn unblock_deleted_stream_readgroup_clients(s: &mut Server, db: usize, key: 
                 return;
             }
             rc.add_reply_error("-UNBLOCKED the stream key no longer exists");
-            s.account_unblock_error(rc);
+            // Redis: updateStatsOnUnblock.
+            let had_errors = !rc.err_prefixes.is_empty();
+            blocked::update_stats_on_unblock(s, rc, 0, had_errors);
             blocked::unblock_client(s, rc);
             s.mark_pending_write(slot, rc);
         });
