@@ -144,6 +144,10 @@ fn config_resetstat_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     for h in s.latency_hists.iter_mut() {
         *h = Default::default();
     }
+    // Redis: resetServerStats also clears the sync counters.
+    s.repl.stat_sync_full = 0;
+    s.repl.stat_sync_partial_ok = 0;
+    s.repl.stat_sync_partial_err = 0;
     c.add_reply_ok();
 }
 
