@@ -12,6 +12,7 @@
 //! Keyspace notifications are left to the lead's notify.rs wiring.
 
 pub mod api;
+mod arena;
 pub mod blocking;
 pub mod listpack;
 pub mod range;
