@@ -46,14 +46,22 @@
 //! Freed slots go on a free list and are reused. A node's arena slot is one
 //! 64-byte line holding what a search step reads (the score, the backward
 //! link and the first six forward links); the member sits in a parallel
-//! `eles` arena, read only when scores tie, and the links above the sixth in
-//! a side `tall` array that the node names by index (one node in 4096 has
-//! any). Measured on ZADD with 600k members, this layout brings the cost
-//! per search step down to Redis's one cache miss.
+//! `eles` arena (inline when short: `Member`), read only when scores tie,
+//! and the links above the sixth in a side `tall` array that the node names
+//! by index (one node in 4096 has any). Measured on ZADD with 600k members,
+//! this layout brings the cost per search step down to Redis's one cache
+//! miss.
 
 use std::cell::Cell;
 
 use super::arena::Arena;
+
+/// A member as the skiplist and the dict of a sorted set store it: up to 22
+/// bytes inside the value itself (no allocation, no pointer to follow when
+/// comparing), longer ones boxed. Redis keeps one sds per member, shared by
+/// the dict and the skiplist; here each holds its own copy, which for a
+/// short member costs no allocation.
+pub type Member = crate::sds::EmbStr;
 
 /// Redis: ZSKIPLIST_MAXLEVEL.
 pub const ZSKIPLIST_MAXLEVEL: usize = 32;
@@ -100,7 +108,7 @@ struct Node {
 #[derive(Clone, Debug)]
 pub struct Skiplist {
     nodes: Arena<Node>,      // the nodes; nodes[0] is the header
-    eles: Arena<Box<[u8]>>,  // each node's member, by node index
+    eles: Arena<Member>,     // each node's member, by node index
     tall: Vec<Box<[Level]>>, // links above INLINE_LEVELS; tall[0] is the header's
     tall_free: Vec<u32>,     // reusable slots of `tall`
     free: Vec<u32>,          // reusable arena slots
@@ -258,7 +266,7 @@ impl Skiplist {
         let mut nodes = Arena::default();
         nodes.push(header);
         let mut eles = Arena::default();
-        eles.push(Box::default());
+        eles.push(Member::new(b""));
         Skiplist {
             nodes,
             eles,
@@ -307,7 +315,7 @@ impl Skiplist {
 
     #[inline]
     pub fn ele(&self, x: u32) -> &[u8] {
-        &self.eles[x as usize]
+        self.eles[x as usize].as_bytes()
     }
 
     #[inline]
@@ -340,7 +348,7 @@ impl Skiplist {
         }
     }
 
-    fn alloc(&mut self, level: usize, score: f64, ele: Box<[u8]>) -> u32 {
+    fn alloc(&mut self, level: usize, score: f64, ele: Member) -> u32 {
         let tall = if level > INLINE_LEVELS {
             let links = vec![NO_LEVEL; level - INLINE_LEVELS].into_boxed_slice();
             match self.tall_free.pop() {
@@ -378,7 +386,7 @@ impl Skiplist {
 
     /// Inserts a new node; the caller guarantees `ele` is not present.
     /// Returns the node. Redis: zslInsert.
-    pub fn insert(&mut self, score: f64, ele: Box<[u8]>) -> u32 {
+    pub fn insert(&mut self, score: f64, ele: Member) -> u32 {
         debug_assert!(!score.is_nan());
         let mut update = [HEADER; ZSKIPLIST_MAXLEVEL];
         let mut rank = [0u32; ZSKIPLIST_MAXLEVEL];
@@ -446,14 +454,14 @@ impl Skiplist {
     }
 
     /// Releases an unlinked node's slot, handing back its member.
-    fn free_node(&mut self, x: u32) -> Box<[u8]> {
+    fn free_node(&mut self, x: u32) -> Member {
         let t = std::mem::replace(&mut self.nodes[x as usize].tall, NIL);
         if t != NIL {
             self.tall[t as usize] = Box::default();
             self.tall_free.push(t);
         }
         self.free.push(x);
-        std::mem::take(&mut self.eles[x as usize])
+        std::mem::replace(&mut self.eles[x as usize], Member::new(b""))
     }
 
     /// Finds the predecessors of (score, ele) on every level.
@@ -484,7 +492,8 @@ impl Skiplist {
         // The next node sorts before (score, ele)? Then its node.
         let ahead = |f: u32| -> Option<&Node> {
             let n = &self.nodes[f as usize];
-            (n.score < score || (n.score == score && *self.eles[f as usize] < *ele)).then_some(n)
+            (n.score < score || (n.score == score && self.eles[f as usize].as_bytes() < ele))
+                .then_some(n)
         };
         for i in (INLINE_LEVELS..self.level).rev() {
             loop {
@@ -551,7 +560,7 @@ impl Skiplist {
 
     /// Deletes the node with this score and member. Returns its member when
     /// found. Redis: zslDelete.
-    pub fn delete(&mut self, score: f64, ele: &[u8]) -> Option<Box<[u8]>> {
+    pub fn delete(&mut self, score: f64, ele: &[u8]) -> Option<Member> {
         let (update, x) = self.find_update(score, ele);
         if x != NIL && self.score(x) == score && self.ele(x) == ele {
             self.delete_node(x, &update);
@@ -701,7 +710,7 @@ impl Skiplist {
         &mut self,
         update: &[u32; ZSKIPLIST_MAXLEVEL],
         mut keep_going: impl FnMut(&Skiplist, u32) -> bool,
-        removed: &mut dyn FnMut(Box<[u8]>),
+        removed: &mut dyn FnMut(Member),
     ) -> usize {
         let mut n = 0;
         let mut x = self.fwd(update[0], 0);
@@ -719,7 +728,7 @@ impl Skiplist {
     pub fn delete_range_by_score(
         &mut self,
         r: &ZRangeSpec,
-        removed: &mut dyn FnMut(Box<[u8]>),
+        removed: &mut dyn FnMut(Member),
     ) -> usize {
         let (update, _) = self.descend(|z, f| !r.value_gte_min(z.score(f)));
         self.delete_run(&update, |z, x| r.value_lte_max(z.score(x)), removed)
@@ -729,7 +738,7 @@ impl Skiplist {
     pub fn delete_range_by_lex(
         &mut self,
         r: &ZLexRangeSpec,
-        removed: &mut dyn FnMut(Box<[u8]>),
+        removed: &mut dyn FnMut(Member),
     ) -> usize {
         let (update, _) = self.descend(|z, f| !r.value_gte_min(z.ele(f)));
         self.delete_run(&update, |z, x| r.value_lte_max(z.ele(x)), removed)
@@ -740,7 +749,7 @@ impl Skiplist {
         &mut self,
         start: usize,
         end: usize,
-        removed: &mut dyn FnMut(Box<[u8]>),
+        removed: &mut dyn FnMut(Member),
     ) -> usize {
         let mut update = [HEADER; ZSKIPLIST_MAXLEVEL];
         let mut traversed = 0usize;
