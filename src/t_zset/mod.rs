@@ -112,9 +112,35 @@ pub fn new_obj(s: &Server, z: ZSet) -> RObj {
     s.new_obj(Value::ZSet(Arc::new(z)))
 }
 
+/// A score written as a plain decimal integer of at most 15 digits, with an
+/// optional leading '-': the common ZADD argument (redis-benchmark sends
+/// 12-digit integers), parsed without the general strtod path. Any such
+/// integer is below 2^53, so `as f64` is exact and equals what strtod
+/// returns ("-0" gives -0.0 both ways). Anything else is None and goes to
+/// `util::string2d`.
+#[inline]
+fn small_int_score(arg: &[u8]) -> Option<f64> {
+    let (neg, digits) = match arg.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(d - b'0');
+    }
+    let v = v as f64;
+    Some(if neg { -v } else { v })
+}
+
 /// Redis: getDoubleFromObjectOrReply with the default message.
 pub fn get_double_or_reply(c: &mut Client, arg: &[u8]) -> Option<f64> {
-    match util::string2d(arg) {
+    match small_int_score(arg).or_else(|| util::string2d(arg)) {
         Some(v) => Some(v),
         None => {
             c.add_reply_error(ERR_NOT_FLOAT);
@@ -752,3 +778,54 @@ pub static HANDLERS: &[(&str, CommandProc)] = &[
     ("bzpopmax", blocking::bzpopmax_command),
     ("bzmpop", blocking::bzmpop_command),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The integer fast path agrees with the general parser bit for bit,
+    /// and leaves everything else to it.
+    #[test]
+    fn small_int_score_matches_string2d() {
+        let cases: &[&[u8]] = &[
+            b"0",
+            b"-0",
+            b"1",
+            b"-1",
+            b"000000123456",
+            b"999999999999999",
+            b"-999999999999999",
+            b"1000000000000000",
+            b"9007199254740993",
+            b"+5",
+            b"-",
+            b"",
+            b"1.5",
+            b"1e3",
+            b" 1",
+            b"1 ",
+            b"0x10",
+            b"inf",
+            b"-inf",
+            b"nan",
+            b"12a",
+            b"--1",
+        ];
+        for c in cases {
+            let fast = small_int_score(c);
+            let slow = util::string2d(c);
+            if let Some(v) = fast {
+                assert_eq!(Some(v.to_bits()), slow.map(f64::to_bits), "{:?}", c);
+            }
+            assert_eq!(
+                fast.or_else(|| util::string2d(c)).map(f64::to_bits),
+                slow.map(f64::to_bits)
+            );
+        }
+        assert!(small_int_score(b"1000000000000000").is_none());
+        assert_eq!(
+            small_int_score(b"-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
+    }
+}
