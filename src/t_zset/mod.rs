@@ -236,20 +236,25 @@ fn zadd_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], mut f:
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0);
     let mut score = 0.0;
     let mut nan = false;
-    match zset_write(s, db, key) {
+    // An existing key is looked up once; a new one is created and then found.
+    let z = match zset_write(s, db, key) {
         Lookup::WrongType => return c.add_reply_wrongtype(),
-        Lookup::Missing if f.xx => {}
-        found => {
-            if matches!(found, Lookup::Missing) {
-                let z = if l.max_entries == 0 || l.max_value < argv[scoreidx + 1].len() {
-                    ZSet::new_skiplist()
-                } else {
-                    ZSet::new_listpack()
-                };
-                let o = new_obj(s, z);
-                s.db_add(db, key, o);
-            }
-            let z = zset_mut(s, db, key).expect("just looked up");
+        Lookup::Missing if f.xx => None,
+        Lookup::Found(z) => Some(z),
+        Lookup::Missing => {
+            let z = if l.max_entries == 0 || l.max_value < argv[scoreidx + 1].len() {
+                ZSet::new_skiplist()
+            } else {
+                ZSet::new_listpack()
+            };
+            let o = new_obj(s, z);
+            s.db_add(db, key, o);
+            zset_mut(s, db, key)
+        }
+    };
+    match z {
+        None => {}
+        Some(z) => {
             for (j, &sc) in scores.iter().enumerate() {
                 let ele = &argv[scoreidx + 1 + j * 2];
                 match z.add(sc, ele, f, l) {
