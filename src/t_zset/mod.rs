@@ -223,12 +223,21 @@ fn zadd_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], mut f:
     if f.incr && elements > 1 {
         return c.add_reply_error("INCR option supports a single increment-element pair");
     }
-    let mut scores = Vec::with_capacity(elements);
-    for j in 0..elements {
+    // Every score is parsed before anything changes, as Redis does. The
+    // common single pair needs no heap buffer.
+    let mut one = [0.0f64; 1];
+    let mut many = Vec::new();
+    let scores: &mut [f64] = if elements == 1 {
+        &mut one
+    } else {
+        many.resize(elements, 0.0);
+        &mut many
+    };
+    for (j, slot) in scores.iter_mut().enumerate() {
         let Some(v) = get_double_or_reply(c, &argv[scoreidx + j * 2]) else {
             return;
         };
-        scores.push(v);
+        *slot = v;
     }
     let db = c.db;
     let key = &argv[1];
