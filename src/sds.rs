@@ -22,6 +22,7 @@
 //! - [`EmbStr`]: the bytes of an `embstr` string value (at most 44 bytes, as in
 //!   Redis). Up to [`EMBSTR_INLINE`] bytes inline, longer ones in a `Box<[u8]>`;
 //!   24 bytes either way, and `object::Value` stays 24 bytes around it.
+//!   Sorted sets store their members as `EmbStr` too (`t_zset::skiplist::Member`).
 //!
 //! Divergence: Redis shares one sds between the keyspace dict and the expires
 //! dict; here each holds its own `Sds`, which for short keys is inline anyway.

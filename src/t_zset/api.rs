@@ -10,7 +10,8 @@
 //! to score for O(1) ZSCORE and membership.
 //! Divergence: Redis's dict points at the score inside the skiplist node;
 //! here the dict holds a copy of the score (and of the member), kept equal by
-//! every write path below.
+//! every write path below. Members up to 22 bytes sit inline in both copies
+//! (`skiplist::Member`), so the copy costs no allocation.
 
 use std::borrow::Cow;
 
@@ -18,12 +19,12 @@ use crate::dict::Dict;
 use crate::listpack::Listpack;
 
 use super::listpack as zzl;
-use super::skiplist::{Skiplist, ZLexRangeSpec, ZRangeSpec, NIL};
+use super::skiplist::{Member, Skiplist, ZLexRangeSpec, ZRangeSpec, NIL};
 
 /// The skiplist encoding. Redis: `zset` (dict + zsl).
 #[derive(Clone, Debug, Default)]
 pub struct SkiplistZSet {
-    pub dict: Dict<Box<[u8]>, f64>,
+    pub dict: Dict<Member, f64>,
     pub zsl: Skiplist,
 }
 
@@ -112,7 +113,7 @@ impl ZSet {
         while let Some(eptr) = e {
             let sptr = zzl::score_of(lp, eptr);
             let score = zzl::get_score(lp, sptr);
-            let ele: Box<[u8]> = zzl::get_ele(lp, eptr).into_owned().into_boxed_slice();
+            let ele = Member::new(&zzl::get_ele(lp, eptr));
             z.zsl.insert(score, ele.clone());
             let _ = z.dict.add(ele, score);
             e = lp.next(sptr);
@@ -477,7 +478,7 @@ impl ZSet {
                 return None;
             }
             maxelelen = maxelelen.max(e.len());
-            let b: Box<[u8]> = e.into_boxed_slice();
+            let b = Member::from_vec(e);
             if z.dict.add(b.clone(), score).is_err() {
                 return None;
             }
