@@ -40,6 +40,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::replication::master::HANDLERS,
         crate::replication::replica::HANDLERS,
         crate::sort::HANDLERS,
+        crate::scripting::HANDLERS,
     ]
 }
 
@@ -254,6 +255,7 @@ pub fn init_server(
         latency: Default::default(),
         pause: Default::default(),
         repl: Default::default(),
+        scripting: Default::default(),
     };
     crate::t_list::set_list_options(
         s.config.list_max_listpack_size,

@@ -142,6 +142,7 @@ pub struct Server {
     pub latency: crate::latency::LatencyMonitor,
     pub pause: crate::networking::pause::PauseState,
     pub repl: crate::replication::ReplState, // replicas, backlog, propagation (replication/)
+    pub scripting: crate::scripting::ScriptingState, // Lua, the script cache, the running script (scripting/)
 }
 
 impl Server {
@@ -184,7 +185,7 @@ impl Server {
     }
 
     /// Records the error replies a command emitted. Redis: afterErrorReply.
-    fn account_errors(&mut self, c: &mut Client) {
+    pub(crate) fn account_errors(&mut self, c: &mut Client) {
         for code in c.err_prefixes.drain(..) {
             self.stats.total_error_replies += 1;
             if self.stats.errorstats_disabled {
@@ -280,7 +281,11 @@ impl Server {
             let err = format!("wrong number of arguments for '{}' command", cmd.fullname);
             return self.reject(c, Some(idx), &err);
         }
-        let flags = cmd.flags();
+        let mut flags = cmd.flags();
+        // Redis: evalGetCommandFlags — a script's shebang flags decide.
+        if cmd.fullname.as_bytes().first() == Some(&b'e') && cmd.fullname.starts_with("eval") {
+            flags = crate::scripting::eval_get_command_flags(self, argv, flags);
+        }
         c.cmd = Some(idx);
         c.lastcmd = Some(idx);
         if flags & command::CMD_PROTECTED != 0
@@ -306,8 +311,10 @@ impl Server {
         } else {
             flags
         };
+        self.scripting.pre_command_oom_state = false;
         if self.config.maxmemory > 0 {
             let oom = !crate::evict::perform_evictions(self);
+            self.scripting.pre_command_oom_state = oom;
             let name = self.commands.get(idx).fullname.as_str();
             // Inside MULTI every queued command is refused on OOM.
             let reject_on_oom = eff_flags & command::CMD_DENYOOM != 0
@@ -393,6 +400,15 @@ impl Server {
                 Some(idx),
                 "-LOADING Redis is loading the dataset in memory",
             );
+        }
+        // Redis: while a script runs past busy-reply-threshold only the
+        // allow-busy commands run.
+        if self.scripting.run.is_some()
+            && crate::scripting::script::is_timedout(self)
+            && flags & command::CMD_ALLOW_BUSY == 0
+        {
+            let err = crate::scripting::script::busy_error(self);
+            return self.reject(c, Some(idx), err);
         }
         if self.pause.are_clients_paused()
             && c.flags & networking::client::CLIENT_SLAVE == 0
