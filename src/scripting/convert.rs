@@ -433,8 +433,8 @@ mod tests {
         let v: Value = lua.load("return {err='My Error'}").eval().unwrap();
         assert_eq!(reply(&v, 2, 2), b"-My Error\r\n");
         let v: Value = lua.load("return {double=3.14}").eval().unwrap();
-        assert_eq!(reply(&v, 2, 3), b",3.14\r\n");
-        assert_eq!(reply(&v, 2, 2), b"$4\r\n3.14\r\n");
+        assert_eq!(reply(&v, 2, 3), b",3.1400000000000001\r\n");
+        assert_eq!(reply(&v, 2, 2), b"$18\r\n3.1400000000000001\r\n");
         let v: Value = lua.load("return {map={a=1}}").eval().unwrap();
         assert_eq!(reply(&v, 2, 3), b"%1\r\n$1\r\na\r\n:1\r\n");
         assert_eq!(reply(&v, 2, 2), b"*2\r\n$1\r\na\r\n:1\r\n");

@@ -51,9 +51,12 @@ impl std::error::Error for ScriptError {}
 /// One Lua interpreter with the Redis API loaded. Redis: `lctx.lua`.
 pub struct Engine {
     pub lua: Lua,
-    pub env: Table,     // what scripts see as their globals (read-only proxy)
-    pub globals: Table, // the table behind `env`: KEYS and ARGV go here
-    redis: Table,       // the real `redis` table (per-invocation functions go here)
+    pub env: Table,        // what scripts see as their globals (read-only proxy)
+    pub globals: Table,    // the table behind `env`: KEYS and ARGV go here
+    redis: Table,          // the real `redis` table (per-invocation functions go here)
+    pub load_redis: Table, // the `redis` table of FUNCTION LOAD
+    pub set_load_mode: Function,
+    fcall: Function,
     xpcall: Function,
     handler: Function,
     pub rand: Rc<Cell<u64>>, // redisLrand48 state, 48 bits
@@ -214,7 +217,14 @@ impl Engine {
         raw.raw_set("version", crate::server::REDIS_VERSION)?;
         raw.raw_set("version_num", redis_version_num())?;
         let libs = super::libs::load(&lua)?;
-        let (env, globals, redis): (Table, Table, Table) = lua
+        let (env, globals, redis, load_redis, set_load_mode, fcall): (
+            Table,
+            Table,
+            Table,
+            Table,
+            Function,
+            Function,
+        ) = lua
             .load(SANDBOX)
             .set_name("=redis_sandbox")
             .call((raw, libs))?;
@@ -226,6 +236,9 @@ impl Engine {
             env,
             globals,
             redis,
+            load_redis,
+            set_load_mode,
+            fcall,
             xpcall,
             handler,
             rand,
@@ -234,13 +247,18 @@ impl Engine {
 
     /// Compiles a script body. Redis: the luaL_loadbuffer of luaCreateFunction.
     pub fn compile(&self, body: &[u8]) -> Result<Function, String> {
+        self.compile_named(body, "@user_script")
+    }
+
+    /// Compiles `body` under the chunk name `name`.
+    pub fn compile_named(&self, body: &[u8], name: &str) -> Result<Function, String> {
         if body.first() == Some(&0x1b) {
             // A precompiled chunk: Redis's Lua refuses those.
             return Err("user_script: bad binary format (binary chunks are not allowed)".into());
         }
         self.lua
             .load(body)
-            .set_name("@user_script")
+            .set_name(name)
             .set_environment(self.env.clone())
             .into_function()
             .map_err(|e| match e {
@@ -371,6 +389,17 @@ fn script_error(e: &mlua::Error) -> Option<&ScriptError> {
     }
 }
 
+/// The Redis error text of an error caught outside the error handler
+/// (FUNCTION LOAD): ours as it is, Lua's with "ERR ".
+pub fn error_text(e: &mlua::Error) -> String {
+    let (msg, ours) = error_message(e);
+    if ours {
+        msg
+    } else {
+        format!("ERR {}", msg)
+    }
+}
+
 /// The pcall error handler: turns any error into an error table and records
 /// where in the user's script it happened. Redis: `__redis__err__handler`.
 fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
@@ -425,16 +454,29 @@ fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
     Ok(t)
 }
 
+/// Which interpreter runs, and how: an EVAL script (KEYS and ARGV are
+/// globals) or a FUNCTION (they are the callback's parameters).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Eval,
+    Function,
+}
+
 /// Runs a compiled script for `caller` and writes its reply. Redis:
 /// luaCallFunction.
 pub fn call_function(
     s: &mut Server,
     caller: &mut Client,
+    mode: Mode,
     func: &Function,
     keys: &[Vec<u8>],
     args: &[Vec<u8>],
 ) {
-    let engine = &s.scripting.engine;
+    let engine = match mode {
+        Mode::Eval => &s.scripting.engine,
+        Mode::Function => &s.scripting.functions.engine,
+    };
+    let fcall = engine.fcall.clone();
     let lua = engine.lua.clone();
     let (globals, redis, xpcall, handler) = (
         engine.globals.clone(),
@@ -455,9 +497,13 @@ pub fn call_function(
         }
         Ok(t)
     };
-    if let (Ok(k), Ok(a)) = (mk_array(keys), mk_array(args)) {
-        let _ = globals.raw_set("KEYS", k);
-        let _ = globals.raw_set("ARGV", a);
+    let (k, a) = match (mk_array(keys), mk_array(args)) {
+        (Ok(k), Ok(a)) => (k, a),
+        _ => return caller.add_reply_error("reached lua stack limit"),
+    };
+    if mode == Mode::Eval {
+        let _ = globals.raw_set("KEYS", k.clone());
+        let _ = globals.raw_set("ARGV", a.clone());
     }
     let mut fake = s.scripting.take_client(s.next_client_id);
     fake.db = caller.db;
@@ -548,7 +594,10 @@ pub fn call_function(
                 },
             )?;
         }
-        let r = xpcall.call::<(bool, Value)>((func.clone(), handler.clone()));
+        let r = match mode {
+            Mode::Eval => xpcall.call::<(bool, Value)>((func.clone(), handler.clone())),
+            Mode::Function => fcall.call::<(bool, Value)>((func.clone(), handler.clone(), k, a)),
+        };
         set_outside_functions(&lua, &redis)?;
         lua.remove_hook();
         lua.set_named_registry_value(BUSY_FN, Value::Nil)?;
@@ -587,7 +636,7 @@ pub fn call_function(
     sc.gc_count += 1;
     if sc.gc_count == 50 {
         for _ in 0..50 {
-            let _ = sc.engine.lua.gc_step();
+            let _ = lua.gc_step();
         }
         sc.gc_count = 0;
     }

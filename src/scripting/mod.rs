@@ -2,7 +2,8 @@
 //! (EVAL / EVALSHA / EVAL_RO / EVALSHA_RO, SCRIPT, the shebang flags, the
 //! sha1 → script dictionary).
 //!
-//! Files: `script.rs` (script.c: run checks, SCRIPT KILL, the busy loop),
+//! Files: `functions.rs` (functions.c, function_lua.c: FUNCTION, FCALL),
+//! `script.rs` (script.c: run checks, SCRIPT KILL, the busy loop),
 //! `lua.rs` (script_lua.c: the interpreter, the `redis` API, the error
 //! handler), `convert.rs` (script_lua.c: RESP ↔ Lua conversions),
 //! `sandbox.lua` (the globals protection), `libs/` (cjson, cmsgpack, bit,
@@ -16,6 +17,7 @@
 //! SCRIPT FLUSH ASYNC frees the old interpreter on the spot.
 
 pub mod convert;
+pub mod functions;
 pub mod libs;
 pub mod lua;
 pub mod script;
@@ -37,10 +39,11 @@ pub struct CachedScript {
 /// Scripting state of the server. Redis: `lctx` of eval.c plus `curr_run_ctx`.
 pub struct ScriptingState {
     pub engine: lua::Engine,
+    pub functions: functions::FunctionsState, // FUNCTION libraries and their interpreter
     pub scripts: HashMap<String, CachedScript>, // sha1 hex → script
-    pub scripts_mem: usize,                     // bytes of bodies and keys
-    pub run: Option<RunState>,                  // the script in execution
-    pub pre_command_oom_state: bool,            // OOM seen by processCommand
+    pub scripts_mem: usize,                   // bytes of bodies and keys
+    pub run: Option<RunState>,                // the script in execution
+    pub pre_command_oom_state: bool,          // OOM seen by processCommand
     pub gc_count: u32,
     client: Option<Box<Client>>, // the fake client scripts call commands with
 }
@@ -55,6 +58,7 @@ impl ScriptingState {
     pub fn new() -> ScriptingState {
         ScriptingState {
             engine: lua::Engine::new().expect("Lua interpreter initialisation"),
+            functions: Default::default(),
             scripts: HashMap::new(),
             scripts_mem: 0,
             run: None,
@@ -100,6 +104,27 @@ impl ScriptingState {
         self.scripts_mem = 0;
         self.engine = lua::Engine::new().expect("Lua interpreter initialisation");
     }
+}
+
+/// The scripting fields of INFO memory. Redis: genRedisInfoString.
+pub fn info_memory_fields(s: &Server) -> String {
+    let sc = &s.scripting;
+    let lua = sc.used_memory_lua();
+    let flua = sc.functions.engine.used_memory();
+    let scripts = sc.used_memory_scripts();
+    let fmem = sc.functions.memory_overhead();
+    let h = crate::server::info::bytes_to_human;
+    format!(
+        "used_memory_lua:{lua}\r\nused_memory_vm_eval:{lua}\r\nused_memory_lua_human:{}\r\nused_memory_scripts_eval:{scripts}\r\nnumber_of_cached_scripts:{}\r\nnumber_of_functions:{}\r\nnumber_of_libraries:{}\r\nused_memory_vm_functions:{flua}\r\nused_memory_vm_total:{}\r\nused_memory_vm_total_human:{}\r\nused_memory_functions:{fmem}\r\nused_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\n",
+        h(lua as u64),
+        sc.scripts.len(),
+        sc.functions.functions.len(),
+        sc.functions.libraries.len(),
+        lua + flua,
+        h((lua + flua) as u64),
+        scripts + fmem,
+        h((scripts + fmem) as u64),
+    )
 }
 
 /// Splits the shebang line. Redis: evalExtractShebangFlags. Returns the
@@ -240,11 +265,21 @@ fn eval_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], evalsh
         let sc = &s.scripting.scripts[&sha];
         (sc.func.clone(), sc.flags)
     };
-    if !prepare_for_run(s, c, &sha, flags, ro) {
+    if !prepare_for_run(s, c, &sha, flags, ro, true) {
         return;
     }
+    if let Some(r) = s.scripting.run.as_mut() {
+        r.argv = argv.to_vec();
+    }
     let nk = numkeys as usize;
-    lua::call_function(s, c, &func, &argv[3..3 + nk], &argv[3 + nk..]);
+    lua::call_function(
+        s,
+        c,
+        lua::Mode::Eval,
+        &func,
+        &argv[3..3 + nk],
+        &argv[3 + nk..],
+    );
     reset_run(s, c);
 }
 

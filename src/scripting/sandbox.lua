@@ -39,10 +39,13 @@ local function readonly(t, index)
 end
 
 local real = {}
+-- What the environment reads through: `real`, or while FUNCTION LOAD runs
+-- a library's top level, `load_api` (functions.c's library API).
+local api = real
 
--- The environment: reads go to `real`, a missing name is an error.
+-- The environment: reads go to `api`, a missing name is an error.
 local env = readonly(real, function(_, k)
-    local v = real[k]
+    local v = api[k]
     if v == nil then
         error("Script attempted to access nonexistent global variable '" ..
               tostring(k) .. "'", 2)
@@ -139,4 +142,32 @@ redis.REDIS_VERSION = raw.version
 redis.REDIS_VERSION_NUM = raw.version_num
 real.redis = readonly(redis)
 
-return env, real, redis
+-- A table whose missing fields are errors, as luaSetErrorMetatable.
+local function strict(t)
+    return readonly(t, function(_, k)
+        local v = t[k]
+        if v == nil then
+            error("Script attempted to access nonexistent global variable '" ..
+                  tostring(k) .. "'", 2)
+        end
+        return v
+    end)
+end
+
+-- The library API of FUNCTION LOAD: only `redis`, and in it only
+-- register_function (set by Rust during a load), log and the constants.
+local load_redis = {log = raw.log, REDIS_VERSION = raw.version,
+    REDIS_VERSION_NUM = raw.version_num, LOG_DEBUG = 0, LOG_VERBOSE = 1,
+    LOG_NOTICE = 2, LOG_WARNING = 3}
+local load_api = {redis = strict(load_redis)}
+
+local function set_load_mode(on)
+    if on then api = load_api else api = real end
+end
+
+-- FCALL: the callback gets the keys and the arguments as parameters.
+local function fcall(f, handler, keys, args)
+    return xpcall(function() return f(keys, args) end, handler)
+end
+
+return env, real, redis, load_redis, set_load_mode, fcall

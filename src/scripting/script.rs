@@ -63,6 +63,7 @@ pub struct RunState {
     pub flags: u32,
     pub repl_flags: u8, // PROPAGATE_AOF | PROPAGATE_REPL, set by redis.set_repl
     pub caller_master: bool, // the caller is our master: never killable
+    pub argv: Vec<Vec<u8>>, // the FCALL that runs (FUNCTION STATS)
 }
 
 /// What the Lua callbacks of one invocation borrow.
@@ -104,6 +105,7 @@ pub fn prepare_for_run(
     funcname: &str,
     script_flags: u64,
     ro: bool,
+    eval: bool,
 ) -> bool {
     let obey = is_master_client(caller);
     if script_flags & SCRIPT_FLAG_EVAL_COMPAT_MODE == 0 {
@@ -153,7 +155,7 @@ pub fn prepare_for_run(
         );
         return false;
     }
-    let mut flags = SCRIPT_EVAL_MODE;
+    let mut flags = if eval { SCRIPT_EVAL_MODE } else { 0 };
     if ro
         || (script_flags & SCRIPT_FLAG_EVAL_COMPAT_MODE == 0
             && script_flags & SCRIPT_FLAG_NO_WRITES != 0)
@@ -170,6 +172,7 @@ pub fn prepare_for_run(
         flags,
         repl_flags: 3,
         caller_master: obey,
+        argv: Vec::new(),
     });
     true
 }

@@ -41,6 +41,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::replication::replica::HANDLERS,
         crate::sort::HANDLERS,
         crate::scripting::HANDLERS,
+        crate::scripting::functions::HANDLERS,
     ]
 }
 

@@ -283,8 +283,14 @@ impl Server {
         }
         let mut flags = cmd.flags();
         // Redis: evalGetCommandFlags — a script's shebang flags decide.
-        if cmd.fullname.as_bytes().first() == Some(&b'e') && cmd.fullname.starts_with("eval") {
-            flags = crate::scripting::eval_get_command_flags(self, argv, flags);
+        match cmd.fullname.as_bytes().first() {
+            Some(b'e') if cmd.fullname.starts_with("eval") => {
+                flags = crate::scripting::eval_get_command_flags(self, argv, flags);
+            }
+            Some(b'f') if cmd.fullname.starts_with("fcall") => {
+                flags = crate::scripting::functions::fcall_get_command_flags(self, argv, flags);
+            }
+            _ => {}
         }
         c.cmd = Some(idx);
         c.lastcmd = Some(idx);
