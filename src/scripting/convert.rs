@@ -289,40 +289,40 @@ fn table_to_reply(c: &mut Client, resp: u8, t: &Table, depth: usize) {
             return;
         }
     }
+    // Lengths are deferred and elements converted while iterating: holding
+    // the elements in a Rust Vec would pin each one on the Lua stack.
     if let Value::Table(m) = raw_field(t, "map") {
-        let pairs: Vec<(Value, Value)> = m.pairs::<Value, Value>().filter_map(|r| r.ok()).collect();
-        c.add_reply_map_len(pairs.len());
-        for (k, v) in pairs.iter() {
-            lua_to_reply(c, resp, k, depth + 1);
-            lua_to_reply(c, resp, v, depth + 1);
+        let d = c.add_reply_deferred_len();
+        let mut n = 0;
+        for (k, v) in m.pairs::<Value, Value>().filter_map(|r| r.ok()) {
+            lua_to_reply(c, resp, &k, depth + 1);
+            lua_to_reply(c, resp, &v, depth + 1);
+            n += 1;
         }
+        c.set_deferred_map_len(d, n);
         return;
     }
     if let Value::Table(m) = raw_field(t, "set") {
-        let keys: Vec<Value> = m
-            .pairs::<Value, Value>()
-            .filter_map(|r| r.ok().map(|(k, _)| k))
-            .collect();
-        c.add_reply_set_len(keys.len());
-        for k in keys.iter() {
-            lua_to_reply(c, resp, k, depth + 1);
+        let d = c.add_reply_deferred_len();
+        let mut n = 0;
+        for (k, _) in m.pairs::<Value, Value>().filter_map(|r| r.ok()) {
+            lua_to_reply(c, resp, &k, depth + 1);
+            n += 1;
         }
+        c.set_deferred_set_len(d, n);
         return;
     }
-    let mut items = Vec::new();
+    let d = c.add_reply_deferred_len();
     let mut j = 1i64;
     loop {
         let v: Value = t.raw_get(j).unwrap_or(Value::Nil);
         if v.is_nil() {
             break;
         }
-        items.push(v);
+        lua_to_reply(c, resp, &v, depth + 1);
         j += 1;
     }
-    c.add_reply_array_len(items.len());
-    for v in items.iter() {
-        lua_to_reply(c, resp, v, depth + 1);
-    }
+    c.set_deferred_array_len(d, (j - 1) as usize);
 }
 
 /// A Lua argument of redis.call as a command argument: strings as they are,

@@ -45,7 +45,8 @@ pub struct ScriptingState {
     pub run: Option<RunState>,                // the script in execution
     pub pre_command_oom_state: bool,          // OOM seen by processCommand
     pub gc_count: u32,
-    client: Option<Box<Client>>, // the fake client scripts call commands with
+    pub disable_deny_script: bool, // DEBUG SET-DISABLE-DENY-SCRIPTS: noscript commands allowed
+    client: Option<Box<Client>>,   // the fake client scripts call commands with
 }
 
 impl Default for ScriptingState {
@@ -64,6 +65,7 @@ impl ScriptingState {
             run: None,
             pre_command_oom_state: false,
             gc_count: 0,
+            disable_deny_script: false,
             client: None,
         }
     }

@@ -293,7 +293,7 @@ pub fn script_call(s: &mut Server, fake: &mut Client, argv: &[Vec<u8>]) -> Resul
         );
     }
     let flags = cmd.flags();
-    if flags & CMD_NOSCRIPT != 0 {
+    if flags & CMD_NOSCRIPT != 0 && !s.scripting.disable_deny_script {
         return reject(
             s,
             fake,

@@ -122,12 +122,18 @@ fn encode_value(out: &mut Vec<u8>, v: &Value, level: usize) -> mlua::Result<()> 
                 }
             }
             None => {
-                let pairs: Vec<(Value, Value)> =
-                    t.pairs::<Value, Value>().collect::<mlua::Result<_>>()?;
-                encode_len(out, pairs.len(), 0x80, 15, 0xde, 0xdf);
-                for (k, val) in pairs.iter() {
-                    encode_value(out, k, level + 1)?;
-                    encode_value(out, val, level + 1)?;
+                // Counted first, then encoded while iterating: a Rust Vec of
+                // Lua values would pin every one of them on the Lua stack.
+                let mut n = 0;
+                for pair in t.pairs::<Value, Value>() {
+                    pair?;
+                    n += 1;
+                }
+                encode_len(out, n, 0x80, 15, 0xde, 0xdf);
+                for pair in t.pairs::<Value, Value>() {
+                    let (k, val) = pair?;
+                    encode_value(out, &k, level + 1)?;
+                    encode_value(out, &val, level + 1)?;
                 }
             }
         },
