@@ -12,8 +12,8 @@
 //! Redis 7.0 replicates scripts by their effects: the commands a script runs
 //! are propagated by the nested `call()`s (wrapped in MULTI/EXEC when more
 //! than one), and EVAL itself never is (`prevent_propagation`).
-//! Divergences: no Lua debugger (SCRIPT DEBUG YES/SYNC is refused; NO is
-//! accepted), no ACL (redis.acl_check_cmd only checks the command exists),
+//! Divergences: no Lua debugger (SCRIPT DEBUG YES/SYNC/NO answer OK, and
+//! scripts then run without it), no ACL (redis.acl_check_cmd only checks the command exists),
 //! SCRIPT FLUSH ASYNC frees the old interpreter on the spot.
 
 pub mod convert;
@@ -81,7 +81,8 @@ impl ScriptingState {
             ));
             c.addr = "lua".to_string();
             c.authenticated = true;
-            c.flags |= crate::networking::client::CLIENT_DENY_BLOCKING;
+            c.flags |= crate::networking::client::CLIENT_DENY_BLOCKING
+                | crate::networking::client::CLIENT_SCRIPT;
             c
         })
     }
@@ -360,9 +361,9 @@ fn script_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             let mode = argv[2].to_ascii_lowercase();
             match mode.as_slice() {
                 b"no" => c.add_reply_ok(),
-                b"yes" | b"sync" => {
-                    c.add_reply_error("SCRIPT DEBUG is not supported by this server")
-                }
+                // No Lua debugger: the mode is accepted and scripts run
+                // as usual (see the header).
+                b"yes" | b"sync" => c.add_reply_ok(),
                 _ => c.add_reply_error("Use SCRIPT DEBUG YES/SYNC/NO"),
             }
         }

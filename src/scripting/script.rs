@@ -422,7 +422,11 @@ pub fn interrupt(s: &mut Server) -> bool {
             name
         );
     }
+    let (t, lru) = (s.cmd_time_ms, s.lruclock);
     process_events_while_blocked(s);
+    // The script keeps the time it started with.
+    s.cmd_time_ms = t;
+    s.lruclock = lru;
     s.scripting
         .run
         .as_ref()

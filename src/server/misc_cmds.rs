@@ -76,6 +76,8 @@ fn networking_flush_and_exit(s: &mut Server) -> ! {
             let _ = std::fs::remove_file(p);
         }
     }
+    // Redis: closeListeningSockets — nobody connects once clients see EOF.
+    s.listeners.clear();
     std::process::exit(0);
 }
 

@@ -436,7 +436,9 @@ impl Server {
             }
         }
         self.call(c, idx, argv);
-        if self.blocking.has_ready_keys() {
+        // Redis: not while a script is running (an allow-busy command run
+        // from the busy loop must not serve clients blocked on its keys).
+        if self.blocking.has_ready_keys() && self.scripting.run.is_none() {
             crate::blocked::handle_clients_blocked_on_keys(self);
         }
     }
@@ -464,7 +466,11 @@ impl Server {
         // because call() nests (EXEC).
         let outer_prop_flags = c.flags & PROP_FLAGS;
         c.flags &= !PROP_FLAGS;
-        self.update_cached_time();
+        // Redis: time is frozen while a script runs (scriptTimeSnapshot), so
+        // a key cannot expire between two commands of one script.
+        if self.scripting.run.is_none() {
+            self.update_cached_time();
+        }
         let start = std::time::Instant::now();
         let outer_errors = c.cur_errors;
         c.cur_errors = 0;
