@@ -173,12 +173,14 @@ fn no_newlines(b: &[u8]) -> String {
 
 /// Writes an error reply. `count` is false when the error was already counted
 /// in errorstats by the command that produced it (Redis's
-/// ERR_REPLY_FLAG_NO_STATS_UPDATE).
+/// ERR_REPLY_FLAG_NO_STATS_UPDATE): the calling command still counts as
+/// failed, but errorstats and total_error_replies do not move.
 pub fn add_error(c: &mut Client, msg: &str, count: bool) {
     let msg = msg.replace(['\r', '\n'], " ");
     if count {
         c.add_reply_error(&format!("-{}", msg));
     } else {
+        c.cur_errors += 1;
         let mut v = Vec::with_capacity(msg.len() + 3);
         v.push(b'-');
         v.extend_from_slice(msg.as_bytes());
