@@ -54,6 +54,7 @@ pub struct Engine {
     pub env: Table,        // what scripts see as their globals (read-only proxy)
     pub globals: Table,    // the table behind `env`: KEYS and ARGV go here
     redis: Table,          // the real `redis` table (per-invocation functions go here)
+    outside: Table,        // those functions' versions for outside an invocation
     pub load_redis: Table, // the `redis` table of FUNCTION LOAD
     pub set_load_mode: Function,
     fcall: Function,
@@ -105,13 +106,22 @@ const RUN_FUNCTIONS: &[(&str, &str)] = &[
     ("acl_check_cmd", "redis.acl_check_cmd"),
 ];
 
-fn set_outside_functions(lua: &Lua, redis: &Table) -> mlua::Result<()> {
+fn outside_functions(lua: &Lua) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
     for (k, name) in RUN_FUNCTIONS {
         let msg = format!("{} can only be called inside a script invocation", name);
-        redis.raw_set(
+        t.raw_set(
             *k,
             lua.create_function(move |_, _: MultiValue| raise::<()>(&msg))?,
         )?;
+    }
+    Ok(t)
+}
+
+/// Puts the out-of-invocation versions back in the `redis` table.
+fn set_outside_functions(outside: &Table, redis: &Table) -> mlua::Result<()> {
+    for (k, _) in RUN_FUNCTIONS {
+        redis.raw_set(*k, outside.raw_get::<Value>(*k)?)?;
     }
     Ok(())
 }
@@ -228,7 +238,8 @@ impl Engine {
             .load(SANDBOX)
             .set_name("=redis_sandbox")
             .call((raw, libs))?;
-        set_outside_functions(&lua, &redis)?;
+        let outside = outside_functions(&lua)?;
+        set_outside_functions(&outside, &redis)?;
         let xpcall: Function = lua.globals().raw_get("xpcall")?;
         let handler = lua.create_function(error_handler)?;
         Ok(Engine {
@@ -236,6 +247,7 @@ impl Engine {
             env,
             globals,
             redis,
+            outside,
             load_redis,
             set_load_mode,
             fcall,
@@ -478,9 +490,10 @@ pub fn call_function(
     };
     let fcall = engine.fcall.clone();
     let lua = engine.lua.clone();
-    let (globals, redis, xpcall, handler) = (
+    let (globals, redis, outside, xpcall, handler) = (
         engine.globals.clone(),
         engine.redis.clone(),
+        engine.outside.clone(),
         engine.xpcall.clone(),
         engine.handler.clone(),
     );
@@ -598,7 +611,7 @@ pub fn call_function(
             Mode::Eval => xpcall.call::<(bool, Value)>((func.clone(), handler.clone())),
             Mode::Function => fcall.call::<(bool, Value)>((func.clone(), handler.clone(), k, a)),
         };
-        set_outside_functions(&lua, &redis)?;
+        set_outside_functions(&outside, &redis)?;
         lua.remove_hook();
         lua.set_named_registry_value(BUSY_FN, Value::Nil)?;
         r
