@@ -37,17 +37,17 @@ fn bad_arg(fname: &str, argn: usize, v: &Value) -> mlua::Error {
     ))
 }
 
-fn arg(args: &Variadic<Value>, i: usize, fname: &str) -> mlua::Result<i32> {
-    tobit(args.get(i).unwrap_or(&Value::Nil), fname, i + 1)
+fn arg(lua: &Lua, args: &Variadic<Value>, i: usize, fname: &str) -> mlua::Result<i32> {
+    super::located(lua, tobit(args.get(i).unwrap_or(&Value::Nil), fname, i + 1))
 }
 
 fn fold(lua: &Lua, t: &Table, name: &'static str, f: fn(i32, i32) -> i32) -> mlua::Result<()> {
     t.raw_set(
         name,
-        lua.create_function(move |_, args: Variadic<Value>| {
-            let mut acc = arg(&args, 0, name)?;
+        lua.create_function(move |lua, args: Variadic<Value>| {
+            let mut acc = arg(lua, &args, 0, name)?;
             for i in 1..args.len() {
-                acc = f(acc, arg(&args, i, name)?);
+                acc = f(acc, arg(lua, &args, i, name)?);
             }
             Ok(acc as f64)
         })?,
@@ -57,9 +57,9 @@ fn fold(lua: &Lua, t: &Table, name: &'static str, f: fn(i32, i32) -> i32) -> mlu
 fn shift(lua: &Lua, t: &Table, name: &'static str, f: fn(i32, u32) -> i32) -> mlua::Result<()> {
     t.raw_set(
         name,
-        lua.create_function(move |_, args: Variadic<Value>| {
-            let x = arg(&args, 0, name)?;
-            let n = arg(&args, 1, name)? as u32 & 31;
+        lua.create_function(move |lua, args: Variadic<Value>| {
+            let x = arg(lua, &args, 0, name)?;
+            let n = arg(lua, &args, 1, name)? as u32 & 31;
             Ok(f(x, n) as f64)
         })?,
     )
@@ -69,25 +69,25 @@ pub fn load(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     t.raw_set(
         "tobit",
-        lua.create_function(|_, args: Variadic<Value>| Ok(arg(&args, 0, "tobit")? as f64))?,
+        lua.create_function(|lua, args: Variadic<Value>| Ok(arg(lua, &args, 0, "tobit")? as f64))?,
     )?;
     t.raw_set(
         "bnot",
-        lua.create_function(|_, args: Variadic<Value>| Ok(!arg(&args, 0, "bnot")? as f64))?,
+        lua.create_function(|lua, args: Variadic<Value>| Ok(!arg(lua, &args, 0, "bnot")? as f64))?,
     )?;
     t.raw_set(
         "bswap",
-        lua.create_function(|_, args: Variadic<Value>| {
-            Ok(arg(&args, 0, "bswap")?.swap_bytes() as f64)
+        lua.create_function(|lua, args: Variadic<Value>| {
+            Ok(arg(lua, &args, 0, "bswap")?.swap_bytes() as f64)
         })?,
     )?;
     t.raw_set(
         "tohex",
-        lua.create_function(|_, args: Variadic<Value>| {
-            let x = arg(&args, 0, "tohex")? as u32;
+        lua.create_function(|lua, args: Variadic<Value>| {
+            let x = arg(lua, &args, 0, "tohex")? as u32;
             let mut n = match args.get(1) {
                 None | Some(Value::Nil) => 8,
-                Some(_) => arg(&args, 1, "tohex")?,
+                Some(_) => arg(lua, &args, 1, "tohex")?,
             };
             let upper = n < 0;
             if upper {

@@ -414,6 +414,21 @@ fn config_bool(
     )
 }
 
+/// cjson.decode.
+fn decode(lua: &Lua, args: &Variadic<Value>, cfg: Config) -> mlua::Result<Value> {
+    let s = match args.first() {
+        Some(Value::String(s)) if args.len() == 1 => s.as_bytes().to_vec(),
+        _ => return err("bad argument #1 to 'decode' (expected 1 argument)".into()),
+    };
+    let mut p = Parser { s: &s, pos: 0, cfg };
+    let v = p.value(lua, 0)?;
+    p.ws();
+    if p.pos != s.len() {
+        return p.fail("the end");
+    }
+    Ok(v)
+}
+
 pub fn load(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     let cfg = Rc::new(RefCell::new(Config::default()));
@@ -422,11 +437,14 @@ pub fn load(lua: &Lua) -> mlua::Result<Table> {
         "encode",
         lua.create_function(move |lua, args: Variadic<Value>| {
             if args.len() != 1 {
-                return err("bad argument #1 to 'encode' (expected 1 argument)".into());
+                return super::located(
+                    lua,
+                    err("bad argument #1 to 'encode' (expected 1 argument)".into()),
+                );
             }
             let mut out = Vec::new();
             let conf = *c.borrow();
-            encode_value(&mut out, &conf, &args[0], 0)?;
+            super::located(lua, encode_value(&mut out, &conf, &args[0], 0))?;
             lua.create_string(&out)
         })?,
     )?;
@@ -434,21 +452,7 @@ pub fn load(lua: &Lua) -> mlua::Result<Table> {
     t.raw_set(
         "decode",
         lua.create_function(move |lua, args: Variadic<Value>| {
-            let s = match args.first() {
-                Some(Value::String(s)) if args.len() == 1 => s.as_bytes().to_vec(),
-                _ => return err("bad argument #1 to 'decode' (expected 1 argument)".into()),
-            };
-            let mut p = Parser {
-                s: &s,
-                pos: 0,
-                cfg: *c.borrow(),
-            };
-            let v = p.value(lua, 0)?;
-            p.ws();
-            if p.pos != s.len() {
-                return p.fail("the end");
-            }
-            Ok(v)
+            super::located(lua, decode(lua, &args, *c.borrow()))
         })?,
     )?;
     config_int(

@@ -297,11 +297,16 @@ pub fn load(lua: &Lua) -> mlua::Result<Table> {
         "pack",
         lua.create_function(|lua, args: Variadic<Value>| {
             if args.is_empty() {
-                return Err(mlua::Error::runtime("MessagePack pack needs input."));
+                return super::located(
+                    lua,
+                    Err(mlua::Error::runtime(
+                        "bad argument #0 to 'pack' (MessagePack pack needs input.)",
+                    )),
+                );
             }
             let mut out = Vec::new();
             for a in args.iter() {
-                encode_value(&mut out, a, 0)?;
+                super::located(lua, encode_value(&mut out, a, 0))?;
             }
             lua.create_string(&out)
         })?,
@@ -309,22 +314,24 @@ pub fn load(lua: &Lua) -> mlua::Result<Table> {
     t.raw_set(
         "unpack",
         lua.create_function(|lua, args: Variadic<Value>| {
-            let s = bytes_arg(args.first(), "unpack")?;
-            unpack_full(lua, &s, 0, 0)
+            let r = bytes_arg(args.first(), "unpack").and_then(|s| unpack_full(lua, &s, 0, 0));
+            super::located(lua, r)
         })?,
     )?;
     t.raw_set(
         "unpack_one",
         lua.create_function(|lua, args: Variadic<Value>| {
-            let s = bytes_arg(args.first(), "unpack_one")?;
-            unpack_full(lua, &s, 1, int_arg(args.get(1)))
+            let r = bytes_arg(args.first(), "unpack_one")
+                .and_then(|s| unpack_full(lua, &s, 1, int_arg(args.get(1))));
+            super::located(lua, r)
         })?,
     )?;
     t.raw_set(
         "unpack_limit",
         lua.create_function(|lua, args: Variadic<Value>| {
-            let s = bytes_arg(args.first(), "unpack_limit")?;
-            unpack_full(lua, &s, int_arg(args.get(1)), int_arg(args.get(2)))
+            let r = bytes_arg(args.first(), "unpack_limit")
+                .and_then(|s| unpack_full(lua, &s, int_arg(args.get(1)), int_arg(args.get(2))));
+            super::located(lua, r)
         })?,
     )?;
     t.raw_set("_NAME", "cmsgpack")?;

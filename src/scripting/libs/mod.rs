@@ -10,6 +10,26 @@ pub mod struct_;
 
 use mlua::{Lua, Table};
 
+/// Prefixes a library error with the caller's position ("user_script:1: "),
+/// as luaL_error does (luaL_where at level 1).
+pub fn located<T>(lua: &Lua, r: mlua::Result<T>) -> mlua::Result<T> {
+    match r {
+        Err(mlua::Error::RuntimeError(m)) => {
+            let at = lua
+                .inspect_stack(1, |d| {
+                    let src = d.source().short_src.map(|s| s.into_owned());
+                    match (src, d.current_line()) {
+                        (Some(s), Some(l)) => format!("{}:{}: ", s, l),
+                        _ => String::new(),
+                    }
+                })
+                .unwrap_or_default();
+            Err(mlua::Error::RuntimeError(format!("{}{}", at, m)))
+        }
+        r => r,
+    }
+}
+
 /// The libraries by global name, for the sandbox to expose read-only.
 pub fn load(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;

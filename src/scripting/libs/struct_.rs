@@ -342,9 +342,18 @@ fn size(_: &Lua, fmt: mlua::LuaString) -> mlua::Result<f64> {
 
 pub fn load(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
-    t.raw_set("pack", lua.create_function(pack)?)?;
-    t.raw_set("unpack", lua.create_function(unpack)?)?;
-    t.raw_set("size", lua.create_function(size)?)?;
+    t.raw_set(
+        "pack",
+        lua.create_function(|lua, a| super::located(lua, pack(lua, a)))?,
+    )?;
+    t.raw_set(
+        "unpack",
+        lua.create_function(|lua, a| super::located(lua, unpack(lua, a)))?,
+    )?;
+    t.raw_set(
+        "size",
+        lua.create_function(|lua, a| super::located(lua, size(lua, a)))?,
+    )?;
     Ok(t)
 }
 
