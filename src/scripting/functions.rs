@@ -5,8 +5,8 @@
 //! parameters).
 //!
 //! Functions have their own interpreter, apart from EVAL's (SCRIPT FLUSH does
-//! not touch them), and the same sandbox. Divergence: FUNCTION DUMP and
-//! FUNCTION RESTORE (the RDB payload of libraries) are not implemented yet.
+//! not touch them), and the same sandbox. Divergence: libraries are not
+//! saved in RDB files yet (FUNCTION DUMP / RESTORE payloads are Redis's).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +23,7 @@ use crate::server::Server;
 const LOAD_TIMEOUT_MS: u128 = 500;
 
 pub struct FunctionInfo {
+    pub name: String, // as registered (the map key is lower case)
     pub library: String,
     pub func: Function,
     pub flags: u64,
@@ -38,7 +39,7 @@ pub struct Library {
 pub struct FunctionsState {
     pub engine: Engine,
     pub libraries: BTreeMap<String, Library>,
-    pub functions: HashMap<String, FunctionInfo>,
+    pub functions: HashMap<String, FunctionInfo>, // by lower-case name: FCALL ignores case
 }
 
 impl Default for FunctionsState {
@@ -295,6 +296,15 @@ fn run_library(engine: &Engine, code: &[u8]) -> Result<Vec<Registered>, String> 
 
 /// Redis: functionsCreateWithLibraryCtx. Returns the library name.
 pub fn functions_create(s: &mut Server, code: &[u8], replace: bool) -> Result<String, String> {
+    functions_create_in(&mut s.scripting.functions, code, replace)
+}
+
+/// functions_create into a given set of libraries.
+pub fn functions_create_in(
+    fs: &mut FunctionsState,
+    code: &[u8],
+    replace: bool,
+) -> Result<String, String> {
     let (engine, name, shebang_len) = extract_metadata(code)?;
     if !valid_name(name.as_bytes()) {
         return Err(NAME_ERR.into());
@@ -302,7 +312,6 @@ pub fn functions_create(s: &mut Server, code: &[u8], replace: bool) -> Result<St
     if !engine.eq_ignore_ascii_case("lua") {
         return Err(format!("Engine '{}' not found", engine));
     }
-    let fs = &mut s.scripting.functions;
     if fs.libraries.contains_key(&name) && !replace {
         return Err(format!("Library '{}' already exists", name));
     }
@@ -311,7 +320,7 @@ pub fn functions_create(s: &mut Server, code: &[u8], replace: bool) -> Result<St
         return Err("No functions registered".into());
     }
     for r in &registered {
-        if let Some(f) = fs.functions.get(&r.name) {
+        if let Some(f) = fs.functions.get(&r.name.to_ascii_lowercase()) {
             if f.library != name {
                 return Err(format!("Function {} already exists", r.name));
             }
@@ -319,15 +328,16 @@ pub fn functions_create(s: &mut Server, code: &[u8], replace: bool) -> Result<St
     }
     if let Some(old) = fs.libraries.remove(&name) {
         for f in old.functions {
-            fs.functions.remove(&f);
+            fs.functions.remove(&f.to_ascii_lowercase());
         }
     }
     let mut names = Vec::new();
     for r in registered {
         names.push(r.name.clone());
         fs.functions.insert(
-            r.name,
+            r.name.to_ascii_lowercase(),
             FunctionInfo {
+                name: r.name.clone(),
                 library: name.clone(),
                 func: r.func,
                 flags: r.flags,
@@ -354,7 +364,7 @@ pub fn fcall_get_command_flags(s: &Server, argv: &[Vec<u8>], cmd_flags: u64) -> 
         .scripting
         .functions
         .functions
-        .get(&*String::from_utf8_lossy(name))
+        .get(&String::from_utf8_lossy(name).to_ascii_lowercase())
     {
         Some(f) => script_flags_to_cmd_flags(cmd_flags, f.flags),
         None => cmd_flags,
@@ -368,7 +378,7 @@ fn fcall_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], ro: bool) {
         .scripting
         .functions
         .functions
-        .get(&name)
+        .get(&name.to_ascii_lowercase())
         .map(|f| (f.func.clone(), f.flags))
     else {
         return c.add_reply_error("Function not found");
@@ -441,13 +451,16 @@ fn function_delete_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_error("Library not found");
     };
     for f in lib.functions {
-        fs.functions.remove(&f);
+        fs.functions.remove(&f.to_ascii_lowercase());
     }
     s.dirty += 1;
     c.add_reply_ok();
 }
 
 fn function_flush_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    if argv.len() > 3 {
+        return super::subcommand_syntax_error(c, argv);
+    }
     if argv.len() == 3
         && !argv[2].eq_ignore_ascii_case(b"sync")
         && !argv[2].eq_ignore_ascii_case(b"async")
@@ -455,6 +468,97 @@ fn function_flush_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_error("FUNCTION FLUSH only supports SYNC|ASYNC option");
     }
     s.scripting.functions.flush();
+    s.dirty += 1;
+    c.add_reply_ok();
+}
+
+/// Redis: RDB_OPCODE_FUNCTION2, the RDB record of one library's code.
+const RDB_OPCODE_FUNCTION2: u8 = 245;
+
+/// FUNCTION DUMP: every library as an RDB function record, then the RDB
+/// version and a CRC64, as DUMP payloads. Redis: functionDumpCommand.
+fn function_dump_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
+    let mut rdb = crate::rdb::encoding::Rio::buffer();
+    // Writes to a memory buffer cannot fail.
+    for lib in s.scripting.functions.libraries.values() {
+        let _ = rdb.save_type(RDB_OPCODE_FUNCTION2);
+        let _ = rdb.save_raw_string(&lib.code, s.config.rdbcompression);
+    }
+    let mut buf = rdb.into_bytes();
+    buf.extend_from_slice(&crate::rdb::RDB_VERSION.to_le_bytes());
+    let crc = crate::crc64::crc64(0, &buf);
+    buf.extend_from_slice(&crc.to_le_bytes());
+    c.add_reply_bulk(&buf);
+}
+
+/// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE]. The payload's libraries
+/// are first created apart (so a bad payload changes nothing), then joined.
+/// Redis: functionRestoreCommand + libraryJoin.
+fn function_restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
+    if argv.len() > 4 {
+        return super::subcommand_syntax_error(c, argv);
+    }
+    #[derive(PartialEq)]
+    enum Policy {
+        Append,
+        Replace,
+        Flush,
+    }
+    let policy = match argv.get(3).map(|a| a.to_ascii_lowercase()) {
+        None => Policy::Append,
+        Some(p) if p == b"append" => Policy::Append,
+        Some(p) if p == b"replace" => Policy::Replace,
+        Some(p) if p == b"flush" => Policy::Flush,
+        Some(_) => {
+            return c.add_reply_error(
+                "Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+            )
+        }
+    };
+    let data = &argv[2];
+    if !crate::rdb::dump::verify_dump_payload(data, false) {
+        return c.add_reply_error("DUMP payload version or checksum are wrong");
+    }
+    let mut fresh = FunctionsState::new();
+    let mut codes = Vec::new();
+    let mut r = crate::rdb::encoding::Reader::new(&data[..data.len() - 10]);
+    while r.remaining() > 0 {
+        let Ok(t) = r.read_u8() else {
+            return c.add_reply_error("can not read data type");
+        };
+        if t != RDB_OPCODE_FUNCTION2 {
+            return c.add_reply_error("given type is not a function");
+        }
+        let Ok(code) = r.load_string() else {
+            return c.add_reply_error("Failed loading library blob");
+        };
+        if let Err(e) = functions_create_in(&mut fresh, &code, false) {
+            return c.add_reply_error(&e);
+        }
+        codes.push(code);
+    }
+    if policy == Policy::Flush {
+        s.scripting.functions = fresh;
+    } else {
+        let fs = &mut s.scripting.functions;
+        for name in fresh.libraries.keys() {
+            if fs.libraries.contains_key(name) && policy == Policy::Append {
+                return c.add_reply_error(&format!("Library {} already exists", name));
+            }
+        }
+        for (key, f) in fresh.functions.iter() {
+            if let Some(old) = fs.functions.get(key) {
+                if !fresh.libraries.contains_key(&old.library) {
+                    return c.add_reply_error(&format!("Function {} already exists", f.name));
+                }
+            }
+        }
+        for code in &codes {
+            if let Err(e) = functions_create_in(fs, code, true) {
+                return c.add_reply_error(&e);
+            }
+        }
+    }
     s.dirty += 1;
     c.add_reply_ok();
 }
@@ -469,7 +573,7 @@ fn function_list_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let mut pattern: Option<Vec<u8>> = None;
     let mut i = 2;
     while i < argv.len() {
-        if argv[i].eq_ignore_ascii_case(b"withcode") {
+        if argv[i].eq_ignore_ascii_case(b"withcode") && !with_code {
             with_code = true;
         } else if argv[i].eq_ignore_ascii_case(b"libraryname") && pattern.is_none() {
             if i + 1 >= argv.len() {
@@ -507,7 +611,7 @@ fn function_list_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         let mut fnames: Vec<&String> = lib.functions.iter().collect();
         fnames.sort();
         for f in fnames {
-            let info = &fs.functions[f];
+            let info = &fs.functions[&f.to_ascii_lowercase()];
             c.add_reply_map_len(3);
             c.add_reply_bulk(b"name");
             c.add_reply_bulk(f.as_bytes());
@@ -615,6 +719,8 @@ pub static HANDLERS: &[(&str, crate::server::command::CommandProc)] = &[
     ("function|delete", function_delete_command),
     ("function|flush", function_flush_command),
     ("function|kill", function_kill_command),
+    ("function|dump", function_dump_command),
+    ("function|restore", function_restore_command),
     ("function|list", function_list_command),
     ("function|stats", function_stats_command),
     ("function|help", function_help_command),

@@ -332,10 +332,11 @@ fn script_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let sub = argv[1].to_ascii_lowercase();
     match (sub.as_slice(), argv.len()) {
         (b"help", 2) => c.add_reply_help(&argv[0], SCRIPT_HELP),
-        (b"flush", 2) | (b"flush", 3) => {
-            if argv.len() == 3
-                && !argv[2].eq_ignore_ascii_case(b"sync")
-                && !argv[2].eq_ignore_ascii_case(b"async")
+        (b"flush", _) => {
+            if argv.len() > 3
+                || argv.len() == 3
+                    && !argv[2].eq_ignore_ascii_case(b"sync")
+                    && !argv[2].eq_ignore_ascii_case(b"async")
             {
                 return c.add_reply_error("SCRIPT FLUSH only support SYNC|ASYNC option");
             }
@@ -367,8 +368,19 @@ fn script_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 _ => c.add_reply_error("Use SCRIPT DEBUG YES/SYNC/NO"),
             }
         }
-        _ => c.add_reply_subcommand_syntax_error(&argv[0], &argv[1]),
+        _ => subcommand_syntax_error(c, argv),
     }
+}
+
+/// Redis: addReplySubcommandSyntaxError (a known subcommand with the wrong
+/// arguments).
+pub fn subcommand_syntax_error(c: &mut Client, argv: &[Vec<u8>]) {
+    let sub = String::from_utf8_lossy(&argv[1][..argv[1].len().min(128)]).into_owned();
+    let cmd = String::from_utf8_lossy(&argv[0]).to_uppercase();
+    c.add_reply_error(&format!(
+        "unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        sub, cmd
+    ));
 }
 
 pub static HANDLERS: &[(&str, CommandProc)] = &[
