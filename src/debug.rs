@@ -162,6 +162,10 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             s.active_expire_enabled = util::string2ll(&argv[2]).unwrap_or(0) != 0;
             c.add_reply_ok();
         }
+        (b"set-disable-deny-scripts", 3) => {
+            s.scripting.disable_deny_script = util::string2ll(&argv[2]).unwrap_or(0) != 0;
+            c.add_reply_ok();
+        }
         (b"log", 3) => {
             crate::server_log!(Warning, "DEBUG LOG: {}", String::from_utf8_lossy(&argv[2]));
             c.add_reply_ok();

@@ -30,6 +30,7 @@ pub mod pqsort;
 pub mod pubsub;
 pub mod rdb;
 pub mod replication;
+pub mod scripting;
 pub mod sds;
 pub mod server;
 pub mod sha1;

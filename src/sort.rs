@@ -23,9 +23,8 @@
 //! Divergences: ALPHA uses `strcoll` in Redis, which compares by the
 //! locale's collation; oxidis compares bytes up to the first NUL, which is
 //! what `strcoll` does in the C locale (the one the TCL suite runs in).
-//! There is no scripting yet, so the "sort a set even BY a constant inside
-//! a script" rule (CLIENT_SCRIPT) is not applied, and there is no cluster
-//! mode or ACL key permissions, so BY/GET are never refused.
+//! There is no cluster mode or ACL key permissions, so BY/GET are never
+//! refused.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -429,7 +428,10 @@ fn sort_command_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], readon
 
     // An unsorted set would come out in hash order; when that order would
     // be stored, sort it alphabetically instead.
-    if opts.dontsort && matches!(sortval, Some(Value::Set(_))) && opts.storekey.is_some() {
+    if opts.dontsort
+        && matches!(sortval, Some(Value::Set(_)))
+        && (opts.storekey.is_some() || c.flags & crate::networking::client::CLIENT_SCRIPT != 0)
+    {
         opts.dontsort = false;
         opts.alpha = true;
         opts.sortby = None;

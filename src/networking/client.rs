@@ -63,6 +63,8 @@ pub const CLIENT_BLOCKED: u64 = 1 << 4;
 pub const CLIENT_DIRTY_CAS: u64 = 1 << 5;
 pub const CLIENT_UNBLOCKED: u64 = 1 << 7;
 pub const CLIENT_PUBSUB: u64 = 1 << 18;
+/// The fake client scripts run commands with (Redis: CLIENT_SCRIPT).
+pub const CLIENT_SCRIPT: u64 = 1 << 8;
 /// Blocking commands must not block (inside EXEC, scripts): they behave as
 /// their non-blocking form. The blocking-list issue honours it.
 pub const CLIENT_DENY_BLOCKING: u64 = 1 << 41;

@@ -43,6 +43,8 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::replication::wait::HANDLERS,
         crate::sort::HANDLERS,
         crate::hyperloglog::HANDLERS,
+        crate::scripting::HANDLERS,
+        crate::scripting::functions::HANDLERS,
     ]
 }
 
@@ -257,6 +259,7 @@ pub fn init_server(
         latency: Default::default(),
         pause: Default::default(),
         repl: Default::default(),
+        scripting: Default::default(),
     };
     crate::t_list::set_list_options(
         s.config.list_max_listpack_size,

@@ -59,6 +59,11 @@ fn shutdown_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if abort {
         return c.add_reply_error("No shutdown in progress.");
     }
+    // Redis: a timed-out script allows only SHUTDOWN NOSAVE.
+    if flags & SHUTDOWN_NOSAVE == 0 && crate::scripting::script::is_timedout(s) {
+        let err = crate::scripting::script::busy_error(s);
+        return c.add_reply_error(err);
+    }
     if s.prepare_for_shutdown(flags).is_ok() {
         networking_flush_and_exit(s);
     }
@@ -71,6 +76,8 @@ fn networking_flush_and_exit(s: &mut Server) -> ! {
             let _ = std::fs::remove_file(p);
         }
     }
+    // Redis: closeListeningSockets — nobody connects once clients see EOF.
+    s.listeners.clear();
     std::process::exit(0);
 }
 

@@ -143,6 +143,7 @@ pub struct Server {
     pub latency: crate::latency::LatencyMonitor,
     pub pause: crate::networking::pause::PauseState,
     pub repl: crate::replication::ReplState, // replicas, backlog, propagation (replication/)
+    pub scripting: crate::scripting::ScriptingState, // Lua, the script cache, the running script (scripting/)
 }
 
 impl Server {
@@ -281,7 +282,17 @@ impl Server {
             let err = format!("wrong number of arguments for '{}' command", cmd.fullname);
             return self.reject(c, Some(idx), &err);
         }
-        let flags = cmd.flags();
+        let mut flags = cmd.flags();
+        // Redis: evalGetCommandFlags — a script's shebang flags decide.
+        match cmd.fullname.as_bytes().first() {
+            Some(b'e') if cmd.fullname.starts_with("eval") => {
+                flags = crate::scripting::eval_get_command_flags(self, argv, flags);
+            }
+            Some(b'f') if cmd.fullname.starts_with("fcall") => {
+                flags = crate::scripting::functions::fcall_get_command_flags(self, argv, flags);
+            }
+            _ => {}
+        }
         c.cmd = Some(idx);
         c.lastcmd = Some(idx);
         if flags & command::CMD_PROTECTED != 0
@@ -307,8 +318,10 @@ impl Server {
         } else {
             flags
         };
+        self.scripting.pre_command_oom_state = false;
         if self.config.maxmemory > 0 {
             let oom = !crate::evict::perform_evictions(self);
+            self.scripting.pre_command_oom_state = oom;
             let name = self.commands.get(idx).fullname.as_str();
             // Inside MULTI every queued command is refused on OOM.
             let reject_on_oom = eff_flags & command::CMD_DENYOOM != 0
@@ -397,6 +410,15 @@ impl Server {
                 "-LOADING Redis is loading the dataset in memory",
             );
         }
+        // Redis: while a script runs past busy-reply-threshold only the
+        // allow-busy commands run.
+        if self.scripting.run.is_some()
+            && crate::scripting::script::is_timedout(self)
+            && flags & command::CMD_ALLOW_BUSY == 0
+        {
+            let err = crate::scripting::script::busy_error(self);
+            return self.reject(c, Some(idx), err);
+        }
         if self.pause.are_clients_paused()
             && c.flags & networking::client::CLIENT_SLAVE == 0
             && self
@@ -417,7 +439,9 @@ impl Server {
             }
         }
         self.call(c, idx, argv);
-        if self.blocking.has_ready_keys() {
+        // Redis: not while a script is running (an allow-busy command run
+        // from the busy loop must not serve clients blocked on its keys).
+        if self.blocking.has_ready_keys() && self.scripting.run.is_none() {
             crate::blocked::handle_clients_blocked_on_keys(self);
         }
     }
@@ -445,7 +469,11 @@ impl Server {
         // because call() nests (EXEC).
         let outer_prop_flags = c.flags & PROP_FLAGS;
         c.flags &= !PROP_FLAGS;
-        self.update_cached_time();
+        // Redis: time is frozen while a script runs (scriptTimeSnapshot), so
+        // a key cannot expire between two commands of one script.
+        if self.scripting.run.is_none() {
+            self.update_cached_time();
+        }
         let start = std::time::Instant::now();
         let outer_errors = c.cur_errors;
         c.cur_errors = 0;
