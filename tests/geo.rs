@@ -8,22 +8,6 @@ use std::io::Write;
 
 use common::*;
 
-type Case<'a> = (&'a [&'a [u8]], &'a [u8]);
-
-fn run(c: &mut std::net::TcpStream, cases: &[Case]) {
-    for (args, want) in cases {
-        let got = call(c, args);
-        assert_eq!(
-            String::from_utf8_lossy(&got),
-            String::from_utf8_lossy(want),
-            "{:?}",
-            args.iter()
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect::<Vec<_>>()
-        );
-    }
-}
-
 #[test]
 #[rustfmt::skip]
 fn replies_match_redis() {

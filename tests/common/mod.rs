@@ -149,3 +149,21 @@ pub fn closed(c: &mut TcpStream) -> bool {
         }
     }
 }
+
+/// A command and the exact reply expected (read from real Redis).
+pub type Case<'a> = (&'a [&'a [u8]], &'a [u8]);
+
+/// Sends each case's command and checks its reply byte for byte.
+pub fn run(c: &mut TcpStream, cases: &[Case]) {
+    for (args, want) in cases {
+        let got = call(c, args);
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(want),
+            "{:?}",
+            args.iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+        );
+    }
+}
