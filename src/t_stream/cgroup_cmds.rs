@@ -255,13 +255,10 @@ pub fn xsetid_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// XACK key group id [id ...]. Redis: xackCommand.
 pub fn xack_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let db = c.db;
-    let has_group = match stream_read(s, db, &argv[1]) {
-        Lookup::WrongType => return c.add_reply_wrongtype(),
-        Lookup::Missing => false,
-        Lookup::Found(st) => st.lookup_cg(&argv[2]).is_some(),
-    };
-    if !has_group {
-        return c.add_reply_long(0);
+    match group_exists(s, c, db, &argv[1], &argv[2]) {
+        None => return,
+        Some(false) => return c.add_reply_long(0),
+        Some(true) => {}
     }
     let mut ids = Vec::with_capacity(argv.len() - 3);
     for a in &argv[3..] {
@@ -280,6 +277,25 @@ pub fn xack_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     }
     s.dirty += acked;
     c.add_reply_long(acked);
+}
+
+/// Whether the stream at `key` has the consumer group `gname` (a missing key
+/// has none); None after replying WRONGTYPE.
+fn group_exists(
+    s: &mut Server,
+    c: &mut Client,
+    db: usize,
+    key: &[u8],
+    gname: &[u8],
+) -> Option<bool> {
+    match stream_read(s, db, key) {
+        Lookup::WrongType => {
+            c.add_reply_wrongtype();
+            None
+        }
+        Lookup::Missing => Some(false),
+        Lookup::Found(st) => Some(st.lookup_cg(gname).is_some()),
+    }
 }
 
 fn nogroup(c: &mut Client, key: &[u8], group: &[u8]) {
@@ -404,13 +420,10 @@ pub fn xclaim_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let db = c.db;
     let key = &argv[1];
     let gname = &argv[2];
-    let has_group = match stream_read(s, db, key) {
-        Lookup::WrongType => return c.add_reply_wrongtype(),
-        Lookup::Missing => false,
-        Lookup::Found(st) => st.lookup_cg(gname).is_some(),
-    };
-    if !has_group {
-        return nogroup(c, key, gname);
+    match group_exists(s, c, db, key, gname) {
+        None => return,
+        Some(false) => return nogroup(c, key, gname),
+        Some(true) => {}
     }
     let Some(minidle) = get_long_or_reply(
         c,
@@ -616,13 +629,10 @@ pub fn xautoclaim_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let db = c.db;
     let key = &argv[1];
     let gname = &argv[2];
-    let has_group = match stream_read(s, db, key) {
-        Lookup::WrongType => return c.add_reply_wrongtype(),
-        Lookup::Missing => false,
-        Lookup::Found(st) => st.lookup_cg(gname).is_some(),
-    };
-    if !has_group {
-        return nogroup(c, key, gname);
+    match group_exists(s, c, db, key, gname) {
+        None => return,
+        Some(false) => return nogroup(c, key, gname),
+        Some(true) => {}
     }
     let name = &argv[3];
     let now = crate::util::mstime();
