@@ -29,6 +29,23 @@ pub struct AddTrimArgs {
     pub idpos: usize,        // XADD: the ID argument
 }
 
+/// The optional `~` or `=` after MAXLEN/MINID: sets `approx` and returns how
+/// many arguments it took (0 or 1).
+fn trim_operator(argv: &[Vec<u8>], i: usize, moreargs: usize, approx: &mut bool) -> usize {
+    *approx = false;
+    if moreargs < 2 {
+        return 0;
+    }
+    match argv[i + 1].as_slice() {
+        b"~" => {
+            *approx = true;
+            1
+        }
+        b"=" => 1,
+        _ => 0,
+    }
+}
+
 /// Redis: streamParseAddOrTrimArgsOrReply.
 pub fn parse_add_trim_args(
     s: &Server,
@@ -63,14 +80,7 @@ pub fn parse_add_trim_args(
                 c.add_reply_error(BOTH);
                 return None;
             }
-            a.trim.approx = false;
-            let next = &argv[i + 1];
-            if moreargs >= 2 && next.as_slice() == b"~" {
-                a.trim.approx = true;
-                i += 1;
-            } else if moreargs >= 2 && next.as_slice() == b"=" {
-                i += 1;
-            }
+            i += trim_operator(argv, i, moreargs, &mut a.trim.approx);
             let maxlen = get_long_or_reply(c, &argv[i + 1], None)?;
             if maxlen < 0 {
                 c.add_reply_error("The MAXLEN argument must be >= 0.");
@@ -84,14 +94,7 @@ pub fn parse_add_trim_args(
                 c.add_reply_error(BOTH);
                 return None;
             }
-            a.trim.approx = false;
-            let next = &argv[i + 1];
-            if moreargs >= 2 && next.as_slice() == b"~" {
-                a.trim.approx = true;
-                i += 1;
-            } else if moreargs >= 2 && next.as_slice() == b"=" {
-                i += 1;
-            }
+            i += trim_operator(argv, i, moreargs, &mut a.trim.approx);
             let minid = reply::parse_strict_id_or_reply(c, &argv[i + 1], 0, None)?;
             i += 1;
             a.trim.strategy = TrimStrategy::MinId(minid);
