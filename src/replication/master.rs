@@ -596,17 +596,7 @@ fn role_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
         .slaves
         .iter()
         .filter(|r| r.state == SlaveState::Online)
-        .map(|r| {
-            let ip = if r.announced_ip.is_empty() {
-                r.addr
-                    .rsplit_once(':')
-                    .map(|(h, _)| h.to_string())
-                    .unwrap_or_default()
-            } else {
-                r.announced_ip.clone()
-            };
-            (ip, r.listening_port, r.ack_off)
-        })
+        .map(|r| (r.ip(), r.listening_port, r.ack_off))
         .collect();
     c.add_reply_array_len(online.len());
     for (ip, port, off) in online {

@@ -78,6 +78,20 @@ pub struct Replica {
     pub addr: String,              // peer address, for INFO and logs
 }
 
+impl Replica {
+    /// The address the replica announced (REPLCONF ip-address), else the
+    /// host of its connection. Redis: the slave_addr / connection peer choice.
+    pub fn ip(&self) -> String {
+        if !self.announced_ip.is_empty() {
+            return self.announced_ip.clone();
+        }
+        self.addr
+            .rsplit_once(':')
+            .map(|(h, _)| h.to_string())
+            .unwrap_or_default()
+    }
+}
+
 /// The replication backlog. Redis: replBacklog (a ring buffer here, as in 6.x).
 pub struct Backlog {
     pub buf: VecDeque<u8>,
@@ -400,15 +414,7 @@ impl Server {
         }
         let now = crate::util::mstime() / 1000;
         for (i, r) in self.repl.slaves.iter().enumerate() {
-            let ip = if r.announced_ip.is_empty() {
-                r.addr
-                    .rsplit_once(':')
-                    .map(|(h, _)| h)
-                    .unwrap_or("")
-                    .to_string()
-            } else {
-                r.announced_ip.clone()
-            };
+            let ip = r.ip();
             let state = match r.state {
                 SlaveState::WaitBgsaveStart | SlaveState::WaitBgsaveEnd => "wait_bgsave",
                 SlaveState::Online => "online",
