@@ -243,3 +243,44 @@ fn process_title_follows_proc_title_template() {
     }
     assert_eq!(cmdline(), expected_cmdline(&argv, "x"));
 }
+
+/// utime+stime of a process in clock ticks, from /proc/PID/stat.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after_comm = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = after_comm.split(' ').collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn busy_poll_is_hidden_settable_and_idle_server_does_not_spin() {
+    let srv = start(&[]);
+    let mut c = connect(&srv);
+    assert_eq!(
+        call(&mut c, &[b"CONFIG", b"GET", b"busy-poll-usecs"]),
+        b"*2\r\n$15\r\nbusy-poll-usecs\r\n$2\r\n30\r\n"
+    );
+    let all = call(&mut c, &[b"CONFIG", b"GET", b"*"]);
+    assert!(!all.windows(9).any(|w| w == b"busy-poll"));
+    assert_eq!(
+        call(&mut c, &[b"CONFIG", b"SET", b"busy-poll-usecs", b"-1"]),
+        b"-ERR CONFIG SET failed (possibly related to argument 'busy-poll-usecs') - argument must be between 0 and 1000000 inclusive\r\n".to_vec()
+    );
+    // A burst of short request/reply round trips turns the spin on ...
+    for _ in 0..2000 {
+        assert_eq!(call(&mut c, &[b"PING"]), b"+PONG\r\n");
+    }
+    // ... and an idle server must turn it off again: a spinning loop would
+    // burn a whole CPU (100 ticks a second); allow a quarter of that.
+    std::thread::sleep(Duration::from_millis(200));
+    let before = cpu_ticks(srv.pid());
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(cpu_ticks(srv.pid()) - before < 25);
+    for v in [&b"0"[..], b"1000"] {
+        assert_eq!(
+            call(&mut c, &[b"CONFIG", b"SET", b"busy-poll-usecs", v]),
+            b"+OK\r\n"
+        );
+        assert_eq!(call(&mut c, &[b"PING"]), b"+PONG\r\n");
+    }
+}

@@ -10,12 +10,27 @@
 //!    listeners accept, clients read and/or write;
 //! 4. run the time events that are due (`server_cron`).
 //!
+//! Busy polling before sleep (an oxidis addition, hidden config
+//! `busy-poll-usecs`, default 30). When a poll would block, waking the loop
+//! again costs the *sender* dearly: its write() finds us asleep in
+//! epoll_wait and pays for the wake-up of another CPU (an IPI, a VM exit on
+//! a virtual machine) inside sock_def_readable. Redis spends more CPU per
+//! request, so under load it is rarely asleep when a request arrives; a
+//! leaner loop sleeps after every few requests (measured: 33k sleeps per
+//! 200k LRANGE requests at P=1 against Redis's 6k) and the clients slow
+//! down. So, when the previous wait was short, the loop first polls with a
+//! zero timeout for up to `busy-poll-usecs`; a request that arrives in that
+//! window is served without a sleep or a wake-up. A spin that catches
+//! nothing turns spinning off until a blocking wait is again short (under
+//! twice the window), so an idle server, or one whose clients pause between
+//! requests, does not spin. `busy-poll-usecs 0` disables it.
+//!
 //! Divergence: mio is edge-triggered. A client is registered once for both
 //! directions; a read shorter than the buffer means the socket is drained;
 //! a client that hits the per-event read cap is kept on
 //! `clients_pending_read` and served on the next iteration.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mio::{Events, Poll, Token};
 
@@ -41,6 +56,8 @@ pub struct EventLoop {
     time_events: Vec<TimeEvent>,
     next_time_id: u64,
     pub stop: bool,
+    /// The last wait was short: spin before the next sleep.
+    spin_hint: bool,
 }
 
 impl EventLoop {
@@ -52,6 +69,7 @@ impl EventLoop {
             time_events: Vec::new(),
             next_time_id: 0,
             stop: false,
+            spin_hint: false,
         })
     }
 
@@ -102,8 +120,33 @@ impl EventLoop {
             self.nearest_timer_ms()
                 .map(|w| Duration::from_millis((w - util::mstime()).max(0) as u64))
         };
-        self.poll_and_dispatch(s, timeout);
+        let spin = Duration::from_micros(s.config.busy_poll_usecs.max(0) as u64);
+        if timeout == Some(Duration::ZERO) || spin.is_zero() {
+            self.poll_and_dispatch(s, timeout);
+        } else if self.spin_hint && self.spin_poll(spin) {
+            self.dispatch(s);
+        } else {
+            let start = Instant::now();
+            let fired = self.poll(timeout);
+            self.spin_hint = fired > 0 && start.elapsed() < spin * 2;
+            self.dispatch(s);
+        }
         self.process_time_events(s);
+    }
+
+    /// Polls with a zero timeout until something fires (true) or `window`
+    /// has passed (false, and spinning stays off until a short wait).
+    fn spin_poll(&mut self, window: Duration) -> bool {
+        let start = Instant::now();
+        loop {
+            if self.poll(Some(Duration::ZERO)) > 0 {
+                return true;
+            }
+            if start.elapsed() >= window {
+                self.spin_hint = false;
+                return false;
+            }
+        }
     }
 
     /// Redis: processEventsWhileBlocked(). Serves clients (file events only, no
@@ -121,6 +164,12 @@ impl EventLoop {
 
     /// Polls once and dispatches the fired file events; returns how many fired.
     fn poll_and_dispatch(&mut self, s: &mut Server, timeout: Option<Duration>) -> usize {
+        self.poll(timeout);
+        self.dispatch(s)
+    }
+
+    /// Polls once and copies the fired events out; returns how many fired.
+    fn poll(&mut self, timeout: Option<Duration>) -> usize {
         if let Err(e) = self.poll.poll(&mut self.events, timeout) {
             if e.kind() != std::io::ErrorKind::Interrupted {
                 crate::server_log!(Warning, "poll error: {}", e);
@@ -134,6 +183,12 @@ impl EventLoop {
                 ev.is_writable(),
             ));
         }
+        self.fired.len()
+    }
+
+    /// Dispatches the events `poll` copied out, then the clients left with
+    /// unread input; returns how many events fired.
+    fn dispatch(&mut self, s: &mut Server) -> usize {
         for k in 0..self.fired.len() {
             let (tok, readable, writable) = self.fired[k];
             if tok == crate::rdb::WAKER_TOKEN {

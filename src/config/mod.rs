@@ -398,6 +398,9 @@ config_struct! {
     cluster_announce_bus_port: i32, cluster_announce_port: i32, cluster_announce_tls_port: i32,
     repl_timeout: i32, repl_ping_replica_period: i32, list_compress_depth: i32,
     rdb_key_save_delay: i32, key_load_delay: i32, active_expire_effort: i32,
+    /// oxidis only (hidden): how long the event loop polls without sleeping
+    /// before it blocks, when the last wait was short (`src/ae/mod.rs`).
+    busy_poll_usecs: i32,
     /// server.config_hz (clamped to 1..=500 like Redis).
     hz: i32,
     min_replicas_to_write: i32, min_replicas_max_lag: i32, watchdog_period: i32,

@@ -364,6 +364,7 @@ pub static TABLE: &[ConfigDef] = &[
     n!("list-compress-depth", None, DEBUG, 0, INT_MAX, list_compress_depth: i32, 0, INTEGER, false),
     n!("rdb-key-save-delay", None, HIDDEN, INT_MIN, INT_MAX, rdb_key_save_delay: i32, 0, INTEGER, false),
     n!("key-load-delay", None, HIDDEN, INT_MIN, INT_MAX, key_load_delay: i32, 0, INTEGER, false),
+    n!("busy-poll-usecs", None, HIDDEN, 0, 1000000, busy_poll_usecs: i32, 30, INTEGER, false),
     n!("active-expire-effort", None, MOD, 1, 10, active_expire_effort: i32, 1, INTEGER, false),
     n!("hz", None, MOD, 0, INT_MAX, hz: i32, 10, INTEGER, false),
     n!("min-replicas-to-write", Some("min-slaves-to-write"), MOD, 0, INT_MAX, min_replicas_to_write: i32, 0, INTEGER, false),
