@@ -454,11 +454,21 @@ pub fn write_to_client(s: &mut Server, slot: usize) {
 }
 
 /// Writable event: resume a partial write. Redis: sendReplyToClient.
+///
+/// mio registers both directions edge-triggered, so a read event usually
+/// reports the socket writable too. A client already queued for
+/// before_sleep's write is left for it: writing here, between reads, would
+/// hand the first reply to a sleeping client before the rest of the batch
+/// is served, and every such early reply costs that client a wake-up
+/// (measured: 4x the client context switches of Redis at P=16).
 pub fn handle_writable(s: &mut Server, slot: usize) {
     if crate::replication::replica::master_writable(s, slot) {
         return;
     }
-    if s.clients.get(slot).is_some_and(|c| c.has_pending_replies()) {
+    if s.clients
+        .get(slot)
+        .is_some_and(|c| c.flags & CLIENT_PENDING_WRITE == 0 && c.has_pending_replies())
+    {
         write_to_client(s, slot);
     }
 }
