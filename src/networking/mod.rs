@@ -260,6 +260,8 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
             prefetch::prefetch_batch(&s.dbs[c.db].dict, &c.querybuf[c.qb_pos..], &mut scratch);
             s.prefetch_scratch = scratch;
         }
+        // The end of one command's clock read is the next one's start.
+        let mut prev_end_us = None;
         loop {
             if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED) != 0 {
                 break;
@@ -291,7 +293,11 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
                     }
                     let argv = std::mem::take(&mut c.argv);
                     let argc = c.argc;
+                    s.batch_clock_us = prev_end_us.take();
+                    s.call_end_us = None;
                     s.process_command(c, &argv[..argc]);
+                    s.batch_clock_us = None;
+                    prev_end_us = s.call_end_us.take();
                     c.argv = argv;
                     // A command held by CLIENT PAUSE is applied (and counted)
                     // when it runs.

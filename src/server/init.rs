@@ -234,6 +234,8 @@ pub fn init_server(
         active_expire_enabled: true,
         lruclock: crate::object::lru_clock(now),
         cmd_time_ms: now,
+        batch_clock_us: None,
+        call_end_us: None,
         loading: false,
         stat_starttime: std::time::Instant::now(),
         rand_state: u64::from_le_bytes(seed) | 1,
