@@ -299,35 +299,54 @@ fn encoded_size_bytes(b: u8) -> usize {
 /// Decodes the entry at `p`. The buffer must be valid there.
 #[inline]
 fn decode(buf: &[u8], p: usize) -> LpEntry<'_> {
+    decode_sized(buf, p).0
+}
+
+/// Decodes the entry at `p` and returns its encoded length (without the
+/// backlen) too, so a walk reads each header once.
+#[inline]
+fn decode_sized(buf: &[u8], p: usize) -> (LpEntry<'_>, usize) {
     let b = buf[p];
     if b & 0x80 == 0 {
-        return LpEntry::Int(b as i64);
+        return (LpEntry::Int(b as i64), 1);
     }
     if b & 0xC0 == 0x80 {
         let l = (b & 0x3F) as usize;
-        return LpEntry::Str(&buf[p + 1..p + 1 + l]);
+        return (LpEntry::Str(&buf[p + 1..p + 1 + l]), 1 + l);
     }
     if b & 0xE0 == 0xC0 {
         let u = (((b & 0x1F) as i64) << 8) | buf[p + 1] as i64;
-        return LpEntry::Int(if u >= 1 << 12 { u - (1 << 13) } else { u });
+        return (
+            LpEntry::Int(if u >= 1 << 12 { u - (1 << 13) } else { u }),
+            2,
+        );
     }
     if b & 0xF0 == 0xE0 {
         let l = (((b & 0xF) as usize) << 8) | buf[p + 1] as usize;
-        return LpEntry::Str(&buf[p + 2..p + 2 + l]);
+        return (LpEntry::Str(&buf[p + 2..p + 2 + l]), 2 + l);
     }
     match b {
         0xF0 => {
             let l = u32::from_le_bytes(buf[p + 1..p + 5].try_into().unwrap()) as usize;
-            LpEntry::Str(&buf[p + 5..p + 5 + l])
+            (LpEntry::Str(&buf[p + 5..p + 5 + l]), 5 + l)
         }
-        0xF1 => LpEntry::Int(i16::from_le_bytes([buf[p + 1], buf[p + 2]]) as i64),
+        0xF1 => (
+            LpEntry::Int(i16::from_le_bytes([buf[p + 1], buf[p + 2]]) as i64),
+            3,
+        ),
         0xF2 => {
             let u = u32::from_le_bytes([buf[p + 1], buf[p + 2], buf[p + 3], 0]);
-            LpEntry::Int(((u << 8) as i32 >> 8) as i64)
+            (LpEntry::Int(((u << 8) as i32 >> 8) as i64), 4)
         }
-        0xF3 => LpEntry::Int(i32::from_le_bytes(buf[p + 1..p + 5].try_into().unwrap()) as i64),
-        0xF4 => LpEntry::Int(i64::from_le_bytes(buf[p + 1..p + 9].try_into().unwrap())),
-        _ => LpEntry::Int(0), // unreachable on a valid listpack
+        0xF3 => (
+            LpEntry::Int(i32::from_le_bytes(buf[p + 1..p + 5].try_into().unwrap()) as i64),
+            5,
+        ),
+        0xF4 => (
+            LpEntry::Int(i64::from_le_bytes(buf[p + 1..p + 9].try_into().unwrap())),
+            9,
+        ),
+        _ => (LpEntry::Int(0), 1), // unreachable on a valid listpack
     }
 }
 
@@ -468,6 +487,15 @@ impl Listpack {
         }
         let (l, used) = decode_backlen(&self.buf, p - 1)?;
         Some(p - used - l)
+    }
+
+    /// The entry at `p` and the offset of the one after it (None at the
+    /// end): lpGet and lpNext with one header decode.
+    #[inline]
+    pub fn get_next(&self, p: usize) -> (LpEntry<'_>, Option<usize>) {
+        let (e, l) = decode_sized(&self.buf, p);
+        let n = p + l + backlen_size(l);
+        (e, (self.buf[n] != LP_EOF).then_some(n))
     }
 
     /// Redis: lpGet.

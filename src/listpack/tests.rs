@@ -207,6 +207,16 @@ proptest! {
         }
         back.reverse();
         prop_assert_eq!(&back, &m);
+        // And with get_next, which decodes each header once.
+        let mut walk = Vec::new();
+        let mut p = lp.first();
+        while let Some(x) = p {
+            let (e, next) = lp.get_next(x);
+            prop_assert_eq!(next, lp.next(x));
+            walk.push(e.to_vec());
+            p = next;
+        }
+        prop_assert_eq!(&walk, &m);
         for (i, e) in m.iter().enumerate() {
             prop_assert!(lp.get(lp.seek(i as i64).unwrap()).eq_bytes(e));
         }

@@ -364,12 +364,20 @@ impl Client {
         if !self.replies_allowed() {
             return;
         }
-        if self.reply.is_empty()
-            && self.buf.len() + a.len() + b.len() + c.len() <= PROTO_REPLY_CHUNK_BYTES
-        {
-            self.buf.extend_from_slice(a);
-            self.buf.extend_from_slice(b);
-            self.buf.extend_from_slice(c);
+        let total = a.len() + b.len() + c.len();
+        let dst = if self.reply.is_empty() {
+            (self.buf.len() + total <= PROTO_REPLY_CHUNK_BYTES).then_some(&mut self.buf)
+        } else {
+            // A big reply: straight into the last block while it has room.
+            self.obuf_check = true;
+            self.reply
+                .back_mut()
+                .filter(|t| t.capacity() - t.len() >= total)
+        };
+        if let Some(dst) = dst {
+            dst.extend_from_slice(a);
+            dst.extend_from_slice(b);
+            dst.extend_from_slice(c);
         } else {
             self.add_reply_raw_force(a);
             self.add_reply_raw_force(b);

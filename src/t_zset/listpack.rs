@@ -26,7 +26,13 @@ pub fn zzl_strtod(s: &[u8]) -> f64 {
 /// Redis: zzlGetScore.
 #[inline]
 pub fn get_score(lp: &Listpack, sptr: usize) -> f64 {
-    match lp.get(sptr) {
+    entry_score(lp.get(sptr))
+}
+
+/// A score entry as a double.
+#[inline]
+pub fn entry_score(e: LpEntry<'_>) -> f64 {
+    match e {
         LpEntry::Int(v) => v as f64,
         LpEntry::Str(s) => zzl_strtod(s),
     }

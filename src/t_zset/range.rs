@@ -9,11 +9,13 @@ use crate::server::Server;
 use crate::util;
 
 use super::api::{AddFlags, Cursor, Limits, ZSet};
+use super::listpack as zzl;
 use super::skiplist::{LexBound, ZLexRangeSpec, ZRangeSpec};
 use super::{
     delete_if_empty, get_long_or_reply, limits, new_obj, zset_read, zset_write, Lookup,
     ERR_MINMAX_FLOAT, ERR_MINMAX_LEX,
 };
+use crate::listpack::LpEntry;
 
 /// One end of a score range: strtod over the whole text, after an optional
 /// '(' (exclusive). Like C strtod, leading spaces are skipped and an empty
@@ -203,6 +205,28 @@ fn range_by_rank(sink: &mut Sink, z: &ZSet, start: i64, end: i64, reverse: bool)
     };
     let rangelen = end - start + 1;
     sink.begin(Some(rangelen));
+    if let (ZSet::Listpack(lp), false) = (z, reverse) {
+        // The common forward walk over a listpack: each entry decoded once.
+        let mut p = lp.seek(2 * start as i64);
+        for _ in 0..rangelen {
+            let Some(ep) = p else { break };
+            let (ele, sp) = lp.get_next(ep);
+            let Some(sp) = sp else { break };
+            let (score, next) = lp.get_next(sp);
+            let score = zzl::entry_score(score);
+            match ele {
+                LpEntry::Str(e) => sink.emit(e, score),
+                LpEntry::Int(v) => {
+                    let mut tmp = [0u8; 21];
+                    let n = crate::networking::client::write_i64_slice(&mut tmp, v);
+                    sink.emit(&tmp[..n], score);
+                }
+            }
+            p = next;
+        }
+        sink.finalize(rangelen);
+        return;
+    }
     let mut cur = z.cursor_at_rank(start, reverse);
     for _ in 0..rangelen {
         let Some((e, sc)) = z.get(cur) else { break };
