@@ -255,14 +255,25 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
             s.mark_pending_write(slot, c);
             return;
         }
-        if c.flags & CLIENT_BLOCKED == 0 {
-            let mut scratch = std::mem::take(&mut s.prefetch_scratch);
-            prefetch::prefetch_batch(&s.dbs[c.db].dict, &c.querybuf[c.qb_pos..], &mut scratch);
-            s.prefetch_scratch = scratch;
-        }
+        // Commands left before the prefetched part of the batch is used up;
+        // at zero the next part is prefetched (a batch deeper than
+        // prefetch::MAX_BATCH is prefetched in slices as it runs).
+        let mut prefetched = 0usize;
         // The end of one command's clock read is the next one's start.
         let mut prev_end_us = None;
         loop {
+            if prefetched == 0 && c.flags & CLIENT_BLOCKED == 0 {
+                let mut scratch = std::mem::take(&mut s.prefetch_scratch);
+                prefetch::prefetch_batch(&s.dbs[c.db].dict, &c.querybuf[c.qb_pos..], &mut scratch);
+                // Nothing prefetched (one command, or an unusual one): look
+                // again only after a whole slice's worth.
+                prefetched = match scratch.len() {
+                    n if n >= 2 => n,
+                    _ => prefetch::MAX_BATCH,
+                };
+                s.prefetch_scratch = scratch;
+            }
+            prefetched = prefetched.saturating_sub(1);
             if c.flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED) != 0 {
                 break;
             }

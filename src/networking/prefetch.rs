@@ -17,7 +17,7 @@ use crate::object::{RObj, Value};
 
 /// Commands per batch worth prefetching for (more would evict each other's
 /// lines before they are used).
-const MAX_BATCH: usize = 32;
+pub const MAX_BATCH: usize = 32;
 
 /// Fewer bytes than this cannot hold two commands with a key.
 const MIN_BYTES: usize = 40;
@@ -137,10 +137,10 @@ fn member_stage(o: &RObj, h: u64, entries: bool) {
 /// see sds.rs). Each stage is issued for the whole batch before the next one
 /// reads what the previous one loaded.
 pub fn prefetch_batch(dict: &Dict<crate::db::Key, RObj>, buf: &[u8], batch: &mut Vec<Pending>) {
+    batch.clear();
     if buf.len() < MIN_BYTES || dict.is_empty() {
         return;
     }
-    batch.clear();
     scan_batch(buf, batch);
     if batch.len() < 2 {
         return;
