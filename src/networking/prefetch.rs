@@ -83,7 +83,13 @@ fn scan_batch(buf: &[u8], out: &mut Vec<Pending>) {
             pos = end + 2;
         }
         if argc >= 2 {
-            p.key = gen_hash(&buf[p.key_at.0 as usize..p.key_at.1 as usize]);
+            let key = &buf[p.key_at.0 as usize..p.key_at.1 as usize];
+            // A batch often repeats one key (LPUSH, INCR on a counter):
+            // hash it once.
+            p.key = match out.last() {
+                Some(q) if &buf[q.key_at.0 as usize..q.key_at.1 as usize] == key => q.key,
+                _ => gen_hash(key),
+            };
             out.push(p);
         }
     }
