@@ -7,7 +7,6 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{call, connect, read_reply, start};
@@ -173,50 +172,12 @@ fn replica_of_unreachable_master_is_stale() {
     assert_eq!(call(&mut c, &[b"GET", b"k"]), b"$1\r\nv\r\n");
 }
 
-struct Redis {
-    port: u16,
-    child: Child,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start_redis(extra: &[&str]) -> Option<Redis> {
+/// A real redis-server, when Debian's is installed.
+fn start_redis(extra: &[&str]) -> Option<common::Server> {
     if !std::path::Path::new(REDIS).exists() {
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir =
-        std::env::temp_dir().join(format!("oxidis-repl-redis-{}-{}", std::process::id(), port));
-    std::fs::create_dir_all(&dir).unwrap();
-    let child = Command::new(REDIS)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-        ])
-        .arg(&dir)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let r = Redis { port, child, dir };
-    wait_for(|| TcpStream::connect(("127.0.0.1", port)).is_ok()).then_some(r)
+    common::start_exe(REDIS, extra)
 }
 
 fn redis_conn(port: u16) -> TcpStream {

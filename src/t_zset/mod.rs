@@ -19,6 +19,7 @@ pub mod range;
 pub mod rdb;
 pub mod setops;
 pub mod skiplist;
+pub mod spec;
 
 use std::cell::Cell;
 use std::sync::Arc;

@@ -37,11 +37,17 @@ fn free_port() -> u16 {
 
 /// Starts a server with extra `--name value` arguments.
 pub fn start(extra: &[&str]) -> Server {
+    start_exe(env!("CARGO_BIN_EXE_oxidis-server"), extra).expect("server did not start")
+}
+
+/// Starts `exe` (oxidis-server, or a real redis-server to compare with) on a
+/// free port with its own directory; None if it never answers.
+pub fn start_exe(exe: &str, extra: &[&str]) -> Option<Server> {
     for _ in 0..5 {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("oxidis-test-{}-{}", std::process::id(), port));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oxidis-server"));
+        let mut cmd = Command::new(exe);
         cmd.args([
             "--port",
             &port.to_string(),
@@ -55,7 +61,7 @@ pub fn start(extra: &[&str]) -> Server {
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-        let child = cmd.spawn().expect("spawn oxidis-server");
+        let child = cmd.spawn().ok()?;
         let mut srv = Server { port, child, dir };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
@@ -65,12 +71,12 @@ pub fn start(extra: &[&str]) -> Server {
                 break;
             }
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return srv;
+                return Some(srv);
             }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-    panic!("server did not start");
+    None
 }
 
 pub fn connect(s: &Server) -> TcpStream {
