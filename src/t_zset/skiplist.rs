@@ -300,6 +300,18 @@ impl Skiplist {
         let mut update = [HEADER; ZSKIPLIST_MAXLEVEL];
         let mut rank = [0u32; ZSKIPLIST_MAXLEVEL];
         self.search(score, &ele, &mut update, &mut rank);
+        self.link_new(score, ele, &mut update, &mut rank)
+    }
+
+    /// The second half of insert: a new node after the predecessors `update`
+    /// (whose ranks are `rank`) found by a search for (score, ele).
+    fn link_new(
+        &mut self,
+        score: f64,
+        ele: Member,
+        update: &mut [u32; ZSKIPLIST_MAXLEVEL],
+        rank: &mut [u32; ZSKIPLIST_MAXLEVEL],
+    ) -> u32 {
         let level = random_level();
         if level > self.level {
             for i in self.level..level {
@@ -496,8 +508,23 @@ impl Skiplist {
 
     /// Changes the score of the node (curscore, ele), which must exist.
     /// Returns the node (possibly a new slot). Redis: zslUpdateScore.
+    ///
+    /// Redis searches twice, for the old place and then (after the delete)
+    /// for the new one. Both walks are pointer chases that wait on memory
+    /// at every step, so here they run side by side in one descent
+    /// (`search_pair`), keeping two misses in flight; the new place's
+    /// predecessors and ranks, found with the node still linked, are then
+    /// corrected for its removal.
     pub fn update_score(&mut self, curscore: f64, ele: &[u8], newscore: f64) -> u32 {
-        let (update, x) = self.find_update(curscore, ele);
+        let mut update = [HEADER; ZSKIPLIST_MAXLEVEL];
+        let mut rank = [0u32; ZSKIPLIST_MAXLEVEL];
+        let mut update2 = [HEADER; ZSKIPLIST_MAXLEVEL];
+        let mut rank2 = [0u32; ZSKIPLIST_MAXLEVEL];
+        let last = self.search_pair(
+            (curscore, ele, &mut update, &mut rank),
+            (newscore, ele, &mut update2, &mut rank2),
+        );
+        let x = self.fwd(last, 0);
         assert!(x != NIL && self.score(x) == curscore && self.ele(x) == ele);
         // Still in place? Then just overwrite the score.
         let back = self.nodes[x as usize].backward;
@@ -508,9 +535,92 @@ impl Skiplist {
             self.nodes[x as usize].score = newscore;
             return x;
         }
+        // x's rank is rank[0] + 1. Where the new place's walk stopped at x,
+        // x's own predecessor takes over; past x, ranks drop by one.
+        let xrank = rank[0] + 1;
+        for i in 0..self.level {
+            if update2[i] == x {
+                update2[i] = update[i];
+                rank2[i] = rank[i];
+            } else if rank2[i] > xrank {
+                rank2[i] -= 1;
+            }
+        }
         self.delete_node(x, &update);
         let ele = self.free_node(x);
-        self.insert(newscore, ele)
+        self.link_new(newscore, ele, &mut update2, &mut rank2)
+    }
+
+    /// Starts loading `x`'s successor on the level below `i` when it is not
+    /// `fwd` (the node the walk is about to test): where the walk drops a
+    /// level, that is the next node it waits for (see [`Skiplist::search`]).
+    #[inline(always)]
+    fn prefetch_below(&self, x: u32, i: usize, fwd: u32) {
+        if i > 0 && i <= INLINE_LEVELS {
+            let g = self.nodes[x as usize].level[i - 1].forward;
+            if g != fwd && g != NIL {
+                self.nodes.prefetch(g as usize);
+            }
+        }
+    }
+
+    /// Two [`Skiplist::search`]es in one descent: at every level each walk
+    /// takes its steps in turn, so the load one waits on overlaps the
+    /// other's. Fills each walk's predecessors and ranks; returns the last
+    /// node the first walk reached on level 0.
+    fn search_pair(
+        &self,
+        a: (
+            f64,
+            &[u8],
+            &mut [u32; ZSKIPLIST_MAXLEVEL],
+            &mut [u32; ZSKIPLIST_MAXLEVEL],
+        ),
+        b: (
+            f64,
+            &[u8],
+            &mut [u32; ZSKIPLIST_MAXLEVEL],
+            &mut [u32; ZSKIPLIST_MAXLEVEL],
+        ),
+    ) -> u32 {
+        let (sa, ea, ua, ra) = a;
+        let (sb, eb, ub, rb) = b;
+        let ahead = |f: u32, score: f64, ele: &[u8]| -> bool {
+            let n = &self.nodes[f as usize];
+            n.score < score || (n.score == score && self.eles[f as usize].as_bytes() < ele)
+        };
+        let (mut xa, mut xb) = (HEADER, HEADER);
+        let (mut r_a, mut r_b) = (0u32, 0u32);
+        for i in (0..self.level).rev() {
+            let (mut go_a, mut go_b) = (true, true);
+            while go_a || go_b {
+                if go_a {
+                    let l = self.lv(xa as usize, i);
+                    self.prefetch_below(xa, i, l.forward);
+                    if l.forward != NIL && ahead(l.forward, sa, ea) {
+                        r_a += l.span;
+                        xa = l.forward;
+                    } else {
+                        go_a = false;
+                    }
+                }
+                if go_b {
+                    let l = self.lv(xb as usize, i);
+                    self.prefetch_below(xb, i, l.forward);
+                    if l.forward != NIL && ahead(l.forward, sb, eb) {
+                        r_b += l.span;
+                        xb = l.forward;
+                    } else {
+                        go_b = false;
+                    }
+                }
+            }
+            ua[i] = xa;
+            ra[i] = r_a;
+            ub[i] = xb;
+            rb[i] = r_b;
+        }
+        xa
     }
 
     /// 1-based rank of (score, ele), 0 when absent. Redis: zslGetRank.
