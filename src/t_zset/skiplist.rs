@@ -157,6 +157,26 @@ fn before(score: f64, ele: &[u8], score2: f64, ele2: &[u8]) -> bool {
     score < score2 || (score == score2 && ele < ele2)
 }
 
+/// One of [`Skiplist::search_pair`]'s two walks: its target, the node it
+/// has reached and that node's rank.
+struct Walk<'a> {
+    score: f64,
+    ele: &'a [u8],
+    x: u32,
+    rank: u32,
+}
+
+impl<'a> Walk<'a> {
+    fn new((score, ele): (f64, &'a [u8])) -> Walk<'a> {
+        Walk {
+            score,
+            ele,
+            x: HEADER,
+            rank: 0,
+        }
+    }
+}
+
 impl Default for Skiplist {
     fn default() -> Self {
         Self::new()
@@ -521,8 +541,12 @@ impl Skiplist {
         let mut update2 = [HEADER; ZSKIPLIST_MAXLEVEL];
         let mut rank2 = [0u32; ZSKIPLIST_MAXLEVEL];
         let last = self.search_pair(
-            (curscore, ele, &mut update, &mut rank),
-            (newscore, ele, &mut update2, &mut rank2),
+            (curscore, ele),
+            (newscore, ele),
+            &mut update,
+            &mut rank,
+            &mut update2,
+            &mut rank2,
         );
         let x = self.fwd(last, 0);
         assert!(x != NIL && self.score(x) == curscore && self.ele(x) == ele);
@@ -570,57 +594,44 @@ impl Skiplist {
     /// node the first walk reached on level 0.
     fn search_pair(
         &self,
-        a: (
-            f64,
-            &[u8],
-            &mut [u32; ZSKIPLIST_MAXLEVEL],
-            &mut [u32; ZSKIPLIST_MAXLEVEL],
-        ),
-        b: (
-            f64,
-            &[u8],
-            &mut [u32; ZSKIPLIST_MAXLEVEL],
-            &mut [u32; ZSKIPLIST_MAXLEVEL],
-        ),
+        a: (f64, &[u8]),
+        b: (f64, &[u8]),
+        update_a: &mut [u32; ZSKIPLIST_MAXLEVEL],
+        rank_a: &mut [u32; ZSKIPLIST_MAXLEVEL],
+        update_b: &mut [u32; ZSKIPLIST_MAXLEVEL],
+        rank_b: &mut [u32; ZSKIPLIST_MAXLEVEL],
     ) -> u32 {
-        let (sa, ea, ua, ra) = a;
-        let (sb, eb, ub, rb) = b;
-        let ahead = |f: u32, score: f64, ele: &[u8]| -> bool {
-            let n = &self.nodes[f as usize];
-            n.score < score || (n.score == score && self.eles[f as usize].as_bytes() < ele)
-        };
-        let (mut xa, mut xb) = (HEADER, HEADER);
-        let (mut r_a, mut r_b) = (0u32, 0u32);
+        let mut wa = Walk::new(a);
+        let mut wb = Walk::new(b);
         for i in (0..self.level).rev() {
             let (mut go_a, mut go_b) = (true, true);
             while go_a || go_b {
-                if go_a {
-                    let l = self.lv(xa as usize, i);
-                    self.prefetch_below(xa, i, l.forward);
-                    if l.forward != NIL && ahead(l.forward, sa, ea) {
-                        r_a += l.span;
-                        xa = l.forward;
-                    } else {
-                        go_a = false;
-                    }
-                }
-                if go_b {
-                    let l = self.lv(xb as usize, i);
-                    self.prefetch_below(xb, i, l.forward);
-                    if l.forward != NIL && ahead(l.forward, sb, eb) {
-                        r_b += l.span;
-                        xb = l.forward;
-                    } else {
-                        go_b = false;
-                    }
-                }
+                go_a = go_a && self.step(&mut wa, i);
+                go_b = go_b && self.step(&mut wb, i);
             }
-            ua[i] = xa;
-            ra[i] = r_a;
-            ub[i] = xb;
-            rb[i] = r_b;
+            (update_a[i], rank_a[i]) = (wa.x, wa.rank);
+            (update_b[i], rank_b[i]) = (wb.x, wb.rank);
         }
-        xa
+        wa.x
+    }
+
+    /// One step of a walk on level `i`: on to the next node if it sorts
+    /// before the walk's target (true), else false (drop a level).
+    #[inline(always)]
+    fn step(&self, w: &mut Walk<'_>, i: usize) -> bool {
+        let l = self.lv(w.x as usize, i);
+        self.prefetch_below(w.x, i, l.forward);
+        if l.forward == NIL {
+            return false;
+        }
+        let n = &self.nodes[l.forward as usize];
+        let ahead = n.score < w.score
+            || (n.score == w.score && self.eles[l.forward as usize].as_bytes() < w.ele);
+        if ahead {
+            w.rank += l.span;
+            w.x = l.forward;
+        }
+        ahead
     }
 
     /// 1-based rank of (score, ele), 0 when absent. Redis: zslGetRank.
@@ -866,183 +877,5 @@ impl Skiplist {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[derive(Clone, Debug)]
-    enum Op {
-        Insert(i8, u8),
-        Delete(u8),
-        Update(u8, i8),
-        Rank(u8),
-        Range(i8, i8, bool, bool),
-        Lex(u8, u8, bool, bool),
-        DelRank(u8, u8),
-    }
-
-    fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![
-            4 => (any::<i8>(), 0u8..40).prop_map(|(s, e)| Op::Insert(s % 10, e)),
-            2 => (0u8..40).prop_map(Op::Delete),
-            2 => (0u8..40, any::<i8>()).prop_map(|(e, s)| Op::Update(e, s % 10)),
-            1 => (0u8..40).prop_map(Op::Rank),
-            1 => (any::<i8>(), any::<i8>(), any::<bool>(), any::<bool>())
-                .prop_map(|(a, b, x, y)| Op::Range(a % 11, b % 11, x, y)),
-            1 => (0u8..40, 0u8..40, any::<bool>(), any::<bool>())
-                .prop_map(|(a, b, x, y)| Op::Lex(a, b, x, y)),
-            1 => (0u8..10, 0u8..10).prop_map(|(a, b)| Op::DelRank(a, b)),
-        ]
-    }
-
-    fn name(e: u8) -> Vec<u8> {
-        format!("m{}", e).into_bytes()
-    }
-
-    fn sort(m: &mut [(f64, Vec<u8>)]) {
-        m.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap().then_with(|| a.1.cmp(&b.1)));
-    }
-
-    proptest! {
-        #[test]
-        fn skiplist_matches_sorted_vec(ops in proptest::collection::vec(op(), 1..300)) {
-            let mut z = Skiplist::new();
-            let mut m: Vec<(f64, Vec<u8>)> = Vec::new();
-            for op in ops {
-                match op {
-                    Op::Insert(s, e) => {
-                        let e = name(e);
-                        if !m.iter().any(|(_, x)| *x == e) {
-                            z.insert(s as f64, e.clone().into());
-                            m.push((s as f64, e));
-                            sort(&mut m);
-                        }
-                    }
-                    Op::Delete(e) => {
-                        let e = name(e);
-                        let pos = m.iter().position(|(_, x)| *x == e);
-                        let score = pos.map(|p| m[p].0).unwrap_or(0.0);
-                        let got = z.delete(score, &e);
-                        prop_assert_eq!(got.is_some(), pos.is_some());
-                        if let Some(p) = pos { m.remove(p); }
-                    }
-                    Op::Update(e, s) => {
-                        let e = name(e);
-                        if let Some(p) = m.iter().position(|(_, x)| *x == e) {
-                            let x = z.update_score(m[p].0, &e, s as f64);
-                            prop_assert_eq!(z.score(x), s as f64);
-                            m[p].0 = s as f64;
-                            sort(&mut m);
-                        }
-                    }
-                    Op::Rank(e) => {
-                        let e = name(e);
-                        match m.iter().position(|(_, x)| *x == e) {
-                            Some(p) => prop_assert_eq!(z.get_rank(m[p].0, &e), p + 1),
-                            None => prop_assert_eq!(z.get_rank(0.0, &e), 0),
-                        }
-                    }
-                    Op::Range(a, b, minex, maxex) => {
-                        let r = ZRangeSpec { min: a as f64, max: b as f64, minex, maxex };
-                        let want: Vec<&Vec<u8>> = m.iter()
-                            .filter(|(s, _)| r.value_gte_min(*s) && r.value_lte_max(*s))
-                            .map(|(_, e)| e).collect();
-                        let f = z.first_in_range(&r);
-                        let l = z.last_in_range(&r);
-                        if !r.is_valid() || want.is_empty() {
-                            prop_assert_eq!(f, NIL);
-                            prop_assert_eq!(l, NIL);
-                        } else {
-                            prop_assert_eq!(z.ele(f), &want[0][..]);
-                            prop_assert_eq!(z.ele(l), &want[want.len() - 1][..]);
-                        }
-                    }
-                    Op::Lex(a, b, minex, maxex) => {
-                        // Lex ranges are meaningful over equal scores: test on
-                        // a fresh list of all members at score 0.
-                        let mut lz = Skiplist::new();
-                        let mut names: Vec<Vec<u8>> = m.iter().map(|(_, e)| e.clone()).collect();
-                        names.sort();
-                        for e in &names { lz.insert(0.0, e.clone().into()); }
-                        let bound = |e: u8, ex: bool| if ex { LexBound::Excl(name(e)) } else { LexBound::Incl(name(e)) };
-                        let r = ZLexRangeSpec { min: bound(a, minex), max: bound(b, maxex) };
-                        let want: Vec<&Vec<u8>> = names.iter()
-                            .filter(|e| r.value_gte_min(e) && r.value_lte_max(e)).collect();
-                        let f = lz.first_in_lex_range(&r);
-                        if !r.is_valid() || want.is_empty() {
-                            prop_assert_eq!(f, NIL);
-                        } else {
-                            prop_assert_eq!(lz.ele(f), &want[0][..]);
-                            prop_assert_eq!(lz.ele(lz.last_in_lex_range(&r)), &want[want.len() - 1][..]);
-                            let mut gone = Vec::new();
-                            let n = lz.delete_range_by_lex(&r, &mut |e| gone.push(e.to_vec()));
-                            prop_assert_eq!(n, want.len());
-                            lz.check();
-                        }
-                    }
-                    Op::DelRank(a, b) => {
-                        let (start, end) = (a as usize + 1, a as usize + 1 + b as usize);
-                        let mut gone = Vec::new();
-                        z.delete_range_by_rank(start, end, &mut |e| gone.push(e.to_vec()));
-                        let hi = end.min(m.len());
-                        let want: Vec<Vec<u8>> = if start <= hi {
-                            m.drain(start - 1..hi).map(|(_, e)| e).collect()
-                        } else { Vec::new() };
-                        prop_assert_eq!(gone, want);
-                    }
-                }
-                z.check();
-                let got: Vec<(f64, Vec<u8>)> = z.iter().map(|(e, s)| (s, e.to_vec())).collect();
-                prop_assert_eq!(&got, &m);
-            }
-        }
-    }
-
-    /// Enough nodes that some are taller than the inline levels (one in
-    /// 4096), deleted and reinserted so their side slots are reused.
-    #[test]
-    fn tall_nodes_survive_churn() {
-        let mut z = Skiplist::new();
-        let n = 30_000;
-        for i in 0..n {
-            z.insert((i % 1000) as f64, format!("m{i}").into_bytes().into());
-        }
-        assert!(z.level > INLINE_LEVELS);
-        for i in (0..n).step_by(2) {
-            assert!(z
-                .delete((i % 1000) as f64, format!("m{i}").as_bytes())
-                .is_some());
-        }
-        for i in (0..n).step_by(2) {
-            z.insert(-((i % 7) as f64), format!("m{i}").into_bytes().into());
-        }
-        for i in (1..n).step_by(10) {
-            z.update_score(
-                (i % 1000) as f64,
-                format!("m{i}").as_bytes(),
-                5000.0 + i as f64,
-            );
-        }
-        z.check();
-        assert_eq!(z.len(), n);
-        assert_eq!(z.iter().count(), n);
-    }
-
-    #[test]
-    fn delete_range_by_score_counts() {
-        let mut z = Skiplist::new();
-        for i in 0..100 {
-            z.insert(i as f64, format!("e{i:03}").into_bytes().into());
-        }
-        let r = ZRangeSpec {
-            min: 10.0,
-            max: 20.0,
-            minex: true,
-            maxex: false,
-        };
-        let n = z.delete_range_by_score(&r, &mut |_| {});
-        assert_eq!(n, 10);
-        z.check();
-        assert_eq!(z.len(), 90);
-    }
-}
+#[path = "skiplist_tests.rs"]
+mod tests;
