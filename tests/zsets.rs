@@ -98,3 +98,66 @@ fn bzpopmin_is_served_fifo() {
     assert_eq!(read_reply(&mut l), b"*-1\r\n");
     assert_eq!(call(&mut p, &[b"EXISTS", b"k"]), b":0\r\n");
 }
+
+/// A pipelined batch on a sorted set big enough for the skiplist warm-up
+/// (networking/prefetch.rs walks the batch's search paths first): updates,
+/// inserts, ZINCRBY, ZREM and ZRANK, with arguments the warm-up cannot read
+/// as scores mixed in, all answer as they would one by one.
+#[test]
+fn pipelined_batch_on_a_big_zset() {
+    let srv = start(&[]);
+    let mut c = connect(&srv);
+    let n = 40_000;
+    let mut load = Vec::new();
+    for i in 0..n {
+        let (s, m) = (format!("{}", i * 2), format!("m{i}"));
+        load.extend_from_slice(&cmd(&[b"ZADD", b"big", s.as_bytes(), m.as_bytes()]));
+    }
+    c.write_all(&load).unwrap();
+    for _ in 0..n {
+        assert_eq!(read_reply(&mut c), b":1\r\n");
+    }
+    // m<i> scores 2i.
+    let batch: [&[&[u8]]; 12] = [
+        &[b"ZADD", b"big", b"1", b"m0"],        // stays first
+        &[b"ZADD", b"big", b"79999", b"m1"],    // to the far end
+        &[b"ZADD", b"big", b"-inf", b"new1"],   // a new head
+        &[b"ZADD", b"big", b"NX", b"5", b"m2"], // a flag where a score may be
+        &[b"ZADD", b"big", b"nan", b"m3"],
+        &[b"ZINCRBY", b"big", b"0.5", b"m4"],
+        &[b"ZINCRBY", b"big", b"x", b"m4"],
+        &[b"ZREM", b"big", b"m5", b"nosuch"],
+        &[b"ZRANK", b"big", b"m6"],
+        &[b"ZREVRANK", b"big", b"m1"],
+        &[b"ZRANK", b"big", b"nosuch"],
+        &[b"ZADD", b"big", b"+inf", b"m7"],
+    ];
+    let mut out = Vec::new();
+    for a in batch {
+        out.extend_from_slice(&cmd(a));
+    }
+    c.write_all(&out).unwrap();
+    let want: [&[u8]; 12] = [
+        b":0\r\n",
+        b":0\r\n",
+        b":1\r\n",
+        b":0\r\n",
+        b"-ERR value is not a valid float\r\n",
+        b"$3\r\n8.5\r\n",
+        b"-ERR value is not a valid float\r\n",
+        b":1\r\n",
+        b":5\r\n", // after new1, m0, m2, m3 and m4
+        b":0\r\n", // m7 goes to +inf only later
+        b"$-1\r\n",
+        b":0\r\n",
+    ];
+    for (i, w) in want.iter().enumerate() {
+        let got = read_reply(&mut c);
+        assert_eq!(got, *w, "reply {i}: {:?}", String::from_utf8_lossy(&got));
+    }
+    assert_eq!(call(&mut c, &[b"ZCARD", b"big"]), b":40000\r\n");
+    assert_eq!(
+        call(&mut c, &[b"ZRANGE", b"big", b"-2", b"-1"]),
+        b"*2\r\n$2\r\nm1\r\n$2\r\nm7\r\n"
+    );
+}

@@ -11,9 +11,16 @@
 //! wastes a prefetch. The scan reads the multibulk headers without validating
 //! more than it needs and stops at anything unusual (an inline command, an
 //! incomplete command, a huge argument); the real parser sees every byte.
+//!
+//! Commands on a big sorted set get one more stage: the skiplist searches
+//! they are about to run are walked together first, all their cache misses
+//! in flight at once (`Skiplist::warm_paths`). Measured on ZADD (one set
+//! growing to ~600k members, P=16): 1.20x -> 1.41-1.46x Redis's throughput.
 
 use crate::dict::{gen_hash, Dict};
 use crate::object::{RObj, Value};
+use crate::t_zset::skiplist::{Skiplist, WARM_MAX};
+use crate::t_zset::ZSet;
 
 /// Commands per batch worth prefetching for (more would evict each other's
 /// lines before they are used).
@@ -27,6 +34,7 @@ const MIN_BYTES: usize = 40;
 #[derive(Clone, Copy, Default)]
 pub struct Pending {
     key: u64,
+    cmd_at: (u32, u32),
     key_at: (u32, u32),
     arg2: Option<(u32, u32)>,
     arg3: Option<(u32, u32)>,
@@ -75,6 +83,7 @@ fn scan_batch(buf: &[u8], out: &mut Vec<Pending>) {
             }
             let at = (pos as u32, end as u32);
             match i {
+                0 => p.cmd_at = at,
                 1 => p.key_at = at,
                 2 => p.arg2 = Some(at),
                 3 => p.arg3 = Some(at),
@@ -140,8 +149,9 @@ fn member_stage(o: &RObj, h: u64, entries: bool) {
 /// at least two of them: first the keyspace buckets and entries of their keys,
 /// then, for keys holding a hash, set or sorted set in a dict, the buckets and
 /// entries of their members (whose bytes are inline in the entry when short,
-/// see sds.rs). Each stage is issued for the whole batch before the next one
-/// reads what the previous one loaded.
+/// see sds.rs), and last the skiplist paths of sorted-set commands
+/// ([`warm_skiplists`]). Each stage is issued for the whole batch before the
+/// next one reads what the previous one loaded.
 pub fn prefetch_batch(dict: &Dict<crate::db::Key, RObj>, buf: &[u8], batch: &mut Vec<Pending>) {
     batch.clear();
     if buf.len() < MIN_BYTES || dict.is_empty() {
@@ -170,6 +180,65 @@ pub fn prefetch_batch(dict: &Dict<crate::db::Key, RObj>, buf: &[u8], batch: &mut
     }
     for &(o, h) in members.iter().flatten() {
         member_stage(o, h, true);
+    }
+    warm_skiplists(buf, batch, &members[..batch.len()]);
+}
+
+/// Sorted sets smaller than this keep their skiplist in the cache anyway.
+const WARM_MIN_LEN: usize = 1 << 15;
+
+/// The last stage, for commands on a big sorted set: the search paths their
+/// skiplist walks will take are walked together first
+/// ([`Skiplist::warm_paths`]), the old place of the member (its score, from
+/// the dict entry the previous stage loaded) for ZADD, ZINCRBY, ZREM and
+/// ZRANK/ZREVRANK, and the new place for ZADD and ZINCRBY. Consecutive
+/// commands on one sorted set share a warm-up.
+fn warm_skiplists(buf: &[u8], batch: &[Pending], members: &[Option<(&RObj, u64)>]) {
+    let bytes = |(a, b): (u32, u32)| &buf[a as usize..b as usize];
+    let number = |at: Option<(u32, u32)>| -> Option<f64> {
+        std::str::from_utf8(bytes(at?)).ok()?.parse().ok()
+    };
+    let mut targets = [0f64; WARM_MAX];
+    let mut n = 0;
+    let mut cur: Option<&Skiplist> = None;
+    for (m, p) in members.iter().zip(batch) {
+        let Some((o, h)) = *m else { continue };
+        let Value::ZSet(zs) = &o.v else { continue };
+        let ZSet::Skiplist(z) = &**zs else { continue };
+        if z.zsl.len() < WARM_MIN_LEN {
+            continue;
+        }
+        if let Some(c) = cur {
+            if !std::ptr::eq(c, &z.zsl) || n + 2 > WARM_MAX {
+                let _ = c.warm_paths(&targets[..n]);
+                n = 0;
+            }
+        }
+        cur = Some(&z.zsl);
+        let Some(member) = member_at(o, p) else {
+            continue;
+        };
+        let old = z.dict.get_hashed(h, bytes(member)).copied();
+        let cmd = bytes(p.cmd_at);
+        let new = if cmd.eq_ignore_ascii_case(b"zadd") {
+            number(p.arg2)
+        } else if cmd.eq_ignore_ascii_case(b"zincrby") {
+            old.zip(number(p.arg2)).map(|(o, i)| o + i)
+        } else if cmd.eq_ignore_ascii_case(b"zrem")
+            || cmd.eq_ignore_ascii_case(b"zrank")
+            || cmd.eq_ignore_ascii_case(b"zrevrank")
+        {
+            None
+        } else {
+            continue;
+        };
+        for t in [old, new].into_iter().flatten() {
+            targets[n] = t;
+            n += 1;
+        }
+    }
+    if let Some(c) = cur {
+        let _ = c.warm_paths(&targets[..n]);
     }
 }
 

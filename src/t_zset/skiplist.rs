@@ -71,6 +71,8 @@ pub const ZSKIPLIST_P: f64 = 0.25;
 /// No node.
 pub const NIL: u32 = u32::MAX;
 const HEADER: u32 = 0;
+/// Most search paths [`Skiplist::warm_paths`] walks at once.
+pub const WARM_MAX: usize = 32;
 
 /// One forward link of a node. Redis: zskiplistLevel.
 #[derive(Clone, Copy, Debug)]
@@ -632,6 +634,49 @@ impl Skiplist {
             w.x = l.forward;
         }
         ahead
+    }
+
+    /// Walks the search paths to several scores at once, reading the nodes
+    /// on them and changing nothing: a warm-up for the commands of a
+    /// pipelined batch (`networking/prefetch.rs`). One search waits on
+    /// memory at every step; here each walk takes one step in turn, so the
+    /// loads of all of them are in flight together, and the real searches
+    /// that follow find their nodes in the cache. Compares by score alone
+    /// (ties in score only shorten a walk). At most [`WARM_MAX`] targets;
+    /// returns, for each, the last node scoring below it (0, the header,
+    /// when there is none).
+    pub fn warm_paths(&self, targets: &[f64]) -> [u32; WARM_MAX] {
+        let n = targets.len().min(WARM_MAX);
+        let mut at = [(HEADER, 0usize); WARM_MAX]; // (node, level + 1); level 0 = done
+        for w in &mut at[..n] {
+            w.1 = self.level;
+        }
+        let mut live = n;
+        while live > 0 {
+            live = 0;
+            for (w, &t) in at[..n].iter_mut().zip(targets) {
+                if w.1 == 0 {
+                    continue;
+                }
+                let f = self.fwd(w.0, w.1 - 1);
+                if f != NIL && self.nodes[f as usize].score < t {
+                    w.0 = f;
+                } else {
+                    w.1 -= 1;
+                    if w.1 == 0 {
+                        continue;
+                    }
+                }
+                // Start loading the node this walk tests next, so that its
+                // wait overlaps the other walks' steps.
+                let g = self.fwd(w.0, w.1 - 1);
+                if g != NIL {
+                    self.nodes.prefetch(g as usize);
+                }
+                live += 1;
+            }
+        }
+        at.map(|w| w.0)
     }
 
     /// 1-based rank of (score, ele), 0 when absent. Redis: zslGetRank.

@@ -132,6 +132,38 @@ proptest! {
     }
 }
 
+proptest! {
+    /// The walks of warm_paths end where a search by score would: on the
+    /// last node scoring below each target.
+    #[test]
+    fn warm_paths_reach_the_last_node_below(
+        scores in proptest::collection::vec(-20i8..20, 0..400),
+        targets in proptest::collection::vec(prop_oneof![
+            8 => (-25i8..25).prop_map(|t| t as f64 / 2.0),
+            1 => Just(f64::INFINITY),
+            1 => Just(f64::NEG_INFINITY),
+            1 => Just(f64::NAN),
+        ], 0..40),
+    ) {
+        let mut z = Skiplist::new();
+        for (i, &s) in scores.iter().enumerate() {
+            z.insert(s as f64, format!("m{i}").into_bytes().into());
+        }
+        let reached = z.warm_paths(&targets);
+        for (k, &t) in targets.iter().take(WARM_MAX).enumerate() {
+            let below = scores.iter().filter(|&&s| (s as f64) < t).count();
+            let x = reached[k];
+            if below == 0 {
+                prop_assert_eq!(x, HEADER);
+            } else {
+                prop_assert!(z.score(x) < t);
+                prop_assert_eq!(z.get_rank(z.score(x), z.ele(x)), below);
+            }
+        }
+        z.check();
+    }
+}
+
 /// Enough nodes that some are taller than the inline levels (one in
 /// 4096), deleted and reinserted so their side slots are reused.
 #[test]
@@ -160,6 +192,14 @@ fn tall_nodes_survive_churn() {
     z.check();
     assert_eq!(z.len(), n);
     assert_eq!(z.iter().count(), n);
+    // The warm-up walks cross the tall levels too.
+    let targets = [-3.5, 0.0, 499.5, 5000.0, 1e9];
+    let reached = z.warm_paths(&targets);
+    for (&t, &x) in targets.iter().zip(&reached) {
+        let below = z.iter().filter(|&(_, s)| s < t).count();
+        assert!(z.score(x) < t);
+        assert_eq!(z.get_rank(z.score(x), z.ele(x)), below);
+    }
 }
 
 #[test]
