@@ -34,6 +34,8 @@ const MIN_BYTES: usize = 40;
 #[derive(Clone, Copy, Default)]
 pub struct Pending {
     key: u64,
+    /// Same first argument as the command before it.
+    repeat: bool,
     cmd_at: (u32, u32),
     key_at: (u32, u32),
     arg2: Option<(u32, u32)>,
@@ -95,10 +97,12 @@ fn scan_batch(buf: &[u8], out: &mut Vec<Pending>) {
             let key = &buf[p.key_at.0 as usize..p.key_at.1 as usize];
             // A batch often repeats one key (LPUSH, INCR on a counter):
             // hash it once.
-            p.key = match out.last() {
-                Some(q) if &buf[q.key_at.0 as usize..q.key_at.1 as usize] == key => q.key,
-                _ => gen_hash(key),
-            };
+            match out.last() {
+                Some(q) if &buf[q.key_at.0 as usize..q.key_at.1 as usize] == key => {
+                    (p.key, p.repeat) = (q.key, true);
+                }
+                _ => p.key = gen_hash(key),
+            }
             out.push(p);
         }
     }
@@ -167,9 +171,13 @@ pub fn prefetch_batch(dict: &Dict<crate::db::Key, RObj>, buf: &[u8], batch: &mut
     }
     dict.prefetch(&hashes[..batch.len()]);
     let mut members: [Option<(&RObj, u64)>; MAX_BATCH] = [None; MAX_BATCH];
+    let mut value = None; // the previous command's key's value
     for (m, p) in members.iter_mut().zip(batch.iter()) {
-        let key = &buf[p.key_at.0 as usize..p.key_at.1 as usize];
-        let Some(o) = dict.get_hashed(p.key, key) else {
+        if !p.repeat {
+            let key = &buf[p.key_at.0 as usize..p.key_at.1 as usize];
+            value = dict.get_hashed(p.key, key);
+        }
+        let Some(o) = value else {
             continue;
         };
         if let Some((a, b)) = member_at(o, p) {

@@ -21,7 +21,7 @@
 
 use std::io::Read;
 use std::sync::OnceLock;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 /* ========================== Glob-style matching ========================== */
 
@@ -766,11 +766,9 @@ pub fn repr(s: &[u8]) -> String {
 /* ================================= Time ================================== */
 
 /// Wall-clock microseconds since the Unix epoch.
+#[inline]
 pub fn ustime() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_micros() as i64,
-        Err(e) => -(e.duration().as_micros() as i64),
-    }
+    crate::sys::realtime_us()
 }
 
 /// Wall-clock milliseconds since the Unix epoch.
