@@ -15,32 +15,7 @@ use mio::net::{TcpStream, UnixStream};
 
 use crate::util;
 
-/// Formats `v` in decimal into `out`, returning the length. Allocation-free;
-/// used on the reply path for every length header.
-pub fn write_i64_slice(out: &mut [u8], v: i64) -> usize {
-    let mut tmp = [0u8; 20];
-    let mut n = 0;
-    let neg = v < 0;
-    let mut u = v.unsigned_abs();
-    loop {
-        tmp[n] = b'0' + (u % 10) as u8;
-        n += 1;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    let mut len = 0;
-    if neg {
-        out[0] = b'-';
-        len = 1;
-    }
-    for i in (0..n).rev() {
-        out[len] = tmp[i];
-        len += 1;
-    }
-    len
-}
+pub use crate::util::write_i64_slice;
 
 pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
 pub const PROTO_IOBUF_LEN: usize = 16 * 1024;
@@ -427,12 +402,31 @@ impl Client {
     }
 
     fn add_len(&mut self, prefix: u8, n: i64) {
-        let mut tmp = [0u8; 24];
-        tmp[0] = prefix;
-        let len = 1 + write_i64_slice(&mut tmp[1..], n);
-        tmp[len] = b'\r';
-        tmp[len + 1] = b'\n';
-        self.add_reply_raw(&tmp[..len + 2]);
+        /// Room for the prefix, an i64 and CRLF.
+        const MAX: usize = 24;
+        fn put(out: &mut [u8], prefix: u8, n: i64) -> usize {
+            out[0] = prefix;
+            let len = 1 + write_i64_slice(&mut out[1..], n);
+            out[len..len + 2].copy_from_slice(b"\r\n");
+            len + 2
+        }
+        if self.reply.is_empty()
+            && self.buf.len() + MAX <= PROTO_REPLY_CHUNK_BYTES
+            && self.replies_allowed()
+        {
+            // Formatted in place: 24 bytes reserved (a fixed-size fill is a
+            // few stores), the unused tail cut off again. Formatting into a
+            // scratch array and copying it over cost a memmove call per
+            // header (2.7% of LPUSH at P=64).
+            let at = self.buf.len();
+            self.buf.extend_from_slice(&[0u8; MAX]);
+            let len = put(&mut self.buf[at..], prefix, n);
+            self.buf.truncate(at + len);
+            return;
+        }
+        let mut tmp = [0u8; MAX];
+        let len = put(&mut tmp, prefix, n);
+        self.add_reply_raw(&tmp[..len]);
     }
 
     pub fn add_reply_long(&mut self, n: i64) {

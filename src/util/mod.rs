@@ -576,40 +576,58 @@ pub fn ll2string(v: i64) -> String {
 }
 
 /// Append the decimal form of `v` to `buf` without allocating beyond the
-/// buffer's own growth (two digits per step, as Redis's ull2string does).
+/// buffer's own growth.
 pub fn write_i64(buf: &mut Vec<u8>, v: i64) {
-    if v < 0 {
-        buf.push(b'-');
-    }
-    write_u64(buf, v.unsigned_abs());
+    let mut tmp = [0u8; 20];
+    let n = write_i64_slice(&mut tmp, v);
+    buf.extend_from_slice(&tmp[..n]);
 }
 
 /// Append the decimal form of `v` to `buf`.
-pub fn write_u64(buf: &mut Vec<u8>, mut v: u64) {
+pub fn write_u64(buf: &mut Vec<u8>, v: u64) {
+    let mut tmp = [0u8; 20];
+    let n = write_u64_slice(&mut tmp, v);
+    buf.extend_from_slice(&tmp[..n]);
+}
+
+/// Writes the decimal form of `v` at the start of `out` (20 bytes always
+/// suffice) and returns its length. Used on the reply path for every
+/// integer and length header.
+#[inline]
+pub fn write_i64_slice(out: &mut [u8], v: i64) -> usize {
+    if v < 0 {
+        out[0] = b'-';
+        1 + write_u64_slice(&mut out[1..], v.unsigned_abs())
+    } else {
+        write_u64_slice(out, v as u64)
+    }
+}
+
+/// [`write_i64_slice`] for a u64: the digit count first (ilog10), then two
+/// digits per step from the end, as Redis's ull2string does.
+#[inline]
+pub fn write_u64_slice(out: &mut [u8], mut v: u64) -> usize {
     const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
 4041424344454647484950515253545556575859\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
-    let mut tmp = [0u8; 20];
-    let mut pos = tmp.len();
+    let len = v.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let out = &mut out[..len];
+    let mut pos = len;
     while v >= 100 {
         let i = ((v % 100) * 2) as usize;
         v /= 100;
         pos -= 2;
-        tmp[pos] = DIGITS[i];
-        tmp[pos + 1] = DIGITS[i + 1];
+        out[pos..pos + 2].copy_from_slice(&DIGITS[i..i + 2]);
     }
     if v < 10 {
-        pos -= 1;
-        tmp[pos] = b'0' + v as u8;
+        out[pos - 1] = b'0' + v as u8;
     } else {
         let i = (v * 2) as usize;
-        pos -= 2;
-        tmp[pos] = DIGITS[i];
-        tmp[pos + 1] = DIGITS[i + 1];
+        out[pos - 2..pos].copy_from_slice(&DIGITS[i..i + 2]);
     }
-    buf.extend_from_slice(&tmp[pos..]);
+    len
 }
 
 /* ============================== Memory units ============================= */

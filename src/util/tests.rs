@@ -99,6 +99,16 @@ proptest! {
     }
 
     #[test]
+    fn write_u64_agrees(v in prop_oneof![any::<u64>(), 0u64..1000], shift in 0u32..64) {
+        for v in [v, v >> shift, u64::MAX, 0, 9, 10, 99, 100] {
+            let mut buf = vec![b'x'];
+            write_u64(&mut buf, v);
+            let want = v.to_string();
+            prop_assert_eq!(&buf[1..], want.as_bytes());
+        }
+    }
+
+    #[test]
     fn split_repr_round_trip(v in proptest::collection::vec(any::<u8>(), 0..20)) {
         let line = repr(&v);
         prop_assert_eq!(split_args(line.as_bytes()), Some(vec![v]));
