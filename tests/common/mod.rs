@@ -70,13 +70,44 @@ pub fn start_exe(exe: &str, extra: &[&str]) -> Option<Server> {
             if srv.child.try_wait().ok().flatten().is_some() {
                 break;
             }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(srv);
+            if let Ok(mut c) = TcpStream::connect(("127.0.0.1", port)) {
+                // Another test's server may hold the port ours failed to
+                // bind: only our own child's process_id will do.
+                if answers_as(&mut c, srv.child.id()) {
+                    return Some(srv);
+                }
+                let _ = srv.child.kill();
+                let _ = srv.child.wait();
+                break;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
     None
+}
+
+/// Whether the server on `c` reports `pid` as its process_id.
+fn answers_as(c: &mut TcpStream, pid: u32) -> bool {
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    if c.write_all(&cmd(&[b"INFO", b"server"])).is_err() {
+        return false;
+    }
+    let want = format!("process_id:{pid}\r\n");
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // INFO server names the process before run_id, in every version.
+    while !out.windows(7).any(|w| w == b"run_id:") {
+        if out.starts_with(b"-") && out.ends_with(b"\r\n") {
+            // -NOAUTH (a test with requirepass): no way to tell; the port
+            // race this guards against is rare enough.
+            return true;
+        }
+        match c.read(&mut chunk) {
+            Ok(n) if n > 0 => out.extend_from_slice(&chunk[..n]),
+            _ => return false,
+        }
+    }
+    out.windows(want.len()).any(|w| w == want.as_bytes())
 }
 
 pub fn connect(s: &Server) -> TcpStream {
