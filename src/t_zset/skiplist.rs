@@ -647,7 +647,9 @@ impl Skiplist {
     /// when there is none).
     pub fn warm_paths(&self, targets: &[f64]) -> [u32; WARM_MAX] {
         let n = targets.len().min(WARM_MAX);
-        let mut at = [(HEADER, 0usize); WARM_MAX]; // (node, level + 1); level 0 = done
+        // Each walk: (the node reached, levels left); it is on level
+        // `left - 1`, and done at 0.
+        let mut at = [(HEADER, 0usize); WARM_MAX];
         for w in &mut at[..n] {
             w.1 = self.level;
         }
