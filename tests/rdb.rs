@@ -23,35 +23,15 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::call;
+use common::{call, start_exe_in, Server};
 
 const REDIS: &str = "/usr/bin/redis-server";
 const CHECK_RDB: &str = "/usr/bin/redis-check-rdb";
-
-struct Proc {
-    port: u16,
-    child: Child,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("oxidis-rdb-{}-{}", name, std::process::id()));
@@ -61,32 +41,13 @@ fn tmpdir(name: &str) -> PathBuf {
 }
 
 /// Starts `exe` on a free port with its data in `dir`.
-fn spawn(exe: &str, dir: &Path, extra: &[&str]) -> Proc {
-    let port = free_port();
-    let child = Command::new(exe)
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--dir"])
-        .arg(dir)
-        .args(["--enable-debug-command", "yes", "--save", ""])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let p = Proc { port, child };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(mut c) = TcpStream::connect(("127.0.0.1", port)) {
-            c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            if call(&mut c, &[b"PING"]) == b"+PONG\r\n" {
-                return p;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("{} did not start", exe);
+fn spawn(exe: &str, dir: &Path, extra: &[&str]) -> Server {
+    let mut args = vec!["--enable-debug-command", "yes"];
+    args.extend_from_slice(extra);
+    start_exe_in(exe, Some(dir), &args).unwrap_or_else(|| panic!("{} did not start", exe))
 }
 
-fn conn(p: &Proc) -> TcpStream {
+fn conn(p: &Server) -> TcpStream {
     let c = TcpStream::connect(("127.0.0.1", p.port)).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     c
@@ -832,8 +793,7 @@ fn kill_during_bgsave_keeps_previous_dump() {
         b"+Background saving started\r\n"
     );
     std::thread::sleep(Duration::from_millis(200));
-    let _ = ox.child.kill(); // SIGKILL
-    let _ = ox.child.wait();
+    ox.kill(); // SIGKILL
 
     assert_eq!(std::fs::read(dir.join("dump.rdb")).unwrap(), before);
     if have_redis() {

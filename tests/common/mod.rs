@@ -4,26 +4,36 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Server {
     pub port: u16,
     child: Child,
-    pub dir: std::path::PathBuf,
+    pub dir: PathBuf,
+    /// The directory was made for this server (removed with it).
+    own_dir: bool,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.kill();
+        if self.own_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
 impl Server {
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// SIGKILL, and wait for the process to be gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -43,9 +53,21 @@ pub fn start(extra: &[&str]) -> Server {
 /// Starts `exe` (oxidis-server, or a real redis-server to compare with) on a
 /// free port with its own directory; None if it never answers.
 pub fn start_exe(exe: &str, extra: &[&str]) -> Option<Server> {
+    start_exe_in(exe, None, extra)
+}
+
+/// [`start_exe`] with its data in `dir` (kept when the server stops), or in
+/// a directory of its own when None.
+pub fn start_exe_in(exe: &str, dir: Option<&Path>, extra: &[&str]) -> Option<Server> {
     for _ in 0..5 {
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!("oxidis-test-{}-{}", std::process::id(), port));
+        let (dir, own_dir) = match dir {
+            Some(d) => (d.to_path_buf(), false),
+            None => (
+                std::env::temp_dir().join(format!("oxidis-test-{}-{}", std::process::id(), port)),
+                true,
+            ),
+        };
         std::fs::create_dir_all(&dir).unwrap();
         let mut cmd = Command::new(exe);
         cmd.args([
@@ -62,7 +84,12 @@ pub fn start_exe(exe: &str, extra: &[&str]) -> Option<Server> {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
         let child = cmd.spawn().ok()?;
-        let mut srv = Server { port, child, dir };
+        let mut srv = Server {
+            port,
+            child,
+            dir,
+            own_dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             // A child that exited (its port was taken meanwhile) means
