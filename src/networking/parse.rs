@@ -211,23 +211,28 @@ fn parse_multibulk(c: &mut Client, proto_max_bulk_len: i64, auth_required: bool)
     Parsed::Command
 }
 
+/// The end of the header line at `qb_pos` (its '\r'), or what to answer:
+/// wait for more bytes, or `too_big` once a line with no '\r' outgrows the
+/// inline limit.
+fn header_end(c: &Client, too_big: &'static str) -> Result<usize, Parsed> {
+    let pos = c.qb_pos;
+    match find_line(&c.querybuf, pos) {
+        Ok(nl) => Ok(nl),
+        Err(no_cr) if no_cr && c.querybuf.len() - pos > PROTO_INLINE_MAX_SIZE => {
+            Err(Parsed::Error {
+                reply: format!("Protocol error: {too_big}"),
+                reason: too_big,
+            })
+        }
+        Err(_) => Err(Parsed::NeedMore),
+    }
+}
+
 /// The `*<n>` line the quick path did not take: the multibulk length and
 /// where the next line starts, or what to answer.
 fn multibulk_len_slow(c: &Client) -> Result<(i64, usize), Parsed> {
-    let pos = c.qb_pos;
-    let nl = match find_line(&c.querybuf, pos) {
-        Ok(p) => p,
-        Err(no_cr) => {
-            if no_cr && c.querybuf.len() - pos > PROTO_INLINE_MAX_SIZE {
-                return Err(Parsed::Error {
-                    reply: "Protocol error: too big mbulk count string".into(),
-                    reason: "too big mbulk count string",
-                });
-            }
-            return Err(Parsed::NeedMore);
-        }
-    };
-    match util::string2ll(&c.querybuf[pos + 1..nl]) {
+    let nl = header_end(c, "too big mbulk count string")?;
+    match util::string2ll(&c.querybuf[c.qb_pos + 1..nl]) {
         Some(v) if v <= i32::MAX as i64 => Ok((v, nl + 2)),
         _ => Err(Parsed::Error {
             reply: "Protocol error: invalid multibulk length".into(),
@@ -239,19 +244,8 @@ fn multibulk_len_slow(c: &Client) -> Result<(i64, usize), Parsed> {
 /// The `$<n>` line the quick path did not take: the bulk length and where
 /// the argument starts, or what to answer.
 fn bulk_len_slow(c: &Client, proto_max_bulk_len: i64) -> Result<(i64, usize), Parsed> {
+    let nl = header_end(c, "too big bulk count string")?;
     let pos = c.qb_pos;
-    let nl = match find_line(&c.querybuf, pos) {
-        Ok(p) => p,
-        Err(no_cr) => {
-            if no_cr && c.querybuf.len() - pos > PROTO_INLINE_MAX_SIZE {
-                return Err(Parsed::Error {
-                    reply: "Protocol error: too big bulk count string".into(),
-                    reason: "too big bulk count string",
-                });
-            }
-            return Err(Parsed::NeedMore);
-        }
-    };
     if c.querybuf[pos] != b'$' {
         let got = c.querybuf[pos] as char;
         return Err(Parsed::Error {
@@ -332,6 +326,18 @@ mod tests {
         let mut c = client_with(b"*1\r\n$10\r\n0123456789\r\n");
         assert!(
             matches!(parse_command(&mut c, 9, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid bulk length")
+        );
+        let mut long = b"*".to_vec();
+        long.resize(PROTO_INLINE_MAX_SIZE + 2, b'1');
+        let mut c = client_with(&long);
+        assert!(
+            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: too big mbulk count string")
+        );
+        let mut long = b"*1\r\n$".to_vec();
+        long.resize(PROTO_INLINE_MAX_SIZE + 6, b'1');
+        let mut c = client_with(&long);
+        assert!(
+            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: too big bulk count string")
         );
         let mut c = client_with(b"*-10\r\n");
         assert_eq!(parse_command(&mut c, 512 << 20, false), Parsed::Command);
