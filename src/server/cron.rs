@@ -138,6 +138,7 @@ impl Server {
 
     /// Redis: serverCron. Returns the delay until the next run.
     pub fn server_cron(&mut self) -> Option<i64> {
+        sys::calibrate_clock();
         self.update_cached_time();
         self.hz = self.config.hz.clamp(1, 500);
         self.track_metric(STATS_METRIC_COMMAND, self.stats.numcommands);

@@ -3,11 +3,14 @@
 //! getrusage, setrlimit), zmalloc.c (allocation accounting) and
 //! localtime.c. Each call carries a `// SAFETY:` note.
 //! setproctitle.rs holds the process title (Redis: setproctitle.c); thin.rs
-//! the thin-pointer byte string behind long keys (Redis: sds.c).
+//! the thin-pointer byte string behind long keys (Redis: sds.c); clock.rs
+//! the TSC-based wall clock read once per command (Redis: ustime()).
 #![allow(unsafe_code)]
 
+mod clock;
 mod setproctitle;
 mod thin;
+pub use clock::{calibrate as calibrate_clock, realtime_us};
 pub use setproctitle::{set_proc_title, spt_init};
 pub use thin::ThinBytes;
 
@@ -295,22 +298,6 @@ pub fn prefetch_read<T>(p: *const T) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
-}
-
-/// Wall-clock microseconds since the Unix epoch, straight from
-/// clock_gettime(CLOCK_REALTIME) (the vDSO: no system call). It is read once
-/// per command; `SystemTime::now().duration_since(UNIX_EPOCH)` costs a
-/// third more (a checked timespec subtraction on top of the same call).
-#[inline]
-pub fn realtime_us() -> i64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_REALTIME always
-    // exists, so the call cannot fail.
-    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
-    ts.tv_sec * 1_000_000 + ts.tv_nsec / 1000
 }
 
 /// Lowers the calling thread's scheduling priority to `nice` (Linux: nice
