@@ -144,7 +144,7 @@ impl Value {
         match self {
             Value::Int(n) => {
                 let mut tmp = [0u8; 21];
-                crate::networking::client::write_i64_slice(&mut tmp, *n)
+                crate::util::write_i64_slice(&mut tmp, *n)
             }
             Value::EmbStr(b) => b.len(),
             Value::Raw(b) => b.len(),

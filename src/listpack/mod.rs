@@ -78,15 +78,23 @@ impl LpEntry<'_> {
         }
     }
 
-    /// Encoded byte length of the string form.
-    pub fn str_len(&self) -> usize {
+    /// Calls `f` with the element as bytes, an integer formatted on the
+    /// stack (no allocation, unlike [`LpEntry::to_vec`]).
+    #[inline]
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
-            LpEntry::Str(b) => b.len(),
+            LpEntry::Str(b) => f(b),
             LpEntry::Int(v) => {
-                let mut tmp = [0u8; 21];
-                crate::networking::client::write_i64_slice(&mut tmp, *v)
+                let mut tmp = [0u8; 20];
+                let n = crate::util::write_i64_slice(&mut tmp, *v);
+                f(&tmp[..n])
             }
         }
+    }
+
+    /// Encoded byte length of the string form.
+    pub fn str_len(&self) -> usize {
+        self.with_bytes(<[u8]>::len)
     }
 }
 

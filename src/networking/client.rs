@@ -15,7 +15,7 @@ use mio::net::{TcpStream, UnixStream};
 
 use crate::util;
 
-pub use crate::util::write_i64_slice;
+use crate::util::write_i64_slice;
 
 pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
 pub const PROTO_IOBUF_LEN: usize = 16 * 1024;

@@ -218,7 +218,7 @@ impl SetObj {
             (SetEle::Int(n), SetObj::Intset(is)) => is.contains(n),
             (SetEle::Int(n), SetObj::Ht(d)) => {
                 let mut buf = [0u8; 21];
-                let len = crate::networking::client::write_i64_slice(&mut buf, n);
+                let len = crate::util::write_i64_slice(&mut buf, n);
                 d.contains_key(&buf[..len])
             }
             (SetEle::Str(s), _) => self.is_member(s),

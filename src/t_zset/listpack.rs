@@ -50,14 +50,7 @@ pub fn get_ele(lp: &Listpack, eptr: usize) -> Cow<'_, [u8]> {
 /// Compares the member at `eptr` with `s`. Redis: zzlCompareElements.
 #[inline]
 pub fn cmp_ele(lp: &Listpack, eptr: usize, s: &[u8]) -> std::cmp::Ordering {
-    match lp.get(eptr) {
-        LpEntry::Str(b) => b.cmp(s),
-        LpEntry::Int(v) => {
-            let mut tmp = [0u8; 21];
-            let n = crate::networking::client::write_i64_slice(&mut tmp, v);
-            tmp[..n].cmp(s)
-        }
-    }
+    lp.get(eptr).with_bytes(|b| b.cmp(s))
 }
 
 /// Number of (member, score) pairs. Redis: zzlLength.

@@ -15,7 +15,6 @@ use super::{
     delete_if_empty, get_long_or_reply, limits, new_obj, zset_read, zset_write, Lookup,
     ERR_MINMAX_FLOAT, ERR_MINMAX_LEX,
 };
-use crate::listpack::LpEntry;
 
 /// One end of a score range: strtod over the whole text, after an optional
 /// '(' (exclusive). Like C strtod, leading spaces are skipped and an empty
@@ -213,15 +212,7 @@ fn range_by_rank(sink: &mut Sink, z: &ZSet, start: i64, end: i64, reverse: bool)
             let (ele, sp) = lp.get_next(ep);
             let Some(sp) = sp else { break };
             let (score, next) = lp.get_next(sp);
-            let score = zzl::entry_score(score);
-            match ele {
-                LpEntry::Str(e) => sink.emit(e, score),
-                LpEntry::Int(v) => {
-                    let mut tmp = [0u8; 21];
-                    let n = crate::networking::client::write_i64_slice(&mut tmp, v);
-                    sink.emit(&tmp[..n], score);
-                }
-            }
+            ele.with_bytes(|e| sink.emit(e, zzl::entry_score(score)));
             p = next;
         }
         sink.finalize(rangelen);
