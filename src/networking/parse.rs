@@ -295,57 +295,47 @@ mod tests {
         assert_eq!(parse_command(&mut c, 512 << 20, false), Parsed::NeedMore);
     }
 
+    /// The protocol error reply for `bytes`, parsed with this bulk limit.
+    fn error_of(bytes: &[u8], proto_max_bulk_len: i64) -> Option<String> {
+        match parse_command(&mut client_with(bytes), proto_max_bulk_len, false) {
+            Parsed::Error { reply, .. } => Some(reply),
+            _ => None,
+        }
+    }
+
     #[test]
     fn errors_match_redis() {
-        let mut c = client_with(b"*20000000000\r\n");
-        assert!(
-            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid multibulk length")
-        );
-        let mut c = client_with(b"*1\r\n$2147483648\r\n");
-        assert!(
-            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid bulk length")
-        );
-        let mut c = client_with(b"*1\r\nfoo\r\n");
-        assert!(
-            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: expected '$', got 'f'")
-        );
-        // Leading zeros, and a count past i32 that fits the quick path's
-        // 18 digits, are the general path's to reject.
-        let mut c = client_with(b"*1\r\n$03\r\nabc\r\n");
-        assert!(
-            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid bulk length")
-        );
-        let mut c = client_with(b"*01\r\n$3\r\nabc\r\n");
-        assert!(
-            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid multibulk length")
-        );
-        let mut c = client_with(b"*2147483648\r\n");
-        assert!(
-            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid multibulk length")
-        );
-        let mut c = client_with(b"*1\r\n$10\r\n0123456789\r\n");
-        assert!(
-            matches!(parse_command(&mut c, 9, false), Parsed::Error { reply, .. } if reply == "Protocol error: invalid bulk length")
-        );
-        let mut long = b"*".to_vec();
-        long.resize(PROTO_INLINE_MAX_SIZE + 2, b'1');
-        let mut c = client_with(&long);
-        assert!(
-            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: too big mbulk count string")
-        );
-        let mut long = b"*1\r\n$".to_vec();
-        long.resize(PROTO_INLINE_MAX_SIZE + 6, b'1');
-        let mut c = client_with(&long);
-        assert!(
-            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: too big bulk count string")
-        );
+        let mut long_count = b"*".to_vec();
+        long_count.resize(PROTO_INLINE_MAX_SIZE + 2, b'1');
+        let mut long_bulk = b"*1\r\n$".to_vec();
+        long_bulk.resize(PROTO_INLINE_MAX_SIZE + 6, b'1');
+        let max = 512 << 20;
+        let cases: [(&[u8], i64, &str); 10] = [
+            (b"*20000000000\r\n", max, "invalid multibulk length"),
+            (b"*1\r\n$2147483648\r\n", max, "invalid bulk length"),
+            (b"*1\r\nfoo\r\n", max, "expected '$', got 'f'"),
+            // Leading zeros, and a count past i32 that fits the quick
+            // path's 18 digits, are the general path's to reject.
+            (b"*1\r\n$03\r\nabc\r\n", max, "invalid bulk length"),
+            (b"*01\r\n$3\r\nabc\r\n", max, "invalid multibulk length"),
+            (b"*2147483648\r\n", max, "invalid multibulk length"),
+            (b"*1\r\n$10\r\n0123456789\r\n", 9, "invalid bulk length"),
+            (&long_count, max, "too big mbulk count string"),
+            (&long_bulk, max, "too big bulk count string"),
+            (b"\"unbalanced\r\n", max, "unbalanced quotes in request"),
+        ];
+        for (bytes, limit, want) in cases {
+            let want = format!("Protocol error: {want}");
+            assert_eq!(
+                error_of(bytes, limit).as_deref(),
+                Some(want.as_str()),
+                "{:?}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(40)])
+            );
+        }
         let mut c = client_with(b"*-10\r\n");
-        assert_eq!(parse_command(&mut c, 512 << 20, false), Parsed::Command);
+        assert_eq!(parse_command(&mut c, max, false), Parsed::Command);
         assert_eq!(c.argc, 0);
-        let mut c = client_with(b"\"unbalanced\r\n");
-        assert!(
-            matches!(parse_command(&mut c, 512 << 20, false), Parsed::Error { reply, .. } if reply == "Protocol error: unbalanced quotes in request")
-        );
     }
 
     #[test]
