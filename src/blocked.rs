@@ -31,7 +31,7 @@ use crate::networking::{self, Client};
 use crate::object::Value;
 use crate::server::command::{CommandProc, CMD_SKIP_SLOWLOG};
 use crate::server::Server;
-use crate::t_list::quicklist::End;
+use oxidis_ds::quicklist::End;
 
 /// Which blocking command parked the client (Redis looks at c->lastcmd).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -365,7 +365,7 @@ pub fn handle_blocked_clients_timeout(s: &mut Server) {
     if s.blocking.timeouts.is_empty() {
         return;
     }
-    let now = crate::util::mstime();
+    let now = oxidis_ds::util::mstime();
     while let Some(&(when, id, slot)) = s.blocking.timeouts.first() {
         if when > now {
             break;
@@ -393,7 +393,7 @@ fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             return c.add_reply_error("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
         }
     }
-    let Some(id) = crate::util::string2ll(&argv[2]) else {
+    let Some(id) = oxidis_ds::util::string2ll(&argv[2]) else {
         return c.add_reply_error("value is not an integer or out of range");
     };
     let slot = s
@@ -423,7 +423,7 @@ fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// Redis: getTimeoutFromObjectOrReply(UNIT_SECONDS) — seconds as a float,
 /// rounded up to ms; returns an absolute deadline in ms (0 = forever).
 pub fn get_timeout_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
-    let secs = match crate::util::string2ld(arg) {
+    let secs = match oxidis_ds::util::string2ld(arg) {
         Some(v) if v.is_finite() => v,
         _ => {
             c.add_reply_error("timeout is not a float or out of range");
@@ -441,7 +441,7 @@ pub fn get_timeout_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
         ms as i64
     };
     Some(if ms > 0 {
-        ms + crate::util::mstime()
+        ms + oxidis_ds::util::mstime()
     } else {
         0
     })

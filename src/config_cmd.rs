@@ -28,18 +28,12 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
             "loglevel" | "logfile" => {
                 crate::log::configure(s.config.loglevel.into(), &s.config.logfile)
             }
-            "list-max-listpack-size" | "list-compress-depth" => {
-                crate::t_list::set_list_options(
-                    s.config.list_max_listpack_size,
-                    s.config.list_compress_depth,
-                );
-            }
             // Redis: updateProcTitleTemplate (whatever set-proc-title says).
             "proc-title-template" => {
                 crate::server::proctitle::redis_set_proc_title(&s.config)?;
             }
             "maxmemory" => {
-                let used = crate::sys::used_memory() as u64;
+                let used = oxidis_sys::used_memory() as u64;
                 if s.config.maxmemory > 0 && s.config.maxmemory < used {
                     server_log!(
                         Warning,
@@ -135,7 +129,7 @@ fn config_set_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 }
 
 fn config_resetstat_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
-    let peak = crate::sys::used_memory();
+    let peak = oxidis_sys::used_memory();
     s.stats = Default::default();
     s.stats.peak_memory = peak;
     for st in s.cmd_stats.iter_mut() {

@@ -8,12 +8,12 @@
 //! the EXPIRE family in expire.rs.
 //! Divergence: `expires` owns its own copy of the key (Redis shares the sds).
 
-use crate::dict::Dict;
 use crate::object::{self, RObj};
 use crate::server::Server;
+use oxidis_ds::dict::Dict;
 
 /// A keyspace key: inline up to 14 bytes (see sds.rs).
-pub type Key = crate::sds::Sds;
+pub type Key = oxidis_ds::sds::Sds;
 
 /// Redis: redisDb.
 pub struct Db {
@@ -307,7 +307,7 @@ impl Server {
 
     /// Redis: selectDb's range check.
     pub fn db_index(&self, arg: &[u8]) -> Result<usize, &'static str> {
-        match crate::util::string2ll(arg) {
+        match oxidis_ds::util::string2ll(arg) {
             Some(n) if n >= 0 && (n as usize) < self.dbs.len() => Ok(n as usize),
             Some(_) => Err("DB index is out of range"),
             None => Err("value is not an integer or out of range"),

@@ -8,8 +8,8 @@ use crate::networking::Client;
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::sha1::{self, Sha1};
-use crate::util;
+use oxidis_ds::sha1::{self, Sha1};
+use oxidis_ds::util;
 
 /// Redis: xorDigest — digest ^= SHA1(data).
 pub fn xor_digest(digest: &mut [u8; 20], data: &[u8]) {
@@ -81,7 +81,7 @@ pub fn dataset_digest(s: &Server) -> [u8; 20] {
 /// its type byte and key), found by serialising it, compressed when
 /// `rdbcompression` says so, as Redis does.
 fn serialized_length(o: &RObj, compress: bool) -> usize {
-    let mut rio = crate::rdb::encoding::Rio::buffer();
+    let mut rio = oxidis_ds::rdb::encoding::Rio::buffer();
     match crate::rdb::save::save_object(&mut rio, &o.v, compress) {
         Ok(()) => rio.into_bytes().len(),
         Err(_) => 0,

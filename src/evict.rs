@@ -12,11 +12,10 @@
 use crate::config::MaxmemoryPolicy as P;
 use crate::object;
 use crate::server::Server;
-use crate::sys;
 
 /// Redis: getMaxmemoryState — true while memory is over the limit.
 pub fn over_maxmemory(s: &Server) -> bool {
-    s.config.maxmemory > 0 && sys::used_memory() as u64 > s.config.maxmemory
+    s.config.maxmemory > 0 && oxidis_sys::used_memory() as u64 > s.config.maxmemory
 }
 
 /// Picks one victim key in `db` according to the policy.

@@ -16,7 +16,7 @@ use crate::networking::Client;
 use crate::replication;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 const KEYS_PER_LOOP: u64 = 20;
 const FAST_DURATION_US: u64 = 1000;

@@ -25,7 +25,7 @@ use crate::notify::NOTIFY_GENERIC;
 use crate::object::{self, RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 // ---------------------------------------------------------------------------
 // Argument helpers (object.c getLongFromObjectOrReply and friends)

@@ -16,7 +16,7 @@ use crate::networking::Client;
 use crate::server::command::CommandProc;
 use crate::server::latency_hist::Histogram;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 pub const LATENCY_TS_LEN: usize = 160;
 const LATENCY_GRAPH_COLS: usize = 80;

@@ -12,8 +12,6 @@
 use std::io::Write;
 use std::sync::Mutex;
 
-use crate::sys;
-
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Level {
     Debug = 0,
@@ -77,12 +75,12 @@ pub fn log_with_role(level: Level, role: Option<char>, msg: &str) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let (y, mo, d, h, mi, s) = sys::localtime(now.as_secs() as i64);
+    let (y, mo, d, h, mi, s) = oxidis_sys::localtime(now.as_secs() as i64);
     let ms = now.subsec_millis();
     let c = [b'.', b'-', b'*', b'#'][level as usize] as char;
     let line = format!(
         "{}:{} {:02} {} {} {:02}:{:02}:{:02}.{:03} {} {}\n",
-        sys::getpid(),
+        oxidis_sys::getpid(),
         role.unwrap_or(l.role),
         d,
         MONTHS[mo as usize % 12],

@@ -2,9 +2,10 @@
 //! configuration loading, the start-up log lines, then the event loop.
 
 use oxidis::config::{self, Config};
+use oxidis::log;
 use oxidis::server::{self, REDIS_VERSION};
 use oxidis::server_log;
-use oxidis::{log, sys};
+use oxidis_sys as sys;
 
 #[global_allocator]
 static GLOBAL: sys::CountingAlloc = sys::CountingAlloc;

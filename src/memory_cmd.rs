@@ -104,7 +104,7 @@ fn memory_usage_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let mut j = 3;
     while j < argv.len() {
         if argv[j].eq_ignore_ascii_case(b"samples") && j + 1 < argv.len() {
-            let Some(n) = crate::util::string2ll(&argv[j + 1]) else {
+            let Some(n) = oxidis_ds::util::string2ll(&argv[j + 1]) else {
                 return c.add_reply_error("value is not an integer or out of range");
             };
             if n < 0 {

@@ -9,8 +9,8 @@
 //! (0..9999); `OBJECT REFCOUNT` reports the shared refcount for them exactly
 //! when Redis would have shared them, so the answer matches.
 
-use crate::sds::EmbStr;
-use crate::util;
+use oxidis_ds::sds::EmbStr;
+use oxidis_ds::util;
 
 pub const OBJ_ENCODING_EMBSTR_SIZE_LIMIT: usize = 44;
 pub const OBJ_SHARED_INTEGERS: i64 = 10000;
@@ -33,7 +33,7 @@ pub enum Value {
     /// encoding). Behind an `Arc` so cloning the value for a snapshot is
     /// O(1); writes go through `Arc::make_mut` and then copy only the
     /// quicklist node they touch.
-    List(std::sync::Arc<crate::t_list::quicklist::Quicklist>),
+    List(std::sync::Arc<oxidis_ds::quicklist::Quicklist>),
     /// OBJ_SET: OBJ_ENCODING_INTSET or OBJ_ENCODING_HT (see t_set/api.rs).
     Set(Box<crate::t_set::SetObj>),
     /// OBJ_HASH: OBJ_ENCODING_LISTPACK or OBJ_ENCODING_HT (see t_hash/api.rs).
@@ -144,7 +144,7 @@ impl Value {
         match self {
             Value::Int(n) => {
                 let mut tmp = [0u8; 21];
-                crate::util::write_i64_slice(&mut tmp, *n)
+                oxidis_ds::util::write_i64_slice(&mut tmp, *n)
             }
             Value::EmbStr(b) => b.len(),
             Value::Raw(b) => b.len(),
@@ -243,6 +243,14 @@ pub fn lfu_decr_and_return(lru: u32, lfu_decay_time: i64, now_ms: i64) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The keyspace entry (dict link, `Sds` key, LRU and `Value`) fits one
+    /// 64-byte malloc chunk only at these sizes (see oxidis_ds::sds).
+    #[test]
+    fn sizes_keep_the_entry_in_one_chunk() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<RObj>(), 32);
+    }
 
     #[test]
     fn string_encodings() {

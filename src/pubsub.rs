@@ -24,7 +24,7 @@ use crate::networking::client::*;
 use crate::networking::Client;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 /// A subscribed client: its id (never reused) and slab key (reused).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

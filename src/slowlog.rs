@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use crate::networking::Client;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 const SLOWLOG_ENTRY_MAX_ARGC: usize = 32;
 const SLOWLOG_ENTRY_MAX_STRING: usize = 128;

@@ -29,15 +29,15 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use crate::listpack::LpEntry;
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_LIST};
 use crate::object::Value;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::t_list::quicklist::{End, Quicklist};
 use crate::t_zset::ZSet;
-use crate::util;
+use oxidis_ds::listpack::LpEntry;
+use oxidis_ds::quicklist::{End, Quicklist};
+use oxidis_ds::util;
 
 /// One element to sort and its weight. Redis: redisSortObject (whose union
 /// holds either the score or the compare object; here both fields exist).
@@ -467,7 +467,7 @@ fn sort_command_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], readon
             let n = vector.len() as i64;
             if opts.sortby.is_some() && (start != 0 || end != n - 1) {
                 if end >= start {
-                    crate::pqsort::pqsort(&mut vector, start as usize, end as usize, |a, b| {
+                    oxidis_ds::pqsort::pqsort(&mut vector, start as usize, end as usize, |a, b| {
                         cmp.compare(a, b)
                     });
                 }

@@ -262,7 +262,7 @@ fn dump_restore_is_byte_compatible() {
         for delta in [1u8, 0x80, 0xff] {
             let mut p = payload.clone();
             p[i] = p[i].wrapping_add(delta);
-            let crc = oxidis::crc64::crc64(0, &p[..body]);
+            let crc = oxidis_ds::crc64::crc64(0, &p[..body]);
             p[body..].copy_from_slice(&crc.to_le_bytes());
             let r = call(&mut c, &[b"RESTORE", b"t", b"0", &p, b"REPLACE"]);
             if r == b"+OK\r\n" {

@@ -39,7 +39,7 @@ use mio::{Events, Poll, Token};
 
 use crate::networking::{self, LISTENER_TOKEN_BASE};
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 /// A time event handler returns the delay in ms until it should run again,
 /// or `None` to be removed (Redis: AE_NOMORE).

@@ -9,7 +9,7 @@
 //!   are checked for argument count and queued in `Config::deferred`.
 
 use super::*;
-use crate::util::{repr, split_args, string_match_len};
+use oxidis_ds::util::{repr, split_args, string_match_len};
 use std::path::{Path, PathBuf};
 
 /// Directives that Redis still accepts and ignores (name, argc).

@@ -534,7 +534,7 @@ impl Config {
                     if out.iter().any(|(k, _)| k == name) {
                         continue;
                     }
-                    if crate::util::string_match_len(pat, name.as_bytes(), true) {
+                    if oxidis_ds::util::string_match_len(pat, name.as_bytes(), true) {
                         out.push((name.to_string(), def.get_value(self)));
                     }
                 }

@@ -69,7 +69,7 @@ impl State {
                 st.lines.push(line);
                 continue;
             }
-            let argv = crate::util::split_args(line.as_bytes());
+            let argv = oxidis_ds::util::split_args(line.as_bytes());
             let option = argv.as_ref().and_then(|a| a.first()).and_then(|name| {
                 if let Some(def) = lookup(name) {
                     Some(def.name.to_string())
@@ -192,7 +192,7 @@ pub(crate) fn debug_info(c: &Config) -> String {
 /// rename it over `path`, then fsync the directory.
 fn overwrite_file(path: &Path, content: &str) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let suffix = crate::util::get_random_hex_chars(6);
+    let suffix = oxidis_ds::util::get_random_hex_chars(6);
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".{}", suffix));
     let tmp = std::path::PathBuf::from(tmp);

@@ -11,7 +11,7 @@
 use super::rewrite::{format_memory, State};
 use super::types::strtoll_full;
 use super::*;
-use crate::util::repr;
+use oxidis_ds::util::repr;
 
 /// Strict-enough strtoll for these parsers: the whole argument must be a
 /// (possibly signed, possibly empty) base-10 number.
@@ -134,8 +134,8 @@ pub(crate) mod obuf {
         for a in argv.chunks(4) {
             let class = class_by_name(&a[0])
                 .ok_or("Invalid client class specified in buffer limit configuration.")?;
-            let hard = crate::util::memtoull(&a[1]);
-            let soft = crate::util::memtoull(&a[2]);
+            let hard = oxidis_ds::util::memtoull(&a[1]);
+            let soft = oxidis_ds::util::memtoull(&a[2]);
             let secs = c_strtoll(&a[3]).map(|s| s as i32);
             match (hard, soft, secs) {
                 (Some(h), Some(s), Some(sec)) if sec >= 0 => {
@@ -342,7 +342,7 @@ pub(crate) mod percentiles {
         };
         let mut out = Vec::with_capacity(argv.len());
         for a in argv {
-            let p = crate::util::string2d(a)
+            let p = oxidis_ds::util::string2d(a)
                 .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
             if !(0.0..=100.0).contains(&p) {
                 return Err(

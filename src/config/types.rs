@@ -9,7 +9,7 @@
 use super::flags::*;
 use super::table::{ConfigDef, Kind, INTEGER, MEMORY, OCTAL, PERCENT};
 use super::*;
-use crate::util::{memtoull, string2ll};
+use oxidis_ds::util::{memtoull, string2ll};
 
 /* ------------------------- Generic type logic -------------------------- */
 
@@ -38,7 +38,7 @@ pub(crate) fn enum_name(items: &[(&str, i32)], value: i32, bitflags: bool) -> St
 /// byte was consumed, with (value, overflowed).
 pub(crate) fn strtoll_full(s: &[u8], base: u32) -> Option<(i64, bool)> {
     let mut i = 0;
-    while i < s.len() && crate::util::is_c_space(s[i]) {
+    while i < s.len() && oxidis_ds::util::is_c_space(s[i]) {
         i += 1;
     }
     let neg = i < s.len() && s[i] == b'-';
@@ -295,7 +295,7 @@ impl ConfigDef {
                     let force = *default != Some(v);
                     st.rewrite_line(
                         name,
-                        format!("{} {}", name, crate::util::repr(v.as_bytes())),
+                        format!("{} {}", name, oxidis_ds::util::repr(v.as_bytes())),
                         force,
                     );
                 }
@@ -303,7 +303,7 @@ impl ConfigDef {
             Kind::Sds { get, .. } => match get(c) {
                 None => st.mark_processed(name),
                 Some(v) => {
-                    st.rewrite_line(name, format!("{} {}", name, crate::util::repr(v)), true)
+                    st.rewrite_line(name, format!("{} {}", name, oxidis_ds::util::repr(v)), true)
                 }
             },
             Kind::Enum {

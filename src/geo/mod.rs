@@ -2,16 +2,13 @@
 //!
 //! A geo set is an ordinary sorted set whose scores are 52-bit geohashes
 //! (`geohash.rs`); `helper.rs` turns a radius or box search into at most
-//! nine score ranges and measures distances; `crate::pqsort` sorts the matches.
+//! nine score ranges and measures distances; `oxidis_ds::pqsort` sorts the matches.
 //! This file holds the commands: GEOADD (which hands the encoded scores to
 //! ZADD, as Redis does), GEOPOS, GEODIST, GEOHASH, and GEORADIUS,
 //! GEORADIUSBYMEMBER (and their _RO forms), GEOSEARCH and GEOSEARCHSTORE,
 //! which share `georadius_generic`.
 //! GEOADD calls ZADD's handler with a rewritten argument vector and
 //! propagates as that ZADD, as Redis does.
-
-pub mod geohash;
-pub mod helper;
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -21,12 +18,12 @@ use crate::notify::{NOTIFY_GENERIC, NOTIFY_ZSET};
 use crate::object::Value;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::t_zset::skiplist::ZRangeSpec;
 use crate::t_zset::{self, AddFlags, ZSet};
-use crate::util;
+use oxidis_ds::skiplist::ZRangeSpec;
+use oxidis_ds::util;
 
-use geohash::{GeoHashBits, GeoHashRange, GEO_STEP_MAX};
-use helper::{GeoHashRadius, GeoShape, ShapeKind};
+use oxidis_ds::geohash::{self, GeoHashBits, GeoHashRange, GEO_STEP_MAX};
+use oxidis_ds::geohash_helper::{self, GeoHashRadius, GeoShape, ShapeKind};
 
 const ERR_NOT_FLOAT: &str = "value is not a valid float";
 const ERR_NOT_INT: &str = "value is not an integer or out of range";
@@ -86,7 +83,7 @@ pub fn decode_geohash(score: f64) -> Option<[f64; 2]> {
 /// A coordinate pair to its score. Redis: GEOADD's
 /// geohashEncodeWGS84 + geohashAlign52Bits.
 pub fn encode_score(longitude: f64, latitude: f64) -> Option<u64> {
-    geohash::encode_wgs84(longitude, latitude, GEO_STEP_MAX).map(helper::align52bits)
+    geohash::encode_wgs84(longitude, latitude, GEO_STEP_MAX).map(geohash_helper::align52bits)
 }
 
 /// Redis: getDoubleFromObjectOrReply.
@@ -238,9 +235,9 @@ fn geo_within_shape(shape: &GeoShape, score: f64) -> Option<([f64; 2], f64)> {
     let [cx, cy] = shape.xy;
     let d = match shape.kind {
         ShapeKind::Circle { radius } => {
-            helper::distance_if_in_radius(cx, cy, xy[0], xy[1], radius * shape.conversion)?
+            geohash_helper::distance_if_in_radius(cx, cy, xy[0], xy[1], radius * shape.conversion)?
         }
-        ShapeKind::Box { width, height } => helper::distance_if_in_rectangle(
+        ShapeKind::Box { width, height } => geohash_helper::distance_if_in_rectangle(
             width * shape.conversion,
             height * shape.conversion,
             cx,
@@ -294,8 +291,8 @@ fn geo_get_points_in_range(
 
 /// The scores a cell spans: [min, max). Redis: scoresOfGeoHashBox.
 fn scores_of_geohash_box(hash: GeoHashBits) -> (u64, u64) {
-    let min = helper::align52bits(hash);
-    let max = helper::align52bits(GeoHashBits {
+    let min = geohash_helper::align52bits(hash);
+    let max = geohash_helper::align52bits(GeoHashBits {
         bits: hash.bits + 1,
         step: hash.step,
     });
@@ -613,7 +610,7 @@ fn georadius_generic(
         sort = Sort::Asc;
     }
 
-    let georadius = helper::calculate_areas_by_shape_wgs84(&mut shape);
+    let georadius = geohash_helper::calculate_areas_by_shape_wgs84(&mut shape);
     let mut ga: Vec<GeoPoint> = Vec::new();
     let limit = if any { count as usize } else { 0 };
     members_of_all_neighbors(&z, &georadius, &shape, &mut ga, limit);
@@ -636,9 +633,9 @@ fn georadius_generic(
             sort_gp_desc
         };
         if returned_items == result_length {
-            crate::pqsort::merge_sort(&mut ga, cmp);
+            oxidis_ds::pqsort::merge_sort(&mut ga, cmp);
         } else {
-            crate::pqsort::pqsort(&mut ga, 0, returned_items - 1, cmp);
+            oxidis_ds::pqsort::pqsort(&mut ga, 0, returned_items - 1, cmp);
         }
     }
     ga.truncate(returned_items);
@@ -807,9 +804,10 @@ fn geodist_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_null();
     };
     match (decode_geohash(score1), decode_geohash(score2)) {
-        (Some(a), Some(b)) => {
-            add_reply_double_distance(c, helper::distance(a[0], a[1], b[0], b[1]) / to_meter)
-        }
+        (Some(a), Some(b)) => add_reply_double_distance(
+            c,
+            geohash_helper::distance(a[0], a[1], b[0], b[1]) / to_meter,
+        ),
         _ => c.add_reply_null(),
     }
 }
@@ -868,11 +866,11 @@ mod tests {
         let [lon2, lat2] =
             decode_geohash(encode_score(15.087269, 37.502669).unwrap() as f64).unwrap();
         assert_eq!(
-            fixedpoint4(helper::distance(lon, lat, lon2, lat2)),
+            fixedpoint4(geohash_helper::distance(lon, lat, lon2, lat2)),
             "166274.1516"
         );
         assert_eq!(
-            fixedpoint4(helper::distance(lon, lat, lon2, lat2) / 1000.0),
+            fixedpoint4(geohash_helper::distance(lon, lat, lon2, lat2) / 1000.0),
             "166.2742"
         );
     }

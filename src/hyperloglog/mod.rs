@@ -7,9 +7,9 @@
 //! type of its own: the commands check the HYLL header and then edit the
 //! string's bytes in place, as Redis edits the sds.
 
-pub mod encoding;
-
-use encoding::{Corrupt, NotHll, HLL_DENSE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE};
+use oxidis_ds::hll::{
+    self as encoding, Corrupt, NotHll, HLL_DENSE, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE,
+};
 
 use crate::db::LOOKUP_NONE;
 use crate::networking::Client;

@@ -13,9 +13,11 @@ use std::io::{self, Read, Write};
 
 use mio::net::{TcpStream, UnixStream};
 
-use crate::util;
+use oxidis_ds::util;
 
-use crate::util::write_i64_slice;
+use oxidis_ds::listpack::LpEntry;
+use oxidis_ds::set::SetEle;
+use oxidis_ds::util::write_i64_slice;
 
 pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
 pub const PROTO_IOBUF_LEN: usize = 16 * 1024;
@@ -505,6 +507,23 @@ impl Client {
         let mut tmp = [0u8; 21];
         let len = write_i64_slice(&mut tmp, n);
         self.add_reply_bulk(&tmp[..len]);
+    }
+
+    /// A list, hash or sorted-set element as a bulk string, whether the
+    /// listpack holds it as an integer or as bytes.
+    pub fn add_reply_lp_entry(&mut self, e: LpEntry<'_>) {
+        match e {
+            LpEntry::Int(v) => self.add_reply_bulk_i64(v),
+            LpEntry::Str(b) => self.add_reply_bulk(b),
+        }
+    }
+
+    /// A set member as a bulk string, from an intset or a hashtable.
+    pub fn add_reply_set_ele(&mut self, e: SetEle<'_>) {
+        match e {
+            SetEle::Int(v) => self.add_reply_bulk_i64(v),
+            SetEle::Str(b) => self.add_reply_bulk(b),
+        }
     }
 
     /// Redis: addReplyDouble. RESP2: a bulk string of "%.17g"; RESP3: a double.

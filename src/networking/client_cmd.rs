@@ -8,7 +8,7 @@ use super::client::*;
 use super::{client_info_string, free_client_async};
 use crate::server::command::CommandProc;
 use crate::server::{Server, REDIS_VERSION};
-use crate::util;
+use oxidis_ds::util;
 
 /// Redis: clientSetName's charset rule.
 fn valid_client_name(name: &[u8]) -> bool {

@@ -25,7 +25,7 @@ use parse::Parsed;
 
 use crate::server::{Listener, Server};
 use crate::server_log;
-use crate::util;
+use oxidis_ds::util;
 
 /// Token of the first listener; clients use their slab key as token.
 pub const LISTENER_TOKEN_BASE: usize = usize::MAX - 16;

@@ -11,7 +11,7 @@
 use super::client::*;
 use crate::pubsub::Sub;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 /// Redis: replicationFeedMonitors. `c` is the client whose command ran.
 #[cold]

@@ -17,7 +17,7 @@ use super::client::*;
 use super::client_info_string;
 use crate::server::Server;
 use crate::server_log;
-use crate::util;
+use oxidis_ds::util;
 
 pub const CLIENT_TYPE_NORMAL: usize = 0;
 pub const CLIENT_TYPE_SLAVE: usize = 1;

@@ -9,7 +9,7 @@
 use memchr::memchr;
 
 use super::client::{Client, ReqType};
-use crate::util;
+use oxidis_ds::util;
 
 pub const PROTO_INLINE_MAX_SIZE: usize = 64 * 1024;
 pub const PROTO_MBULK_BIG_ARG: i64 = 32 * 1024;

@@ -18,7 +18,7 @@ use super::client::*;
 use super::{process_input_buffer, with_client};
 use crate::pubsub::Sub;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 /// Redis: pause_type.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]

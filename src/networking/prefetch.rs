@@ -5,7 +5,7 @@
 //! When a read brings several complete commands, their first arguments (the
 //! key of nearly every data command) are hashed up front and the keyspace dict
 //! is asked to start loading their buckets and entries
-//! ([`crate::dict::Dict::prefetch`]). The commands then run as usual, one by
+//! ([`oxidis_ds::dict::Dict::prefetch`]). The commands then run as usual, one by
 //! one, on cache lines that are already arriving. This is only a hint: a
 //! command whose first argument is not a key, or that switches database, just
 //! wastes a prefetch. The scan reads the multibulk headers without validating
@@ -17,10 +17,10 @@
 //! in flight at once (`Skiplist::warm_paths`). Measured on ZADD (one set
 //! growing to ~600k members, P=16): 1.20x -> 1.41-1.46x Redis's throughput.
 
-use crate::dict::{gen_hash, Dict};
 use crate::object::{RObj, Value};
-use crate::t_zset::skiplist::{Skiplist, WARM_MAX};
 use crate::t_zset::ZSet;
+use oxidis_ds::dict::{gen_hash, Dict};
+use oxidis_ds::skiplist::{Skiplist, WARM_MAX};
 
 /// Commands per batch worth prefetching for (more would evict each other's
 /// lines before they are used).

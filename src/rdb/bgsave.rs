@@ -44,7 +44,7 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::dict::Retired;
+use oxidis_ds::dict::Retired;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Instant;
@@ -55,7 +55,7 @@ use crate::networking::Client;
 use crate::server::command::CommandProc;
 use crate::server::Server;
 use crate::server_log;
-use crate::util;
+use oxidis_ds::util;
 
 /// Redis: CONFIG_BGSAVE_RETRY_DELAY — seconds between attempts after a failure.
 const BGSAVE_RETRY_DELAY: i64 = 5;
@@ -93,7 +93,7 @@ pub enum SaveTarget {
 impl Child {
     /// Bytes copied on write since the snapshot was taken (current_cow_size).
     pub fn cow_size(&self) -> u64 {
-        crate::dict::cow_bytes().saturating_sub(self.cow_start)
+        oxidis_ds::dict::cow_bytes().saturating_sub(self.cow_start)
     }
 }
 
@@ -103,7 +103,7 @@ fn unixtime() -> i64 {
 
 /// Redis: updateDictResizePolicy().
 fn update_dict_resize_policy(s: &Server) {
-    crate::dict::set_resize_allowed(!has_active_child(s));
+    oxidis_ds::dict::set_resize_allowed(!has_active_child(s));
 }
 
 /// Scheduling priority of the writer thread. Redis's fork child competes with
@@ -177,7 +177,7 @@ pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), 
     let start = Instant::now();
     let snap = Snapshot::capture(s);
     let keys_total = snap.total_keys();
-    let cow_start = crate::dict::cow_bytes();
+    let cow_start = oxidis_ds::dict::cow_bytes();
 
     let progress = Arc::new(SaveProgress::default());
     let (tx, rx) = mpsc::channel();
@@ -189,7 +189,7 @@ pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), 
     let spawned = std::thread::Builder::new()
         .name("rdb-bgsave".into())
         .spawn(move || {
-            crate::sys::set_current_thread_nice(WRITER_NICE);
+            oxidis_sys::set_current_thread_nice(WRITER_NICE);
             let mut retire = |r: Retired| {
                 // The receiver is gone only if the server is shutting down.
                 if let Err(mpsc::SendError(r)) = retire_tx.send(r) {
@@ -345,7 +345,7 @@ pub fn kill_rdb_child(s: &mut Server, wait: bool) {
 /// The persistence part of serverCron: finished saves, save points, BGSAVE SCHEDULE.
 pub fn rdb_cron(s: &mut Server) {
     if let Some(c) = s.rdb.child.as_mut() {
-        let cow = crate::dict::cow_bytes().saturating_sub(c.cow_start);
+        let cow = oxidis_ds::dict::cow_bytes().saturating_sub(c.cow_start);
         c.cow_peak = c.cow_peak.max(cow);
         check_child_done(s);
     } else {

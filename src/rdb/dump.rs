@@ -14,12 +14,12 @@
 
 use super::encoding::{Reader, Rio};
 use super::*;
-use crate::crc64::crc64;
 use crate::networking::Client;
 use crate::object::Value;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::crc64::crc64;
+use oxidis_ds::util;
 
 /// Redis: createDumpPayload().
 pub fn create_dump_payload(v: &Value, compress: bool) -> Vec<u8> {
@@ -53,7 +53,7 @@ pub fn verify_dump_payload(p: &[u8], skip_checksum: bool) -> bool {
 
 /// Parses a verified payload into a value. Redis: rdbLoadObjectType + rdbLoadObject
 /// over the payload buffer.
-pub fn load_dump_payload(p: &[u8], lim: &load::LoadLimits) -> RdbResult<Value> {
+pub fn load_dump_payload(p: &[u8], lim: &LoadLimits) -> RdbResult<Value> {
     let body = &p[..p.len() - 10];
     let mut r = Reader::new(body);
     let t = r.read_u8()?;
@@ -125,7 +125,7 @@ fn restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if !verify_dump_payload(&argv[3], false) {
         return c.add_reply_error("DUMP payload version or checksum are wrong");
     }
-    let Ok(val) = load_dump_payload(&argv[3], &load::LoadLimits::from_server(s)) else {
+    let Ok(val) = load_dump_payload(&argv[3], &load::load_limits(s)) else {
         return c.add_reply_error("Bad data format");
     };
 
@@ -177,7 +177,7 @@ mod tests {
         assert_eq!(p, b"\x00\x03bar\x0a\x00\xe6\xbeI`\xeef\xfd\x17".to_vec());
         assert!(verify_dump_payload(&p, false));
         assert_eq!(
-            load_dump_payload(&p, &load::LoadLimits::default()).unwrap(),
+            load_dump_payload(&p, &LoadLimits::default()).unwrap(),
             Value::EmbStr(b"bar".into())
         );
     }
@@ -193,7 +193,7 @@ mod tests {
                 p[n - 8..].copy_from_slice(&crc.to_le_bytes());
             }
             if verify_dump_payload(&p, false) {
-                let _ = load_dump_payload(&p, &load::LoadLimits::default());
+                let _ = load_dump_payload(&p, &LoadLimits::default());
             }
         }
     }

@@ -10,17 +10,17 @@
 
 use super::encoding::{Loaded, Reader};
 use super::*;
-use crate::crc64::crc64;
 use crate::object::{self, RObj, Value};
 use crate::server::Server;
 use crate::server_log;
-use crate::util;
+use oxidis_ds::crc64::crc64;
+use oxidis_ds::util;
 
 /// Redis: rdbLoadObject(). Reads one value of type `rdbtype`. Every type's loader
 /// hangs off this match; a type oxidis does not implement yet is reported the way
 /// Redis reports a type byte it does not know.
 pub fn load_object(r: &mut Reader, rdbtype: u8, lim: &LoadLimits) -> RdbResult<Value> {
-    use crate::{t_hash, t_set};
+    use oxidis_ds::{hash, set};
     let set = |s| Value::Set(Box::new(s));
     let hash = |h| Value::Hash(Box::new(h));
     match rdbtype {
@@ -32,24 +32,25 @@ pub fn load_object(r: &mut Reader, rdbtype: u8, lim: &LoadLimits) -> RdbResult<V
         RDB_TYPE_LIST
         | RDB_TYPE_LIST_ZIPLIST
         | RDB_TYPE_LIST_QUICKLIST
-        | RDB_TYPE_LIST_QUICKLIST_2 => {
-            crate::t_list::rdb_load_list(r, rdbtype)?.ok_or(RdbError::EmptyKey)
-        }
-        RDB_TYPE_SET => t_set::rdb::load_set(r, lim).map(set),
-        RDB_TYPE_SET_INTSET => t_set::rdb::load_intset(r, lim).map(set),
-        RDB_TYPE_HASH => t_hash::rdb::load_hash(r, lim).map(hash),
-        RDB_TYPE_HASH_ZIPMAP => t_hash::rdb::load_zipmap(r, lim).map(hash),
-        RDB_TYPE_HASH_ZIPLIST => t_hash::rdb::load_ziplist(r, lim).map(hash),
-        RDB_TYPE_HASH_LISTPACK => t_hash::rdb::load_listpack(r, lim).map(hash),
+        | RDB_TYPE_LIST_QUICKLIST_2 => oxidis_ds::quicklist::rdb::load(r, rdbtype, lim)?
+            .map(|ql| Value::List(std::sync::Arc::new(ql)))
+            .ok_or(RdbError::EmptyKey),
+        RDB_TYPE_SET => set::rdb::load_set(r, lim).map(set),
+        RDB_TYPE_SET_INTSET => set::rdb::load_intset(r, lim).map(set),
+        RDB_TYPE_HASH => hash::rdb::load_hash(r, lim).map(hash),
+        RDB_TYPE_HASH_ZIPMAP => hash::rdb::load_zipmap(r, lim).map(hash),
+        RDB_TYPE_HASH_ZIPLIST => hash::rdb::load_ziplist(r, lim).map(hash),
+        RDB_TYPE_HASH_LISTPACK => hash::rdb::load_listpack(r, lim).map(hash),
         RDB_TYPE_ZSET | RDB_TYPE_ZSET_2 | RDB_TYPE_ZSET_ZIPLIST | RDB_TYPE_ZSET_LISTPACK => {
-            let l = crate::t_zset::api::Limits {
+            let l = oxidis_ds::zset::Limits {
                 max_entries: lim.zset_max_listpack_entries,
                 max_value: lim.zset_max_listpack_value,
             };
-            crate::t_zset::rdb::load(r, rdbtype, l).map(|z| Value::ZSet(std::sync::Arc::new(z)))
+            oxidis_ds::zset::rdb::load(r, rdbtype, l).map(|z| Value::ZSet(std::sync::Arc::new(z)))
         }
         RDB_TYPE_STREAM_LISTPACKS | RDB_TYPE_STREAM_LISTPACKS_2 => {
-            crate::t_stream::rdb::load(r, rdbtype).map(|st| Value::Stream(std::sync::Arc::new(st)))
+            oxidis_ds::stream::rdb::load(r, rdbtype)
+                .map(|st| Value::Stream(std::sync::Arc::new(st)))
         }
         t => Err(RdbError::corrupt(format!(
             "Unknown RDB encoding type {}",
@@ -58,39 +59,17 @@ pub fn load_object(r: &mut Reader, rdbtype: u8, lim: &LoadLimits) -> RdbResult<V
     }
 }
 
-/// The encoding limits rdbLoadObject reads from `server.*` in Redis, taken
-/// from the configuration by the caller.
-#[derive(Clone, Copy, Debug)]
-pub struct LoadLimits {
-    pub set_max_intset_entries: usize,    // set-max-intset-entries
-    pub hash_max_listpack_entries: usize, // hash-max-listpack-entries
-    pub hash_max_listpack_value: usize,   // hash-max-listpack-value
-    pub zset_max_listpack_entries: usize, // zset-max-listpack-entries
-    pub zset_max_listpack_value: usize,   // zset-max-listpack-value
-}
-
-impl LoadLimits {
-    pub fn from_server(s: &Server) -> LoadLimits {
-        LoadLimits {
-            set_max_intset_entries: s.config.set_max_intset_entries,
-            hash_max_listpack_entries: s.config.hash_max_listpack_entries,
-            hash_max_listpack_value: s.config.hash_max_listpack_value,
-            zset_max_listpack_entries: s.config.zset_max_listpack_entries,
-            zset_max_listpack_value: s.config.zset_max_listpack_value,
-        }
-    }
-}
-
-impl Default for LoadLimits {
-    /// Redis's defaults (for tests).
-    fn default() -> Self {
-        LoadLimits {
-            set_max_intset_entries: 512,
-            hash_max_listpack_entries: 128,
-            hash_max_listpack_value: 64,
-            zset_max_listpack_entries: 128,
-            zset_max_listpack_value: 64,
-        }
+/// The encoding settings values are loaded under, from the configuration.
+pub fn load_limits(s: &Server) -> LoadLimits {
+    let c = &s.config;
+    LoadLimits {
+        set_max_intset_entries: c.set_max_intset_entries,
+        hash_max_listpack_entries: c.hash_max_listpack_entries,
+        hash_max_listpack_value: c.hash_max_listpack_value,
+        zset_max_listpack_entries: c.zset_max_listpack_entries,
+        zset_max_listpack_value: c.zset_max_listpack_value,
+        list_max_listpack_size: c.list_max_listpack_size,
+        list_compress_depth: c.list_compress_depth,
     }
 }
 
@@ -144,7 +123,7 @@ pub fn load_rio(
     s.update_cached_time();
     let now = util::mstime();
     let lru_clock = s.lruclock;
-    let lim = LoadLimits::from_server(s);
+    let lim = load_limits(s);
     let mut db = 0usize;
     let (mut expiretime, mut lfu_freq, mut lru_idle) = (None::<i64>, None::<u8>, None::<i64>);
     let mut empty_keys_skipped = 0u64;

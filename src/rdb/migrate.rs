@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::networking::Client;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 /// Redis: MIGRATE_SOCKET_CACHE_ITEMS, MIGRATE_SOCKET_CACHE_TTL.
 const CACHE_ITEMS: usize = 64;

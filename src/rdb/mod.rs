@@ -44,66 +44,11 @@
 
 pub mod bgsave;
 pub mod dump;
-pub mod encoding;
-pub mod legacy;
 pub mod load;
 pub mod migrate;
 pub mod save;
 
-/// Redis: RDB_VERSION.
-pub const RDB_VERSION: u16 = 10;
-
-/* Object types, as written before each key. Redis: RDB_TYPE_*. */
-pub const RDB_TYPE_STRING: u8 = 0;
-pub const RDB_TYPE_LIST: u8 = 1;
-pub const RDB_TYPE_SET: u8 = 2;
-pub const RDB_TYPE_ZSET: u8 = 3;
-pub const RDB_TYPE_HASH: u8 = 4;
-pub const RDB_TYPE_ZSET_2: u8 = 5;
-pub const RDB_TYPE_MODULE: u8 = 6;
-pub const RDB_TYPE_MODULE_2: u8 = 7;
-pub const RDB_TYPE_HASH_ZIPMAP: u8 = 9;
-pub const RDB_TYPE_LIST_ZIPLIST: u8 = 10;
-pub const RDB_TYPE_SET_INTSET: u8 = 11;
-pub const RDB_TYPE_ZSET_ZIPLIST: u8 = 12;
-pub const RDB_TYPE_HASH_ZIPLIST: u8 = 13;
-pub const RDB_TYPE_LIST_QUICKLIST: u8 = 14;
-pub const RDB_TYPE_STREAM_LISTPACKS: u8 = 15;
-pub const RDB_TYPE_HASH_LISTPACK: u8 = 16;
-pub const RDB_TYPE_ZSET_LISTPACK: u8 = 17;
-pub const RDB_TYPE_LIST_QUICKLIST_2: u8 = 18;
-pub const RDB_TYPE_STREAM_LISTPACKS_2: u8 = 19;
-
-/// Redis: rdbIsObjectType().
-pub fn is_object_type(t: u8) -> bool {
-    t <= 7 || (9..=19).contains(&t)
-}
-
-/* Special opcodes. Redis: RDB_OPCODE_*. */
-pub const RDB_OPCODE_FUNCTION2: u8 = 245;
-pub const RDB_OPCODE_FUNCTION: u8 = 246;
-pub const RDB_OPCODE_MODULE_AUX: u8 = 247;
-pub const RDB_OPCODE_IDLE: u8 = 248;
-pub const RDB_OPCODE_FREQ: u8 = 249;
-pub const RDB_OPCODE_AUX: u8 = 250;
-pub const RDB_OPCODE_RESIZEDB: u8 = 251;
-pub const RDB_OPCODE_EXPIRETIME_MS: u8 = 252;
-pub const RDB_OPCODE_EXPIRETIME: u8 = 253;
-pub const RDB_OPCODE_SELECTDB: u8 = 254;
-pub const RDB_OPCODE_EOF: u8 = 255;
-
-/* Length encodings (the two top bits of the first byte). Redis: RDB_6BITLEN, ... */
-pub const RDB_6BITLEN: u8 = 0;
-pub const RDB_14BITLEN: u8 = 1;
-pub const RDB_32BITLEN: u8 = 0x80;
-pub const RDB_64BITLEN: u8 = 0x81;
-pub const RDB_ENCVAL: u8 = 3;
-
-/* Special string encodings after an RDB_ENCVAL length. Redis: RDB_ENC_*. */
-pub const RDB_ENC_INT8: u8 = 0;
-pub const RDB_ENC_INT16: u8 = 1;
-pub const RDB_ENC_INT32: u8 = 2;
-pub const RDB_ENC_LZF: u8 = 3;
+pub use oxidis_ds::rdb::*;
 
 /// Loading flags. Redis: RDBFLAGS_*.
 pub const RDBFLAGS_NONE: u32 = 0;
@@ -112,25 +57,6 @@ pub const RDBFLAGS_ALLOW_DUP: u32 = 1 << 2;
 pub const RDBFLAGS_REPLICATION: u32 = 1 << 1;
 /// Keys found expired while loading are fed to the backlog as DELs.
 pub const RDBFLAGS_FEED_REPL: u32 = 1 << 5;
-
-/// Why reading RDB data failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RdbError {
-    /// The data ended early (Redis: rdbReportReadError, "Unexpected EOF ...").
-    Eof,
-    /// The data is malformed (Redis: rdbReportCorruptRDB) — the reason.
-    Corrupt(String),
-    /// A value that is valid but empty (Redis: RDB_LOAD_ERR_EMPTY_KEY); skipped.
-    EmptyKey,
-}
-
-impl RdbError {
-    pub fn corrupt(msg: impl Into<String>) -> RdbError {
-        RdbError::Corrupt(msg.into())
-    }
-}
-
-pub type RdbResult<T> = Result<T, RdbError>;
 
 /// Persistence state kept on the server. Redis: the rdb_* / lastsave / loading_* /
 /// stat_*cow* fields of `struct redisServer`.
@@ -153,7 +79,7 @@ pub struct RdbState {
     pub loading_loaded_bytes: u64,    // bytes consumed so far
     pub loading_rdb_used_mem: u64,    // the file's used-mem AUX field
     pub waker: Option<std::sync::Arc<mio::Waker>>, // wakes the loop when a save ends
-    pub retired: Vec<std::sync::mpsc::Receiver<crate::dict::Retired>>, // see bgsave::free_retired
+    pub retired: Vec<std::sync::mpsc::Receiver<oxidis_ds::dict::Retired>>, // see bgsave::free_retired
     pub migrate_cache: migrate::SocketCache, // MIGRATE's cached connections
 }
 

@@ -16,9 +16,9 @@ use std::sync::Arc;
 use super::encoding::Rio;
 use super::*;
 use crate::db::Key;
-use crate::dict::{Dict, Retired};
 use crate::object::{self, RObj, Value};
 use crate::server::Server;
+use oxidis_ds::dict::{Dict, Retired};
 
 /// One database as captured. Redis: the `redisDb` a fork child sees.
 pub struct DbImage {
@@ -55,11 +55,11 @@ impl SaveOptions {
             key_save_delay: s.config.rdb_key_save_delay,
             save_lru: policy.is_lru(),
             save_lfu: policy.is_lfu(),
-            lru_clock: object::lru_clock(crate::util::mstime()),
-            now_ms: crate::util::mstime(),
+            lru_clock: object::lru_clock(oxidis_ds::util::mstime()),
+            now_ms: oxidis_ds::util::mstime(),
             lfu_decay_time: s.config.lfu_decay_time,
-            ctime: crate::util::mstime() / 1000,
-            used_mem: crate::sys::used_memory() as u64,
+            ctime: oxidis_ds::util::mstime() / 1000,
+            used_mem: oxidis_sys::used_memory() as u64,
             // Redis: rdbPopulateSaveInfo — a master with a backlog records where
             // its replication stream stands, so a replica loading the file can
             // continue from it.
@@ -141,10 +141,10 @@ pub fn save_object_type(v: &Value) -> u8 {
     match v {
         Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => RDB_TYPE_STRING,
         Value::List(_) => super::RDB_TYPE_LIST_QUICKLIST_2,
-        Value::Set(set) => crate::t_set::rdb::save_type(set),
-        Value::Hash(h) => crate::t_hash::rdb::save_type(h),
-        Value::ZSet(z) => crate::t_zset::rdb::save_type(z),
-        Value::Stream(st) => crate::t_stream::rdb::save_type(st),
+        Value::Set(set) => oxidis_ds::set::rdb::save_type(set),
+        Value::Hash(h) => oxidis_ds::hash::rdb::save_type(h),
+        Value::ZSet(z) => oxidis_ds::zset::rdb::save_type(z),
+        Value::Stream(st) => oxidis_ds::stream::rdb::save_type(st),
     }
 }
 
@@ -154,11 +154,11 @@ pub fn save_object(rdb: &mut Rio, v: &Value, compress: bool) -> std::io::Result<
         Value::Int(n) => rdb.save_long_long_as_string(*n),
         Value::EmbStr(b) => rdb.save_raw_string(b, compress),
         Value::Raw(b) => rdb.save_raw_string(b, compress),
-        Value::List(ql) => crate::t_list::rdb_save_list(rdb, ql, compress),
-        Value::Set(set) => crate::t_set::rdb::save(rdb, set, compress),
-        Value::Hash(h) => crate::t_hash::rdb::save(rdb, h, compress),
-        Value::ZSet(z) => crate::t_zset::rdb::save(rdb, z, compress),
-        Value::Stream(st) => crate::t_stream::rdb::save(rdb, st, compress),
+        Value::List(ql) => oxidis_ds::quicklist::rdb::save(rdb, ql, compress),
+        Value::Set(set) => oxidis_ds::set::rdb::save(rdb, set, compress),
+        Value::Hash(h) => oxidis_ds::hash::rdb::save(rdb, h, compress),
+        Value::ZSet(z) => oxidis_ds::zset::rdb::save(rdb, z, compress),
+        Value::Stream(st) => oxidis_ds::stream::rdb::save(rdb, st, compress),
     }
 }
 
@@ -249,7 +249,7 @@ fn save_db(
 /// once every -N calls on average.
 pub fn debug_delay(usec: i32) {
     let us = if usec < 0 {
-        let r = crate::util::ustime() as u64;
+        let r = oxidis_ds::util::ustime() as u64;
         u64::from(r.is_multiple_of((-(usec as i64)) as u64))
     } else {
         usec as u64

@@ -20,7 +20,7 @@ use super::*;
 use crate::networking::client::{CLIENT_CLOSE_AFTER_REPLY, CLIENT_MONITOR};
 use crate::server::command::CommandProc;
 use crate::server_log;
-use crate::util;
+use oxidis_ds::util;
 
 /// What a client said in REPLCONF before it became a replica.
 #[derive(Default, Clone)]

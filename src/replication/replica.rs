@@ -40,7 +40,7 @@ use crate::networking::client::{Conn, CLIENT_MASTER};
 use crate::networking::client_info_string;
 use crate::server::command::CommandProc;
 use crate::server_log;
-use crate::util;
+use oxidis_ds::util;
 
 /// Where the link to the master stands. Redis: REPL_STATE_*.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -15,7 +15,7 @@ use super::*;
 use crate::blocked::{self, BlockPop, BlockedCmd};
 use crate::networking::client::CLIENT_DENY_BLOCKING;
 use crate::server::command::CommandProc;
-use crate::t_list::quicklist::End;
+use oxidis_ds::quicklist::End;
 
 /// Redis: replicationCountAcksByOffset.
 pub fn count_acks(s: &Server, offset: i64) -> usize {
@@ -31,10 +31,10 @@ fn wait_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if s.config.masterhost.is_some() {
         return c.add_reply_error("WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
     }
-    let Some(numreplicas) = crate::util::string2ll(&argv[1]) else {
+    let Some(numreplicas) = oxidis_ds::util::string2ll(&argv[1]) else {
         return c.add_reply_error("value is not an integer or out of range");
     };
-    let Some(timeout) = crate::util::string2ll(&argv[2]) else {
+    let Some(timeout) = oxidis_ds::util::string2ll(&argv[2]) else {
         return c.add_reply_error("timeout is not an integer or out of range");
     };
     if timeout < 0 {
@@ -49,7 +49,7 @@ fn wait_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         db: c.db,
         keys: Vec::new(),
         timeout: if timeout > 0 {
-            timeout.saturating_add(crate::util::mstime())
+            timeout.saturating_add(oxidis_ds::util::mstime())
         } else {
             0
         },

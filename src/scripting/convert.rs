@@ -32,7 +32,7 @@
 use mlua::{Lua, Table, Value};
 
 use crate::networking::Client;
-use crate::util;
+use oxidis_ds::util;
 
 /// Parses one reply at `buf[*pos..]`. The buffer always holds complete
 /// replies (it was written by a command handler), so a malformed one is a bug;

@@ -111,7 +111,7 @@ fn extract_metadata(code: &[u8]) -> Result<(String, String, usize), String> {
         return Err("Invalid library metadata".into());
     };
     let line = &code[..end];
-    let parts = match crate::util::split_args(line) {
+    let parts = match oxidis_ds::util::split_args(line) {
         Some(p) if !p.is_empty() => p,
         _ => return Err("Invalid library metadata".into()),
     };
@@ -150,7 +150,7 @@ fn read_register_args(args: &Variadic<Value>) -> Result<Registered, String> {
     let str_of = |v: &Value| match v {
         Value::String(s) => Some(s.as_bytes().to_vec()),
         Value::Integer(i) => Some(i.to_string().into_bytes()),
-        Value::Number(n) => Some(crate::util::fmt_g(*n, 14).into_bytes()),
+        Value::Number(n) => Some(oxidis_ds::util::fmt_g(*n, 14).into_bytes()),
         _ => None,
     };
     match args.len() {
@@ -383,7 +383,7 @@ fn fcall_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], ro: bool) {
     else {
         return c.add_reply_error("Function not found");
     };
-    let Some(numkeys) = crate::util::string2ll(&argv[2]) else {
+    let Some(numkeys) = oxidis_ds::util::string2ll(&argv[2]) else {
         return c.add_reply_error("Bad number of keys provided");
     };
     if numkeys > (argv.len() - 3) as i64 {
@@ -478,7 +478,7 @@ const RDB_OPCODE_FUNCTION2: u8 = 245;
 /// FUNCTION DUMP: every library as an RDB function record, then the RDB
 /// version and a CRC64, as DUMP payloads. Redis: functionDumpCommand.
 fn function_dump_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
-    let mut rdb = crate::rdb::encoding::Rio::buffer();
+    let mut rdb = oxidis_ds::rdb::encoding::Rio::buffer();
     // Writes to a memory buffer cannot fail.
     for lib in s.scripting.functions.libraries.values() {
         let _ = rdb.save_type(RDB_OPCODE_FUNCTION2);
@@ -486,7 +486,7 @@ fn function_dump_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     }
     let mut buf = rdb.into_bytes();
     buf.extend_from_slice(&crate::rdb::RDB_VERSION.to_le_bytes());
-    let crc = crate::crc64::crc64(0, &buf);
+    let crc = oxidis_ds::crc64::crc64(0, &buf);
     buf.extend_from_slice(&crc.to_le_bytes());
     c.add_reply_bulk(&buf);
 }
@@ -521,7 +521,7 @@ fn function_restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     }
     let mut fresh = FunctionsState::new();
     let mut codes = Vec::new();
-    let mut r = crate::rdb::encoding::Reader::new(&data[..data.len() - 10]);
+    let mut r = oxidis_ds::rdb::encoding::Reader::new(&data[..data.len() - 10]);
     while r.remaining() > 0 {
         let Ok(t) = r.read_u8() else {
             return c.add_reply_error("can not read data type");
@@ -596,7 +596,7 @@ fn function_list_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         .filter(|(n, _)| {
             pattern
                 .as_ref()
-                .is_none_or(|p| crate::util::string_match_len(p, n.as_bytes(), false))
+                .is_none_or(|p| oxidis_ds::util::string_match_len(p, n.as_bytes(), false))
         })
         .collect();
     c.add_reply_array_len(libs.len());

@@ -142,7 +142,7 @@ impl Engine {
                     return raise("wrong number of arguments");
                 }
                 let bytes = convert::lua_arg_to_bytes(&args[0]).unwrap_or_default();
-                let hex = crate::sha1::hex(&crate::sha1::sha1(&bytes));
+                let hex = oxidis_ds::sha1::hex(&oxidis_ds::sha1::sha1(&bytes));
                 Ok(Value::String(lua.create_string(hex)?))
             })?,
         )?;
@@ -430,7 +430,7 @@ fn error_handler(lua: &Lua, err: Value) -> mlua::Result<Table> {
             let s = match &other {
                 Value::String(s) => s.to_string_lossy(),
                 Value::Integer(i) => i.to_string(),
-                Value::Number(n) => crate::util::fmt_g(*n, 14),
+                Value::Number(n) => oxidis_ds::util::fmt_g(*n, 14),
                 Value::Nil => "nil".to_string(),
                 Value::Boolean(b) => b.to_string(),
                 _ => "(error object is not a string)".to_string(),

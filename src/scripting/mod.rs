@@ -140,7 +140,7 @@ pub fn extract_shebang_flags(body: &[u8]) -> Result<(u64, usize), String> {
     let Some(end) = memchr::memchr(b'\n', body) else {
         return Err("Invalid script shebang".to_string());
     };
-    let parts = match crate::util::split_args(&body[..end]) {
+    let parts = match oxidis_ds::util::split_args(&body[..end]) {
         Some(p) if !p.is_empty() => p,
         _ => return Err("Invalid engine in script shebang".to_string()),
     };
@@ -178,7 +178,7 @@ pub fn extract_shebang_flags(body: &[u8]) -> Result<(u64, usize), String> {
 }
 
 fn sha1hex(body: &[u8]) -> String {
-    crate::sha1::hex(&crate::sha1::sha1(body))
+    oxidis_ds::sha1::hex(&oxidis_ds::sha1::sha1(body))
 }
 
 /// Compiles and caches `body` unless cached. Returns its sha, or the error
@@ -242,7 +242,7 @@ pub fn eval_get_command_flags(s: &Server, argv: &[Vec<u8>], cmd_flags: u64) -> u
 
 /// Redis: evalGenericCommand.
 fn eval_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], evalsha: bool, ro: bool) {
-    let numkeys = match crate::util::string2ll(&argv[2]) {
+    let numkeys = match oxidis_ds::util::string2ll(&argv[2]) {
         Some(n) => n,
         None => return c.add_reply_error("value is not an integer or out of range"),
     };

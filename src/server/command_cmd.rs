@@ -7,7 +7,7 @@ use super::command::*;
 use super::getkeys;
 use super::Server;
 use crate::networking::Client;
-use crate::util;
+use oxidis_ds::util;
 
 fn reply_flags<T: Copy + Into<u64>>(c: &mut Client, flags: u64, names: &[(T, &str)]) {
     let set: Vec<&str> = names

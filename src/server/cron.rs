@@ -7,8 +7,7 @@ use super::{
 };
 use crate::networking;
 use crate::server_log;
-use crate::sys;
-use crate::util;
+use oxidis_ds::util;
 
 impl Server {
     /// Redis: beforeSleep.
@@ -138,17 +137,17 @@ impl Server {
 
     /// Redis: serverCron. Returns the delay until the next run.
     pub fn server_cron(&mut self) -> Option<i64> {
-        sys::calibrate_clock();
+        oxidis_sys::calibrate_clock();
         self.update_cached_time();
         self.hz = self.config.hz.clamp(1, 500);
         self.track_metric(STATS_METRIC_COMMAND, self.stats.numcommands);
         self.track_metric(STATS_METRIC_NET_INPUT, self.stats.net_input_bytes);
         self.track_metric(STATS_METRIC_NET_OUTPUT, self.stats.net_output_bytes);
-        let used = sys::used_memory();
+        let used = oxidis_sys::used_memory();
         if used > self.stats.peak_memory {
             self.stats.peak_memory = used;
         }
-        if let Some(sig) = sys::take_shutdown_signal() {
+        if let Some(sig) = oxidis_sys::take_shutdown_signal() {
             let msg = if sig == libc::SIGINT {
                 "Received SIGINT scheduling shutdown..."
             } else {
@@ -168,7 +167,7 @@ impl Server {
                 return None;
             }
             self.shutdown_asap = false;
-            sys::reset_signal_count();
+            oxidis_sys::reset_signal_count();
         }
         self.clients_cron();
         self.databases_cron();

@@ -12,8 +12,7 @@ use super::{
     Server, REDIS_VERSION, STATS_METRIC_COMMAND, STATS_METRIC_NET_INPUT, STATS_METRIC_NET_OUTPUT,
 };
 use crate::networking::Client;
-use crate::sys;
-use crate::util;
+use oxidis_ds::util;
 
 /// Redis: bytesToHuman.
 pub fn bytes_to_human(n: u64) -> String {
@@ -96,7 +95,7 @@ pub fn gen_info_string(
     // Read used_memory before this function allocates the reply text, so
     // INFO does not report its own buffer (maxmemory tests compare it
     // against the limit with a 4 KiB margin).
-    let used_at_entry = sys::used_memory() as u64;
+    let used_at_entry = oxidis_sys::used_memory() as u64;
     let mut info = String::with_capacity(4096);
     let mut n = 0;
     let mut sep = |info: &mut String| {
@@ -230,7 +229,7 @@ pub fn gen_info_string(
     }
     if want("cpu") {
         sep(&mut info);
-        let (u, sy) = sys::rusage_self();
+        let (u, sy) = oxidis_sys::rusage_self();
         let _ = write!(
             info,
             "# CPU\r\nused_cpu_sys:{:.6}\r\nused_cpu_user:{:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\nused_cpu_sys_main_thread:{:.6}\r\nused_cpu_user_main_thread:{:.6}\r\n",

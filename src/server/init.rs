@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::networking::LISTENER_TOKEN_BASE;
 use crate::server_log;
-use crate::util;
+use oxidis_ds::util;
 
 /// Every command handler table, gathered once (Redis: redisCommandTable).
 pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandProc)]> {
@@ -61,7 +61,7 @@ fn bind_tcp(addr: &str, port: u16, backlog: i32) -> std::io::Result<mio::net::Tc
     }
     .parse()
     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{e}")))?;
-    Ok(mio::net::TcpListener::from_std(crate::sys::tcp_listen(
+    Ok(mio::net::TcpListener::from_std(oxidis_sys::tcp_listen(
         sa, backlog,
     )?))
 }
@@ -174,7 +174,7 @@ pub fn init_server(
     executable: String,
     config_file: Option<String>,
 ) -> Result<(Server, EventLoop), String> {
-    crate::siphash::set_hash_seed(crate::siphash::gen_hash_seed());
+    oxidis_ds::siphash::set_hash_seed(oxidis_ds::siphash::gen_hash_seed());
     let el = EventLoop::new(config.maxclients as usize + 128)
         .map_err(|e| format!("Failed creating the event loop. Error message: '{}'", e))?;
     let registry = el.poll.registry().try_clone().map_err(|e| e.to_string())?;
@@ -239,7 +239,7 @@ pub fn init_server(
         loading: false,
         stat_starttime: std::time::Instant::now(),
         rand_state: u64::from_le_bytes(seed) | 1,
-        pid: crate::sys::getpid(),
+        pid: oxidis_sys::getpid(),
         timelimit_exit: false,
         last_expire_cycle_fast_start: 0,
         expire_cycle_db: 0,
@@ -247,7 +247,7 @@ pub fn init_server(
         blocked_clients: 0,
         dict_resize_enabled: true,
         lazyfree_pending_objects: 0,
-        used_memory_startup: crate::sys::used_memory(),
+        used_memory_startup: oxidis_sys::used_memory(),
         latency_hists: vec![Default::default(); ncmds],
         watch: Default::default(),
         in_exec: false,
@@ -263,10 +263,6 @@ pub fn init_server(
         repl: Default::default(),
         scripting: Default::default(),
     };
-    crate::t_list::set_list_options(
-        s.config.list_max_listpack_size,
-        s.config.list_compress_depth,
-    );
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     // The BGSAVE writer thread wakes the loop through this (rdb/bgsave.rs).
     let waker = mio::Waker::new(&s.registry, crate::rdb::WAKER_TOKEN).map_err(|e| e.to_string())?;

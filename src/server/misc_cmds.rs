@@ -4,7 +4,7 @@
 use super::command::CommandProc;
 use super::Server;
 use crate::networking::Client;
-use crate::util;
+use oxidis_ds::util;
 
 fn ping_command(_s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if argv.len() > 2 {

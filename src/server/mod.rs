@@ -28,8 +28,8 @@ use crate::db::Db;
 use crate::log::Level;
 use crate::networking::{self, Client};
 use crate::server_log;
-use crate::util;
 use command::{CommandStats, CommandTable, CMD_LOADING, CMD_NO_AUTH, CMD_STALE};
+use oxidis_ds::util;
 
 pub const REDIS_VERSION: &str = "7.0.15";
 

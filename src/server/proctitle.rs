@@ -98,7 +98,7 @@ pub fn redis_set_proc_title(conf: &Config) -> Result<(), &'static str> {
     let title = conf.exec_argv.first().map_or("", String::as_str);
     let t = expand_proc_title_template(&conf.proc_title_template, title, conf)
         .ok_or("failed to set process title")?;
-    crate::sys::set_proc_title(t.as_bytes());
+    oxidis_sys::set_proc_title(t.as_bytes());
     Ok(())
 }
 

@@ -4,21 +4,19 @@
 //! Divergence: HINCRBYFLOAT is not rewritten as HSET for propagation until
 //! replication and AOF arrive.
 
-pub mod api;
-pub mod rdb;
-
-use crate::dict::Dict;
 use crate::keyspace::{parse_scan_cursor, scan_dict_loop, ScanOptions};
-use crate::listpack::LpEntry;
 use crate::networking::client::CLIENT_CLOSE_ASAP;
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_HASH};
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::t_set::{get_range_long_or_reply, reply_scan, Rng, ERR_NOT_INTEGER};
-use crate::util;
-pub use api::{reply_entry, Field, HashObj};
+use crate::t_set::{get_range_long_or_reply, reply_scan, ERR_NOT_INTEGER};
+use oxidis_ds::dict::Dict;
+pub use oxidis_ds::hash::{Field, HashObj};
+use oxidis_ds::listpack::LpEntry;
+use oxidis_ds::rand::Rng;
+use oxidis_ds::util;
 
 fn as_hash_mut(o: &mut RObj) -> Option<&mut HashObj> {
     match &mut o.v {
@@ -210,7 +208,7 @@ fn hget_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         Err(()) => {}
         Ok(None) => c.add_reply_null(),
         Ok(Some(h)) => match h.get(&argv[2]) {
-            Some(e) => reply_entry(c, e),
+            Some(e) => c.add_reply_lp_entry(e),
             None => c.add_reply_null(),
         },
     }
@@ -224,7 +222,7 @@ fn hmget_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     c.add_reply_array_len(argv.len() - 2);
     for f in &argv[2..] {
         match h.as_ref().and_then(|h| h.get(f)) {
-            Some(e) => reply_entry(c, e),
+            Some(e) => c.add_reply_lp_entry(e),
             None => c.add_reply_null(),
         }
     }
@@ -315,10 +313,10 @@ fn generic_hgetall_command(
     }
     for (f, v) in h.iter() {
         if keys {
-            reply_entry(c, f);
+            c.add_reply_lp_entry(f);
         }
         if vals {
-            reply_entry(c, v);
+            c.add_reply_lp_entry(v);
         }
     }
 }
@@ -389,9 +387,9 @@ fn reply_pair(c: &mut Client, f: LpEntry<'_>, v: LpEntry<'_>, withvalues: bool) 
     if withvalues && c.resp > 2 {
         c.add_reply_array_len(2);
     }
-    reply_entry(c, f);
+    c.add_reply_lp_entry(f);
     if withvalues {
-        reply_entry(c, v);
+        c.add_reply_lp_entry(v);
     }
 }
 
@@ -416,7 +414,7 @@ fn hrandfield_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         Ok(None) => c.add_reply_null(),
         Ok(Some(h)) => {
             let (f, _) = h.random_element(&mut rng);
-            reply_entry(c, f);
+            c.add_reply_lp_entry(f);
         }
     }
 }

@@ -12,17 +12,16 @@
 //! which does nothing until the pub/sub issue brings `notify.rs`.
 
 pub mod blocking;
-pub mod quicklist;
 
 use std::sync::Arc;
 
-use crate::listpack::LpEntry;
 use crate::networking::Client;
 use crate::object::Value;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::util;
-use quicklist::{End, Quicklist};
+use oxidis_ds::listpack::LpEntry;
+use oxidis_ds::quicklist::{self, End, Quicklist};
+use oxidis_ds::util;
 
 // ---------------------------------------------------------------------------
 // List API
@@ -92,13 +91,6 @@ pub(crate) fn key_is_non_list(s: &Server, db: usize, key: &[u8]) -> bool {
         .is_some_and(|o| !matches!(o.v, Value::List(_)))
 }
 
-fn reply_entry(c: &mut Client, e: LpEntry<'_>) {
-    match e {
-        LpEntry::Int(v) => c.add_reply_bulk_i64(v),
-        LpEntry::Str(b) => c.add_reply_bulk(b),
-    }
-}
-
 /// Redis: addListRangeReply.
 pub(crate) fn add_list_range_reply(
     c: &mut Client,
@@ -107,14 +99,14 @@ pub(crate) fn add_list_range_reply(
     end: i64,
     reverse: bool,
 ) {
-    let Some((start, end)) = crate::util::clamp_rank_range(start, end, ql.len()) else {
+    let Some((start, end)) = oxidis_ds::util::clamp_rank_range(start, end, ql.len()) else {
         return c.add_reply_array_len(0);
     };
     let rangelen = end - start + 1;
     c.add_reply_array_len(rangelen);
     let from = if reverse { end } else { start };
     ql.for_range(from, rangelen, reverse, |e| {
-        reply_entry(c, e);
+        c.add_reply_lp_entry(e);
         true
     });
 }
@@ -166,14 +158,14 @@ fn pop_range_reply(c: &mut Client, ql: &mut Quicklist, end: End, n: usize) {
     match end {
         End::Head => {
             ql.for_range(0, n, false, |e| {
-                reply_entry(c, e);
+                c.add_reply_lp_entry(e);
                 true
             });
             ql.del_range(0, n);
         }
         End::Tail => {
             ql.for_range(llen - 1, n, true, |e| {
-                reply_entry(c, e);
+                c.add_reply_lp_entry(e);
                 true
             });
             ql.del_range(llen - n, n);
@@ -390,7 +382,7 @@ fn lindex_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_null();
     };
     ql.for_range(i, 1, false, |e| {
-        reply_entry(c, e);
+        c.add_reply_lp_entry(e);
         false
     });
 }
@@ -582,7 +574,7 @@ fn lpos_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         Lookup::Found(ql) => ql,
     };
     let llen = ql.len() as i64;
-    let needle_int = crate::listpack::string_to_i64(ele);
+    let needle_int = oxidis_ds::listpack::string_to_i64(ele);
     let mut results: Vec<i64> = Vec::new();
     let mut matches: i64 = 0;
     let mut index: i64 = 0;
@@ -838,141 +830,3 @@ pub static HANDLERS: &[(&str, CommandProc)] = &[
     ("brpoplpush", blocking::brpoplpush_command),
     ("blmpop", blocking::blmpop_command),
 ];
-
-// ---------------------------------------------------------------------------
-// RDB encoding (rdb.c's list parts)
-// ---------------------------------------------------------------------------
-
-static RDB_LIST_FILL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-2);
-static RDB_LIST_COMPRESS: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
-
-/// Mirrors list-max-listpack-size and list-compress-depth for the RDB loader,
-/// which builds quicklists without a `Server` at hand (Redis reads
-/// `server.list_*` directly).
-pub fn set_list_options(fill: i32, compress: i32) {
-    RDB_LIST_FILL.store(fill, std::sync::atomic::Ordering::Relaxed);
-    RDB_LIST_COMPRESS.store(compress, std::sync::atomic::Ordering::Relaxed);
-}
-
-fn empty_quicklist() -> Quicklist {
-    Quicklist::new(
-        RDB_LIST_FILL.load(std::sync::atomic::Ordering::Relaxed),
-        RDB_LIST_COMPRESS.load(std::sync::atomic::Ordering::Relaxed),
-    )
-}
-
-pub const QUICKLIST_NODE_CONTAINER_PLAIN: u64 = 1;
-pub const QUICKLIST_NODE_CONTAINER_PACKED: u64 = 2;
-
-/// Redis: rdbSaveObject for OBJ_LIST (RDB_TYPE_LIST_QUICKLIST_2): the node
-/// count, then per node its container kind and its listpack (or plain
-/// element) as a string, LZF-compressed when `rdbcompression` allows.
-///
-/// Redis writes a node it holds compressed as the LZF bytes it already has
-/// (rdbSaveLzfBlob), whatever `rdbcompression` says. At rest, Redis holds
-/// compressed every inner node (more than `list-compress-depth` nodes from
-/// both ends) of at least MIN_COMPRESS_BYTES whose LZF form saves more than
-/// MIN_COMPRESS_IMPROVE bytes. oxidis keeps lz4 in memory, so it applies
-/// that rule here, with the same LZF, and writes the same bytes.
-pub fn rdb_save_list(
-    rdb: &mut crate::rdb::encoding::Rio,
-    ql: &Quicklist,
-    compress: bool,
-) -> std::io::Result<()> {
-    let nodes = ql.node_count();
-    let depth = ql.compress_depth();
-    let inner = |i: usize| depth > 0 && nodes >= depth * 2 && i >= depth && i < nodes - depth;
-    rdb.save_len(nodes as u64)?;
-    for (i, node) in ql.nodes().enumerate() {
-        let view = node.view();
-        let (container, raw): (u64, &[u8]) = match &view {
-            quicklist::NodeView::Plain(v) => (QUICKLIST_NODE_CONTAINER_PLAIN, v),
-            quicklist::NodeView::Packed(lp) => (QUICKLIST_NODE_CONTAINER_PACKED, lp.as_bytes()),
-        };
-        rdb.save_len(container)?;
-        if inner(i) && raw.len() >= quicklist::MIN_COMPRESS_BYTES {
-            match crate::lzf::compress(raw, raw.len()) {
-                Some(c) if c.len() + quicklist::MIN_COMPRESS_IMPROVE < raw.len() => {
-                    rdb.save_lzf_blob(&c, raw.len())?;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        rdb.save_raw_string(raw, compress)?;
-    }
-    Ok(())
-}
-
-/// Redis: rdbLoadObject for RDB_TYPE_LIST, LIST_ZIPLIST, LIST_QUICKLIST and
-/// LIST_QUICKLIST_2. Untrusted listpacks are validated before use; `None`
-/// means the list came out empty (Redis skips such keys).
-pub fn rdb_load_list(
-    r: &mut crate::rdb::encoding::Reader,
-    rdbtype: u8,
-) -> crate::rdb::RdbResult<Option<Value>> {
-    use crate::rdb::{
-        legacy, RdbError, RDB_TYPE_LIST, RDB_TYPE_LIST_QUICKLIST, RDB_TYPE_LIST_QUICKLIST_2,
-        RDB_TYPE_LIST_ZIPLIST,
-    };
-    let mut ql = empty_quicklist();
-    let push_elems = |ql: &mut Quicklist, elems: Vec<legacy::Elem>| {
-        for e in elems {
-            ql.push(End::Tail, &e.into_bytes());
-        }
-    };
-    match rdbtype {
-        RDB_TYPE_LIST => {
-            let n = r.load_len()?;
-            for _ in 0..n {
-                let v = r.load_string()?;
-                ql.push(End::Tail, &v);
-            }
-        }
-        RDB_TYPE_LIST_ZIPLIST => {
-            let zl = r.load_string()?;
-            push_elems(&mut ql, legacy::ziplist_entries(&zl)?);
-        }
-        RDB_TYPE_LIST_QUICKLIST | RDB_TYPE_LIST_QUICKLIST_2 => {
-            let nodes = r.load_len()?;
-            if nodes == 0 {
-                return Err(RdbError::corrupt("empty quicklist"));
-            }
-            for _ in 0..nodes {
-                let container = if rdbtype == RDB_TYPE_LIST_QUICKLIST_2 {
-                    r.load_len()?
-                } else {
-                    QUICKLIST_NODE_CONTAINER_PACKED
-                };
-                let data = r.load_string()?;
-                match container {
-                    QUICKLIST_NODE_CONTAINER_PLAIN => ql.append_plain(&data),
-                    QUICKLIST_NODE_CONTAINER_PACKED if rdbtype == RDB_TYPE_LIST_QUICKLIST => {
-                        push_elems(&mut ql, legacy::ziplist_entries(&data)?);
-                    }
-                    QUICKLIST_NODE_CONTAINER_PACKED => {
-                        if !crate::listpack::validate_integrity(&data, true, None) {
-                            return Err(RdbError::corrupt("Listpack integrity check failed."));
-                        }
-                        let lp = crate::listpack::Listpack::from_bytes_unchecked(data);
-                        if lp.is_empty() {
-                            continue; // Redis skips empty nodes.
-                        }
-                        ql.append_listpack(lp);
-                    }
-                    _ => return Err(RdbError::corrupt("Quicklist integrity check failed.")),
-                }
-            }
-        }
-        t => {
-            return Err(RdbError::corrupt(format!(
-                "Unknown RDB encoding type {}",
-                t
-            )))
-        }
-    }
-    if ql.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(Value::List(Arc::new(ql))))
-}

@@ -5,11 +5,8 @@
 //! Divergence: commands are not rewritten for propagation (SPOP as SREM,
 //! ...) until replication and AOF arrive.
 
-pub mod api;
 mod ops;
-pub mod rdb;
 
-use crate::dict::Dict;
 use crate::keyspace::{parse_scan_cursor, scan_dict_loop, ScanOptions};
 use crate::networking::client::CLIENT_CLOSE_ASAP;
 use crate::networking::Client;
@@ -17,8 +14,10 @@ use crate::notify::{NOTIFY_GENERIC, NOTIFY_SET};
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::util;
-pub use api::{Member, Rng, SetEle, SetObj};
+use oxidis_ds::dict::Dict;
+use oxidis_ds::rand::Rng;
+pub use oxidis_ds::set::{Member, SetEle, SetObj};
+use oxidis_ds::util;
 
 pub const ERR_NOT_INTEGER: &str = "value is not an integer or out of range";
 
@@ -312,7 +311,7 @@ fn spop_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if count >= size {
         c.add_reply_set_len(size);
         for e in set.iter() {
-            e.reply(c);
+            c.add_reply_set_ele(e);
         }
         s.dirty += size as i64;
         s.notify_keyspace_event(NOTIFY_SET, "spop", key, db);
@@ -347,7 +346,7 @@ fn spop_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             if propagate {
                 popped.push(e.to_vec());
             } else {
-                e.reply(c);
+                c.add_reply_set_ele(e);
             }
         }
         for e in &popped {
@@ -380,7 +379,7 @@ fn srandmember_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     match lookup_set(s, c, &argv[1], Lookup::Read) {
         Err(()) => {}
         Ok(None) => c.add_reply_null(),
-        Ok(Some(set)) => set.random_element(&mut rng).reply(c),
+        Ok(Some(set)) => c.add_reply_set_ele(set.random_element(&mut rng)),
     }
 }
 
@@ -405,7 +404,7 @@ fn srandmember_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8
     if !uniq || count == 1 {
         c.add_reply_array_len(count);
         for _ in 0..count {
-            set.random_element(&mut rng).reply(c);
+            c.add_reply_set_ele(set.random_element(&mut rng));
             if c.flags & CLIENT_CLOSE_ASAP != 0 {
                 break;
             }
@@ -417,7 +416,7 @@ fn srandmember_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8
     if count >= size {
         c.add_reply_array_len(size);
         for e in set.iter() {
-            e.reply(c);
+            c.add_reply_set_ele(e);
         }
         return;
     }

@@ -8,10 +8,10 @@
 
 use super::SetObj;
 use super::{as_set, get_positive_long_or_reply, get_range_long_or_reply, new_set_value};
-use crate::intset::Intset;
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_SET};
 use crate::server::Server;
+use oxidis_ds::intset::Intset;
 
 /// Looks every key up for reading. Returns false after replying WRONGTYPE.
 fn lookup_all(s: &mut Server, c: &mut Client, keys: &[Vec<u8>]) -> bool {
@@ -119,7 +119,7 @@ fn sinter_generic_command(
                 }
             }
             InterMode::Reply => {
-                e.reply(c);
+                c.add_reply_set_ele(e);
                 cardinality += 1;
             }
             InterMode::Store => {
@@ -267,7 +267,7 @@ fn sunion_diff_generic_command(
         None => {
             c.add_reply_set_len(dstset.len());
             for e in dstset.iter() {
-                e.reply(c);
+                c.add_reply_set_ele(e);
             }
         }
         Some(dst) => {

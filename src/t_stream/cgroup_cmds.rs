@@ -12,10 +12,10 @@ use crate::notify::NOTIFY_STREAM;
 use crate::replication;
 use crate::server::Server;
 
-use super::cgroups::Nack;
-use super::encoding::{Stream, StreamId};
 use super::reply::{self, add_reply_stream_id};
 use super::{get_long_or_reply, stream_mut, stream_read, stream_write, Lookup};
+use oxidis_ds::stream::cgroups::Nack;
+use oxidis_ds::stream::encoding::{Stream, StreamId};
 
 fn s_(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)
@@ -162,7 +162,7 @@ pub fn xgroup_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             }
         }
         b"createconsumer" if argc == 5 => {
-            let now = crate::util::mstime();
+            let now = oxidis_ds::util::mstime();
             let st = stream_mut(s, db, key).expect("stream");
             let cg = st.lookup_cg_mut(&argv[3]).expect("group");
             let created = cg.create_consumer(&argv[4], now);
@@ -380,7 +380,7 @@ pub fn xpending_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
         return;
     }
-    let now = crate::util::mstime();
+    let now = oxidis_ds::util::mstime();
     // Walk the PEL (the group's or the consumer's) from `start`, lazily:
     // COUNT bounds the work, not the PEL size.
     let ids: Box<dyn Iterator<Item = StreamId> + '_> = match consumer {
@@ -442,7 +442,7 @@ pub fn xclaim_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
         j += 1;
     }
-    let now = crate::util::mstime();
+    let now = oxidis_ds::util::mstime();
     let mut deliverytime: i64 = -1;
     let mut retrycount: i64 = -1;
     let (mut force, mut justid) = (false, false);
@@ -613,7 +613,7 @@ pub fn xautoclaim_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         let moreargs = argv.len() - 1 - j;
         if argv[j].eq_ignore_ascii_case(b"count") && moreargs > 0 {
             let max_count = i64::MAX / 16;
-            match crate::util::string2ll(&argv[j + 1]) {
+            match oxidis_ds::util::string2ll(&argv[j + 1]) {
                 Some(v) if (1..=max_count).contains(&v) => count = v,
                 Some(_) => return c.add_reply_error("COUNT must be > 0"),
                 None => return c.add_reply_error("COUNT must be > 0"),
@@ -635,7 +635,7 @@ pub fn xautoclaim_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         Some(true) => {}
     }
     let name = &argv[3];
-    let now = crate::util::mstime();
+    let now = oxidis_ds::util::mstime();
     let st = stream_mut(s, db, key).expect("stream");
     let mut attempts = count.saturating_mul(attempts_factor);
     let mut props = Vec::new();

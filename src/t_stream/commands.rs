@@ -14,9 +14,9 @@ use crate::notify::NOTIFY_STREAM;
 use crate::replication;
 use crate::server::Server;
 
-use super::encoding::{AppendError, Stream, StreamId, TrimArgs, TrimStrategy};
 use super::reply::{self, GroupRead, RWR_HISTORY, RWR_NOACK};
 use super::{get_long_or_reply, stream_mut, stream_read, stream_write, Lookup};
+use oxidis_ds::stream::encoding::{AppendError, Stream, StreamId, TrimArgs, TrimStrategy};
 
 /// Redis: streamAddTrimArgs.
 pub struct AddTrimArgs {
@@ -194,7 +194,7 @@ pub fn xadd_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         Lookup::Found(_) => {}
     }
     let lim = super::node_limits(s);
-    let now = crate::util::mstime().max(0) as u64;
+    let now = oxidis_ds::util::mstime().max(0) as u64;
     let st = stream_mut(s, db, key).expect("just looked up");
     if st.last_id == StreamId::MAX {
         return c.add_reply_error(
@@ -349,7 +349,7 @@ fn parse_xread(
                 return None;
             }
             timeout = Some(if t > 0 {
-                t.saturating_add(crate::util::mstime())
+                t.saturating_add(oxidis_ds::util::mstime())
             } else {
                 0
             });
@@ -479,7 +479,7 @@ pub fn serve_key(
     c.add_reply_bulk(key);
     let mut start = gt;
     start.incr();
-    let now = crate::util::mstime();
+    let now = oxidis_ds::util::mstime();
     let mut props = Vec::new();
     let mut created = false;
     let Some(st) = stream_mut(s, db, key) else {

@@ -8,9 +8,9 @@
 use crate::networking::Client;
 use crate::server::Server;
 
-use super::encoding::Stream;
 use super::reply::{self, add_reply_stream_id};
 use super::{get_long_or_reply, stream_read, Lookup};
+use oxidis_ds::stream::encoding::Stream;
 
 const XINFO_HELP: &[&str] = &[
     "CONSUMERS <key> <groupname>",
@@ -178,7 +178,7 @@ pub fn xinfo_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                     String::from_utf8_lossy(key)
                 ));
             };
-            let now = crate::util::mstime();
+            let now = oxidis_ds::util::mstime();
             c.add_reply_array_len(cg.consumers.len());
             for (name, cons) in &cg.consumers {
                 c.add_reply_map_len(3);

@@ -21,14 +21,9 @@
 
 pub mod blocking;
 pub mod cgroup_cmds;
-pub mod cgroups;
 pub mod commands;
-pub mod encoding;
 pub mod info;
-pub mod rdb;
 pub mod reply;
-#[cfg(test)]
-mod tests;
 
 use std::sync::Arc;
 
@@ -37,8 +32,7 @@ use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
 
-pub use cgroups::{Consumer, ConsumerGroup, Nack};
-pub use encoding::{NodeLimits, Stream, StreamId};
+pub use oxidis_ds::stream::{Consumer, ConsumerGroup, Nack, NodeLimits, Stream, StreamId};
 
 pub const ERR_NOT_INT: &str = "value is not an integer or out of range";
 
@@ -105,7 +99,7 @@ pub fn subcommand_syntax_error(c: &mut Client, argv: &[Vec<u8>]) {
 
 /// Redis: getLongLongFromObjectOrReply.
 pub fn get_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i64> {
-    match crate::util::string2ll(arg) {
+    match oxidis_ds::util::string2ll(arg) {
         Some(v) => Some(v),
         None => {
             c.add_reply_error(msg.unwrap_or(ERR_NOT_INT));

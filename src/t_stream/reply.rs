@@ -12,11 +12,11 @@
 //! of the nodes and of the groups at once. Commands to propagate are
 //! returned to the caller, which owns the `Server`.
 
-use crate::listpack::LpEntry;
 use crate::networking::Client;
+use oxidis_ds::listpack::LpEntry;
 
-use super::cgroups::Nack;
-use super::encoding::{EntryRef, Stream, StreamId};
+use oxidis_ds::stream::cgroups::Nack;
+use oxidis_ds::stream::encoding::{EntryRef, Stream, StreamId};
 
 pub const ERR_INVALID_ID: &str = "Invalid stream ID specified as stream command argument";
 
@@ -54,13 +54,13 @@ pub fn parse_id(
             Some(d) => (&buf[..d], Some(&buf[d + 1..])),
             None => (buf, None),
         };
-        let ms = crate::util::string2ull(ms_part)?;
+        let ms = oxidis_ds::util::string2ull(ms_part)?;
         let seq = match seq_part {
             Some(b"*") if seq_given.is_some() => {
                 given = false;
                 0
             }
-            Some(s) => crate::util::string2ull(s)?,
+            Some(s) => oxidis_ds::util::string2ull(s)?,
             None => missing_seq,
         };
         StreamId { ms, seq }

@@ -11,7 +11,7 @@
 
 use crate::networking::Client;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 use super::bitops::{bit_offset_or_reply, lookup_string_for_bit_command};
 use super::ERR_NOT_INTEGER;

@@ -12,7 +12,7 @@
 use crate::networking::Client;
 use crate::object::Value;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 use super::{arg_i64_or_reply, ERR_NOT_INTEGER};
 

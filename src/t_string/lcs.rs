@@ -11,7 +11,7 @@
 
 use crate::networking::Client;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 use super::ERR_NOT_INTEGER;
 

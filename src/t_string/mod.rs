@@ -27,7 +27,7 @@ use crate::object::{self, Value};
 use crate::replication;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
 /// Handlers of every string and bitmap command, bound by name into the
 /// command table (Redis: the string/bitmap rows of redisCommandTable).

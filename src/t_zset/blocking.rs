@@ -9,7 +9,7 @@
 use crate::blocked::{self, BlockPop, BlockedCmd};
 use crate::networking::{self, Client};
 use crate::server::Server;
-use crate::t_list::quicklist::End;
+use oxidis_ds::quicklist::End;
 
 use super::{generic_zpop_command, parse_zmpop_args, zpop_cmd, zset_write, Lookup};
 

@@ -11,26 +11,19 @@
 //! value sits behind an `Arc` so a snapshot shares it until the next write.
 //! Keyspace notifications are left to the lead's notify.rs wiring.
 
-pub mod api;
-mod arena;
 pub mod blocking;
-pub mod listpack;
 pub mod range;
-pub mod rdb;
 pub mod setops;
-pub mod skiplist;
-pub mod spec;
 
-use std::cell::Cell;
 use std::sync::Arc;
 
 use crate::networking::Client;
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
-pub use api::{AddFlags, AddOut, Limits, ZSet};
+pub use oxidis_ds::zset::{AddFlags, AddOut, Limits, ZSet};
 
 pub const ERR_NOT_FLOAT: &str = "value is not a valid float";
 pub const ERR_NAN: &str = "resulting score is not a number (NaN)";
@@ -41,26 +34,6 @@ pub const ERR_NOT_INT: &str = "value is not an integer or out of range";
 // ---------------------------------------------------------------------------
 // Helpers shared by the command files
 // ---------------------------------------------------------------------------
-
-thread_local! {
-    static RNG: Cell<u64> = Cell::new({
-        let mut b = [0u8; 8];
-        util::get_random_bytes(&mut b);
-        u64::from_le_bytes(b) | 1
-    });
-}
-
-/// A random number in 0..n (n > 0).
-pub fn rand_below(n: usize) -> usize {
-    RNG.with(|r| {
-        let mut x = r.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        r.set(x);
-        (x % n as u64) as usize
-    })
-}
 
 /// The configured conversion limits.
 pub fn limits(s: &Server) -> Limits {
@@ -429,7 +402,7 @@ fn zscan_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         ZSet::Listpack(lp) => {
             let mut e = lp.first();
             while let Some(eptr) = e {
-                let sptr = listpack::score_of(lp, eptr);
+                let sptr = oxidis_ds::zset::listpack::score_of(lp, eptr);
                 out.push((lp.get(eptr).to_vec(), lp.get(sptr).to_vec()));
                 e = lp.next(sptr);
             }
@@ -747,7 +720,7 @@ fn zrandmember_with_count(
     z.for_each(|e, sc| all.push((e.to_vec(), sc)));
     let n = all.len();
     for i in 0..count as usize {
-        let j = i + rand_below(n - i);
+        let j = i + oxidis_ds::rand::random_below(n - i);
         all.swap(i, j);
     }
     arr(c, count);

@@ -6,15 +6,15 @@
 use crate::networking::client::Deferred;
 use crate::networking::Client;
 use crate::server::Server;
-use crate::util;
+use oxidis_ds::util;
 
-use super::api::{AddFlags, Cursor, Limits, ZSet};
-use super::listpack as zzl;
-use super::skiplist::{LexBound, ZLexRangeSpec, ZRangeSpec};
 use super::{
     delete_if_empty, get_long_or_reply, limits, new_obj, zset_read, zset_write, Lookup,
     ERR_MINMAX_FLOAT, ERR_MINMAX_LEX,
 };
+use oxidis_ds::skiplist::{LexBound, ZLexRangeSpec, ZRangeSpec};
+use oxidis_ds::zset::listpack as zzl;
+use oxidis_ds::zset::{AddFlags, Cursor, Limits, ZSet};
 
 /// One end of a score range: strtod over the whole text, after an optional
 /// '(' (exclusive). Like C strtod, leading spaces are skipped and an empty
@@ -469,14 +469,14 @@ pub fn zcount_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let n = match z {
         ZSet::Skiplist(zs) => {
             let first = zs.zsl.first_in_range(&r);
-            if first == super::skiplist::NIL {
+            if first == oxidis_ds::skiplist::NIL {
                 0
             } else {
                 let len = zs.zsl.len();
                 let rank = zs.zsl.get_rank(zs.zsl.score(first), zs.zsl.ele(first));
                 let mut count = len - (rank - 1);
                 let last = zs.zsl.last_in_range(&r);
-                if last != super::skiplist::NIL {
+                if last != oxidis_ds::skiplist::NIL {
                     let rank = zs.zsl.get_rank(zs.zsl.score(last), zs.zsl.ele(last));
                     count -= len - rank;
                 }
@@ -504,14 +504,14 @@ pub fn zlexcount_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let n = match z {
         ZSet::Skiplist(zs) => {
             let first = zs.zsl.first_in_lex_range(&r);
-            if first == super::skiplist::NIL {
+            if first == oxidis_ds::skiplist::NIL {
                 0
             } else {
                 let len = zs.zsl.len();
                 let rank = zs.zsl.get_rank(zs.zsl.score(first), zs.zsl.ele(first));
                 let mut count = len - (rank - 1);
                 let last = zs.zsl.last_in_lex_range(&r);
-                if last != super::skiplist::NIL {
+                if last != oxidis_ds::skiplist::NIL {
                     let rank = zs.zsl.get_rank(zs.zsl.score(last), zs.zsl.ele(last));
                     count -= len - rank;
                 }

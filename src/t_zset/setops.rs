@@ -15,8 +15,8 @@ use crate::networking::Client;
 use crate::object::Value;
 use crate::server::Server;
 
-use super::api::{AddFlags, ZSet};
 use super::{get_long_or_reply, limits, new_obj};
+use oxidis_ds::zset::{AddFlags, ZSet};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -86,7 +86,7 @@ fn src_from_value(v: &Value) -> Option<Arc<ZSet>> {
         // Redis accepts plain sets as inputs: every member scores 1.
         Value::Set(set) => {
             let mut z = ZSet::new_skiplist();
-            let l = super::api::Limits {
+            let l = oxidis_ds::zset::Limits {
                 max_entries: usize::MAX,
                 max_value: usize::MAX,
             };
@@ -150,7 +150,7 @@ fn zunion_inter_diff_generic_command(
         {
             j += 1;
             for sr in src.iter_mut() {
-                match crate::util::string2d(&argv[j]) {
+                match oxidis_ds::util::string2d(&argv[j]) {
                     Some(w) => sr.weight = w,
                     None => return c.add_reply_error("weight value is not a float"),
                 }
@@ -176,7 +176,7 @@ fn zunion_inter_diff_generic_command(
             withscores = true;
             j += 1;
         } else if cardinality_only && remaining >= 2 && a.eq_ignore_ascii_case(b"limit") {
-            match crate::util::string2ll(&argv[j + 1]) {
+            match oxidis_ds::util::string2ll(&argv[j + 1]) {
                 Some(n) if n >= 0 => limit = n as usize,
                 _ => return c.add_reply_error("LIMIT can't be negative"),
             }

@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use mlua::{LightUserData, Lua, Table, Value, Variadic};
 
-use crate::util;
+use oxidis_ds::util;
 
 #[derive(Clone, Copy)]
 struct Config {

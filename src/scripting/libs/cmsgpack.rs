@@ -283,7 +283,7 @@ fn bytes_arg(v: Option<&Value>, fname: &str) -> mlua::Result<Vec<u8>> {
     match v {
         Some(Value::String(s)) => Ok(s.as_bytes().to_vec()),
         Some(Value::Integer(i)) => Ok(i.to_string().into_bytes()),
-        Some(Value::Number(n)) => Ok(crate::util::fmt_g(*n, 14).into_bytes()),
+        Some(Value::Number(n)) => Ok(oxidis_ds::util::fmt_g(*n, 14).into_bytes()),
         _ => Err(mlua::Error::runtime(format!(
             "bad argument #1 to '{}' (string expected, got no value)",
             fname

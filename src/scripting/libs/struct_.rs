@@ -178,7 +178,7 @@ fn pack(lua: &Lua, args: Variadic<Value>) -> mlua::Result<mlua::LuaString> {
                 let s = match args.get(arg) {
                     Some(Value::String(s)) => s.as_bytes().to_vec(),
                     Some(Value::Integer(n)) => n.to_string().into_bytes(),
-                    Some(Value::Number(n)) => crate::util::fmt_g(*n, 14).into_bytes(),
+                    Some(Value::Number(n)) => oxidis_ds::util::fmt_g(*n, 14).into_bytes(),
                     _ => {
                         return err(&format!(
                             "bad argument #{} to 'pack' (string expected, got no value)",

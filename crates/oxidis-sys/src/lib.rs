@@ -1,0 +1,317 @@
+//! oxidis-sys: the only crate of oxidis allowed to use `unsafe`: thin
+//! wrappers over libc and the few places that need raw memory. Redis
+//! counterpart: the scattered system calls of server.c (signal setup,
+//! getrusage, setrlimit), zmalloc.c (allocation accounting) and
+//! localtime.c. Every unsafe block carries a `// SAFETY:` note (clippy's
+//! `undocumented_unsafe_blocks` checks it).
+//!
+//! Files: this one holds the allocator, signals, rusage, rlimits, local time,
+//! the listening socket and prefetch; setproctitle.rs the process title
+//! (Redis: setproctitle.c); thin.rs the thin-pointer byte string behind long
+//! keys (Redis: sds.c); clock.rs the TSC-based wall clock read once per
+//! command (Redis: ustime()).
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod clock;
+mod setproctitle;
+mod thin;
+pub use clock::{calibrate as calibrate_clock, realtime_us};
+pub use setproctitle::{set_proc_title, spt_init};
+pub use thin::ThinBytes;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
+
+/// Counting allocator: the `used_memory` of INFO. Redis: zmalloc.c keeps
+/// `used_memory` the same way, around its allocator.
+pub struct CountingAlloc;
+
+static USED_MEMORY: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: defers every operation to the system allocator unchanged and only
+// adds bookkeeping with atomics, which cannot fail or allocate.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            USED_MEMORY.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: ptr was allocated by System with this layout.
+        unsafe { System.dealloc(ptr, layout) };
+        USED_MEMORY.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            USED_MEMORY.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: ptr/layout come from this allocator, per the caller's contract.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            USED_MEMORY.fetch_add(new_size, Ordering::Relaxed);
+            USED_MEMORY.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+/// Bytes currently allocated through `CountingAlloc` (0 if it is not the
+/// global allocator, as in unit tests).
+pub fn used_memory() -> usize {
+    USED_MEMORY.load(Ordering::Relaxed)
+}
+
+/// Broken-down local time: (year, month0, mday, hour, min, sec).
+pub fn localtime(secs: i64) -> (i32, i32, i32, i32, i32, i32) {
+    // SAFETY: `tm` is plain data; localtime_r writes into it and reads `t`.
+    unsafe {
+        let t: libc::time_t = secs as libc::time_t;
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&t, &mut tm);
+        (
+            tm.tm_year + 1900,
+            tm.tm_mon,
+            tm.tm_mday,
+            tm.tm_hour,
+            tm.tm_min,
+            tm.tm_sec,
+        )
+    }
+}
+
+/// (user, system) CPU seconds of this process. Redis: getrusage in INFO cpu.
+pub fn rusage_self() -> (f64, f64) {
+    // SAFETY: getrusage fills the zeroed struct we own.
+    unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        (
+            ru.ru_utime.tv_sec as f64 + ru.ru_utime.tv_usec as f64 / 1e6,
+            ru.ru_stime.tv_sec as f64 + ru.ru_stime.tv_usec as f64 / 1e6,
+        )
+    }
+}
+
+pub fn isatty_stdout() -> bool {
+    // SAFETY: isatty only inspects the descriptor.
+    unsafe { libc::isatty(1) == 1 }
+}
+
+/// Raises RLIMIT_NOFILE towards `want`; returns the limit in force.
+/// Redis: adjustOpenFilesLimit.
+pub fn raise_nofile_limit(want: u64) -> u64 {
+    // SAFETY: getrlimit/setrlimit on a struct we own.
+    unsafe {
+        let mut rl: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) != 0 {
+            return want;
+        }
+        if rl.rlim_cur >= want {
+            return rl.rlim_cur;
+        }
+        let mut best = rl.rlim_cur;
+        let mut candidate = want.min(rl.rlim_max);
+        while candidate > best {
+            let nrl = libc::rlimit {
+                rlim_cur: candidate,
+                rlim_max: rl.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &nrl) == 0 {
+                best = candidate;
+                break;
+            }
+            candidate -= 16.min(candidate);
+        }
+        best
+    }
+}
+
+/// Signal received (SIGTERM or SIGINT), 0 if none. Redis: sigShutdownHandler
+/// sets `shutdown_asap`; the cron notices.
+static SHUTDOWN_SIGNAL: AtomicI32 = AtomicI32::new(0);
+static SIGNALS_SEEN: AtomicUsize = AtomicUsize::new(0);
+static IGNORE_SIGNALS: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_shutdown_signal(sig: libc::c_int) {
+    // Only async-signal-safe work: atomics, and _exit on a repeated SIGINT.
+    let seen = SIGNALS_SEEN.fetch_add(1, Ordering::SeqCst);
+    if seen > 0 && sig == libc::SIGINT {
+        // SAFETY: _exit is async-signal-safe. Redis exits at once on a second
+        // SIGINT while a shutdown is already in progress.
+        unsafe { libc::_exit(1) };
+    }
+    SHUTDOWN_SIGNAL.store(sig, Ordering::SeqCst);
+}
+
+pub fn install_signal_handlers() {
+    // SAFETY: installing a handler that only touches atomics (and _exit).
+    unsafe {
+        let h = on_shutdown_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::signal(libc::SIGTERM, h);
+        libc::signal(libc::SIGINT, h);
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+    }
+}
+
+/// Takes the pending shutdown signal, if any.
+pub fn take_shutdown_signal() -> Option<i32> {
+    if IGNORE_SIGNALS.load(Ordering::Relaxed) {
+        return None;
+    }
+    match SHUTDOWN_SIGNAL.swap(0, Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// Lets a failed shutdown be retried by a later signal.
+pub fn reset_signal_count() {
+    SIGNALS_SEEN.store(0, Ordering::SeqCst);
+}
+
+pub fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGINT => "SIGINT",
+        libc::SIGTERM => "SIGTERM",
+        _ => "signal",
+    }
+}
+
+/// Sends `sig` to this process (DEBUG SEGFAULT-like helpers, tests).
+pub fn getpid() -> i32 {
+    std::process::id() as i32
+}
+
+/// Creates a listening TCP socket the way Redis's anetTcpServer does:
+/// SO_REUSEADDR, IPV6_V6ONLY for IPv6 (so "*" and "::*" can both be bound),
+/// non-blocking, close-on-exec, and the configured backlog.
+pub fn tcp_listen(
+    addr: std::net::SocketAddr,
+    backlog: i32,
+) -> std::io::Result<std::net::TcpListener> {
+    use std::os::fd::FromRawFd;
+    let (domain, v6) = match addr {
+        std::net::SocketAddr::V4(_) => (libc::AF_INET, false),
+        std::net::SocketAddr::V6(_) => (libc::AF_INET6, true),
+    };
+    // SAFETY: plain socket(2) call; the result is checked.
+    let fd = unsafe {
+        libc::socket(
+            domain,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh socket we own; from_raw_fd takes ownership so it
+    // is closed on every error path below.
+    let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+    let one: libc::c_int = 1;
+    let setopt = |level, name| {
+        // SAFETY: `one` outlives the call and its size is passed.
+        let r = unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                name,
+                &one as *const libc::c_int as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if r < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    };
+    setopt(libc::SOL_SOCKET, libc::SO_REUSEADDR)?;
+    if v6 {
+        setopt(libc::IPPROTO_IPV6, libc::IPV6_V6ONLY)?;
+    }
+    let r = match addr {
+        std::net::SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sin is a valid sockaddr_in for the length passed.
+            unsafe {
+                libc::bind(
+                    fd,
+                    &sin as *const libc::sockaddr_in as *const libc::sockaddr,
+                    std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                )
+            }
+        }
+        std::net::SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: sin6 is a valid sockaddr_in6 for the length passed.
+            unsafe {
+                libc::bind(
+                    fd,
+                    &sin6 as *const libc::sockaddr_in6 as *const libc::sockaddr,
+                    std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+                )
+            }
+        }
+    };
+    if r < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: listen on our bound socket.
+    if unsafe { libc::listen(fd, backlog) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(listener)
+}
+
+/// Asks the CPU to start loading the cache line holding the byte at `p` (a
+/// hint: no effect on program state, and `p` may point anywhere, since a
+/// prefetch never faults). Used to overlap the cache misses of the keyspace
+/// lookups of a pipelined batch (see networking/prefetch.rs).
+#[inline(always)]
+pub fn prefetch_read<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: PREFETCHT0 never faults, whatever the address, and changes no
+    // architectural state. SSE is part of the x86_64 baseline, so the target
+    // feature is always present.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// Lowers the calling thread's scheduling priority to `nice` (Linux: nice
+/// values are per thread). Returns false if the kernel refused.
+pub fn set_current_thread_nice(nice: i32) -> bool {
+    // SAFETY: gettid has no preconditions; setpriority only reads its integer
+    // arguments and affects the calling thread alone.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, nice) == 0
+    }
+}
