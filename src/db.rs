@@ -108,7 +108,11 @@ impl Server {
         let expired = !self.dbs[db].expires.is_empty() && self.expire_if_needed(db, key);
         let lfu = self.config.maxmemory_policy.is_lfu();
         let touch = flags & LOOKUP_NOTOUCH == 0;
-        let r = if lfu && touch { self.random_f64() } else { 0.0 };
+        let r = if lfu && touch {
+            oxidis_ds::rand::random_f64()
+        } else {
+            0.0
+        };
         let (now, clock) = (self.now_ms(), self.lruclock);
         let (factor, decay) = (self.config.lfu_log_factor, self.config.lfu_decay_time);
         let count_stats = flags & (LOOKUP_NOSTATS | LOOKUP_WRITE) == 0;

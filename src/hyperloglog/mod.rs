@@ -212,7 +212,7 @@ fn selftest(s: &mut Server) -> Result<(), String> {
     for _ in 0..1000 {
         let regs = &mut dense[HLL_HDR_SIZE..];
         for (i, b) in bytes.iter_mut().enumerate() {
-            *b = (s.random() & encoding::HLL_REGISTER_MAX as u64) as u8;
+            *b = (oxidis_ds::rand::random_u64() & encoding::HLL_REGISTER_MAX as u64) as u8;
             encoding::dense_set_register(regs, i, *b);
         }
         for (i, &b) in bytes.iter().enumerate() {
@@ -231,7 +231,7 @@ fn selftest(s: &mut Server) -> Result<(), String> {
     let mut sparse = encoding::create_hll();
     let max_bytes = s.config.hll_sparse_max_bytes;
     let relerr = 1.04 / (HLL_REGISTERS as f64).sqrt();
-    let seed = s.random();
+    let seed = oxidis_ds::rand::random_u64();
     let mut checkpoint: u64 = 1;
     for j in 1..=10_000_000u64 {
         let ele = (j ^ seed).to_le_bytes();

@@ -264,7 +264,12 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
         loop {
             if prefetched == 0 && c.flags & CLIENT_BLOCKED == 0 {
                 let mut scratch = std::mem::take(&mut s.prefetch_scratch);
-                prefetch::prefetch_batch(&s.dbs[c.db].dict, &c.querybuf[c.qb_pos..], &mut scratch);
+                prefetch::prefetch_batch(
+                    &s.dbs[c.db].dict,
+                    &s.commands,
+                    &c.querybuf[c.qb_pos..],
+                    &mut scratch,
+                );
                 // Nothing prefetched (one command, or an unusual one): look
                 // again only after a whole slice's worth.
                 prefetched = match scratch.len() {

@@ -14,13 +14,22 @@
 //!
 //! Commands on a big sorted set get one more stage: the skiplist searches
 //! they are about to run are walked together first, all their cache misses
-//! in flight at once (`Skiplist::warm_paths`). Measured on ZADD (one set
+//! in flight at once (`ZSet::warm_paths`). Measured on ZADD (one set
 //! growing to ~600k members, P=16): 1.20x -> 1.41-1.46x Redis's throughput.
+//! Which commands search by score, and where their scores are, is data in
+//! the command table (the `CMD_X_WARM_*` flags).
+//!
+//! The structures do the prefetching (`Dict::prefetch`,
+//! `prefetch_member`, `warm_paths`); this file only finds the keys and
+//! members in the bytes and decides what to ask for.
 
 use crate::object::{RObj, Value};
-use crate::t_zset::ZSet;
-use oxidis_ds::dict::{gen_hash, Dict};
-use oxidis_ds::skiplist::{Skiplist, WARM_MAX};
+use crate::server::command::{
+    CommandTable, CMD_X_WARM_INCR_SCORE, CMD_X_WARM_NEW_SCORE, CMD_X_WARM_OLD_SCORE,
+};
+use oxidis_ds::dict::{gen_hash, Dict, PrefetchStage};
+use oxidis_ds::skiplist::WARM_MAX;
+use oxidis_ds::zset::ZSet;
 
 /// Commands per batch worth prefetching for (more would evict each other's
 /// lines before they are used).
@@ -119,32 +128,12 @@ fn member_at(o: &RObj, p: &Pending) -> Option<(u32, u32)> {
     }
 }
 
-/// One prefetch stage (buckets, or entries) on the dict that holds the
-/// members of `o`, if it has one.
-fn member_stage(o: &RObj, h: u64, entries: bool) {
-    fn run<K, V>(d: &Dict<K, V>, h: u64, entries: bool) {
-        if entries {
-            d.prefetch_entries(&[h]);
-        } else {
-            d.prefetch_buckets(&[h]);
-        }
-    }
+/// One prefetch stage of the lookup of member hash `h` in the value `o`.
+fn member_stage(o: &RObj, h: u64, stage: PrefetchStage) {
     match &o.v {
-        Value::Hash(x) => {
-            if let crate::t_hash::HashObj::Ht(d) = &**x {
-                run(d, h, entries)
-            }
-        }
-        Value::Set(x) => {
-            if let crate::t_set::SetObj::Ht(d) = &**x {
-                run(d, h, entries)
-            }
-        }
-        Value::ZSet(x) => {
-            if let crate::t_zset::ZSet::Skiplist(z) = &**x {
-                run(&z.dict, h, entries)
-            }
-        }
+        Value::Hash(x) => x.prefetch_member(h, stage),
+        Value::Set(x) => x.prefetch_member(h, stage),
+        Value::ZSet(x) => x.prefetch_member(h, stage),
         _ => {}
     }
 }
@@ -156,7 +145,12 @@ fn member_stage(o: &RObj, h: u64, entries: bool) {
 /// see sds.rs), and last the skiplist paths of sorted-set commands
 /// ([`warm_skiplists`]). Each stage is issued for the whole batch before the
 /// next one reads what the previous one loaded.
-pub fn prefetch_batch(dict: &Dict<crate::db::Key, RObj>, buf: &[u8], batch: &mut Vec<Pending>) {
+pub fn prefetch_batch(
+    dict: &Dict<crate::db::Key, RObj>,
+    commands: &CommandTable,
+    buf: &[u8],
+    batch: &mut Vec<Pending>,
+) {
     batch.clear();
     if buf.len() < MIN_BYTES || dict.is_empty() {
         return;
@@ -182,63 +176,67 @@ pub fn prefetch_batch(dict: &Dict<crate::db::Key, RObj>, buf: &[u8], batch: &mut
         };
         if let Some((a, b)) = member_at(o, p) {
             let h = gen_hash(&buf[a as usize..b as usize]);
-            member_stage(o, h, false);
+            member_stage(o, h, PrefetchStage::Buckets);
             *m = Some((o, h));
         }
     }
     for &(o, h) in members.iter().flatten() {
-        member_stage(o, h, true);
+        member_stage(o, h, PrefetchStage::Entries);
     }
-    warm_skiplists(buf, batch, &members[..batch.len()]);
+    warm_skiplists(commands, buf, batch, &members[..batch.len()]);
 }
-
-/// Sorted sets smaller than this keep their skiplist in the cache anyway.
-const WARM_MIN_LEN: usize = 1 << 15;
 
 /// The last stage, for commands on a big sorted set: the search paths their
 /// skiplist walks will take are walked together first
-/// ([`Skiplist::warm_paths`]), the old place of the member (its score, from
-/// the dict entry the previous stage loaded) for ZADD, ZINCRBY, ZREM and
-/// ZRANK/ZREVRANK, and the new place for ZADD and ZINCRBY. Consecutive
-/// commands on one sorted set share a warm-up.
-fn warm_skiplists(buf: &[u8], batch: &[Pending], members: &[Option<(&RObj, u64)>]) {
+/// ([`ZSet::warm_paths`]): the old place of the member (its score, from the
+/// dict entry the previous stage loaded) for the commands flagged
+/// `CMD_X_WARM_OLD_SCORE`, and the new place for those flagged
+/// `CMD_X_WARM_NEW_SCORE` / `CMD_X_WARM_INCR_SCORE`. Consecutive commands on
+/// one sorted set share a warm-up.
+fn warm_skiplists(
+    commands: &CommandTable,
+    buf: &[u8],
+    batch: &[Pending],
+    members: &[Option<(&RObj, u64)>],
+) {
     let bytes = |(a, b): (u32, u32)| &buf[a as usize..b as usize];
     let number = |at: Option<(u32, u32)>| -> Option<f64> {
         std::str::from_utf8(bytes(at?)).ok()?.parse().ok()
     };
     let mut targets = [0f64; WARM_MAX];
     let mut n = 0;
-    let mut cur: Option<&Skiplist> = None;
+    let mut cur: Option<&ZSet> = None;
     for (m, p) in members.iter().zip(batch) {
         let Some((o, h)) = *m else { continue };
         let Value::ZSet(zs) = &o.v else { continue };
-        let ZSet::Skiplist(z) = &**zs else { continue };
-        if z.zsl.len() < WARM_MIN_LEN {
+        let zs: &ZSet = zs;
+        if !zs.worth_warming() {
             continue;
         }
         if let Some(c) = cur {
-            if !std::ptr::eq(c, &z.zsl) || n + 2 > WARM_MAX {
-                let _ = c.warm_paths(&targets[..n]);
+            if !std::ptr::eq(c, zs) || n + 2 > WARM_MAX {
+                c.warm_paths(&targets[..n]);
                 n = 0;
             }
         }
-        cur = Some(&z.zsl);
+        cur = Some(zs);
         let Some(member) = member_at(o, p) else {
             continue;
         };
-        let old = z.dict.get_hashed(h, bytes(member)).copied();
-        let cmd = bytes(p.cmd_at);
-        let new = if cmd.eq_ignore_ascii_case(b"zadd") {
-            number(p.arg2)
-        } else if cmd.eq_ignore_ascii_case(b"zincrby") {
-            old.zip(number(p.arg2)).map(|(o, i)| o + i)
-        } else if cmd.eq_ignore_ascii_case(b"zrem")
-            || cmd.eq_ignore_ascii_case(b"zrank")
-            || cmd.eq_ignore_ascii_case(b"zrevrank")
-        {
-            None
-        } else {
+        let flags = match commands.lookup_top(bytes(p.cmd_at)) {
+            Some(i) => commands.get(i).flags(),
+            None => continue,
+        };
+        if flags & CMD_X_WARM_OLD_SCORE == 0 {
             continue;
+        }
+        let old = zs.score_hashed(h, bytes(member));
+        let new = if flags & CMD_X_WARM_NEW_SCORE != 0 {
+            number(p.arg2)
+        } else if flags & CMD_X_WARM_INCR_SCORE != 0 {
+            old.zip(number(p.arg2)).map(|(o, i)| o + i)
+        } else {
+            None
         };
         for t in [old, new].into_iter().flatten() {
             targets[n] = t;
@@ -246,7 +244,7 @@ fn warm_skiplists(buf: &[u8], batch: &[Pending], members: &[Option<(&RObj, u64)>
         }
     }
     if let Some(c) = cur {
-        let _ = c.warm_paths(&targets[..n]);
+        c.warm_paths(&targets[..n]);
     }
 }
 

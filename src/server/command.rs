@@ -45,6 +45,71 @@ pub const CMD_MOVABLE_KEYS: u64 = 1 << 25;
 pub const CMD_ALLOW_BUSY: u64 = 1 << 26;
 pub const CMD_TOUCHES_ARBITRARY_KEYS: u64 = 1 << 28;
 
+/* oxidis's own flags, above Redis's bits; COMMAND never shows them. Redis
+ * tells these commands apart by their handler (`c->cmd->proc ==
+ * execCommand`); Rust does not promise that a function's address is unique,
+ * so the table says it instead (`DISPATCH_FLAGS`). */
+/// EXEC itself: a rejection aborts the transaction, and its checks see the
+/// flags of what it queued.
+pub const CMD_X_EXEC: u64 = 1 << 40;
+/// Runs at once inside MULTI instead of being queued.
+pub const CMD_X_NOT_QUEUED: u64 = 1 << 41;
+/// Not refused inside MULTI when over maxmemory.
+pub const CMD_X_MULTI_OOM_OK: u64 = 1 << 42;
+/// Allowed to a RESP2 client in subscribed mode.
+pub const CMD_X_SUBSCRIBED_OK: u64 = 1 << 43;
+/// EVAL family: the script's shebang flags replace the command's.
+pub const CMD_X_EVAL: u64 = 1 << 44;
+/// FCALL family: the function's flags replace the command's.
+pub const CMD_X_FCALL: u64 = 1 << 45;
+/// Allowed only as `enable-debug-command` says.
+pub const CMD_X_DEBUG: u64 = 1 << 46;
+/// Refused with -MISCONF after a failed save, as writes are (PING).
+pub const CMD_X_DISK_ERROR_DENIED: u64 = 1 << 47;
+/// Batch prefetch: looks up the member (argument 2) of a sorted set by
+/// score, so the skiplist path to its current score is worth warming.
+pub const CMD_X_WARM_OLD_SCORE: u64 = 1 << 48;
+/// Batch prefetch: argument 2 is the member's new score (ZADD).
+pub const CMD_X_WARM_NEW_SCORE: u64 = 1 << 49;
+/// Batch prefetch: argument 2 is added to the member's score (ZINCRBY).
+pub const CMD_X_WARM_INCR_SCORE: u64 = 1 << 50;
+
+/// Which commands carry oxidis's own flags. Applied to the table once, at
+/// start-up; after that only flags are tested.
+const DISPATCH_FLAGS: &[(&str, u64)] = &[
+    ("exec", CMD_X_EXEC | CMD_X_NOT_QUEUED | CMD_X_MULTI_OOM_OK),
+    ("discard", CMD_X_NOT_QUEUED | CMD_X_MULTI_OOM_OK),
+    ("multi", CMD_X_NOT_QUEUED),
+    ("watch", CMD_X_NOT_QUEUED),
+    (
+        "quit",
+        CMD_X_NOT_QUEUED | CMD_X_MULTI_OOM_OK | CMD_X_SUBSCRIBED_OK,
+    ),
+    (
+        "reset",
+        CMD_X_NOT_QUEUED | CMD_X_MULTI_OOM_OK | CMD_X_SUBSCRIBED_OK,
+    ),
+    ("ping", CMD_X_SUBSCRIBED_OK | CMD_X_DISK_ERROR_DENIED),
+    ("subscribe", CMD_X_SUBSCRIBED_OK),
+    ("ssubscribe", CMD_X_SUBSCRIBED_OK),
+    ("psubscribe", CMD_X_SUBSCRIBED_OK),
+    ("unsubscribe", CMD_X_SUBSCRIBED_OK),
+    ("sunsubscribe", CMD_X_SUBSCRIBED_OK),
+    ("punsubscribe", CMD_X_SUBSCRIBED_OK),
+    ("eval", CMD_X_EVAL),
+    ("eval_ro", CMD_X_EVAL),
+    ("evalsha", CMD_X_EVAL),
+    ("evalsha_ro", CMD_X_EVAL),
+    ("fcall", CMD_X_FCALL),
+    ("fcall_ro", CMD_X_FCALL),
+    ("debug", CMD_X_DEBUG),
+    ("zadd", CMD_X_WARM_OLD_SCORE | CMD_X_WARM_NEW_SCORE),
+    ("zincrby", CMD_X_WARM_OLD_SCORE | CMD_X_WARM_INCR_SCORE),
+    ("zrem", CMD_X_WARM_OLD_SCORE),
+    ("zrank", CMD_X_WARM_OLD_SCORE),
+    ("zrevrank", CMD_X_WARM_OLD_SCORE),
+];
+
 /// Flag names in the order `COMMAND INFO` prints them (server.c
 /// addReplyFlagsForCommand); hidden flags are absent.
 pub const CMD_FLAG_NAMES: &[(u64, &str)] = &[
@@ -184,22 +249,23 @@ pub struct CommandDef {
 /// A registered command: metadata plus handler. Redis: `struct redisCommand`.
 pub struct RedisCommand {
     pub def: &'static CommandDef,
-    pub fullname: String,           // "get", or "config|get" for a subcommand
-    pub proc_: Option<CommandProc>, // None only for containers
-    pub id: usize,                  // index into the per-command statistics
+    pub flags: u64,                           // def.flags plus oxidis's CMD_X_* bits
+    pub fullname: String,                     // "get", or "config|get" for a subcommand
+    pub proc_: Option<CommandProc>,           // None only for containers
+    pub id: usize,                            // index into the per-command statistics
     pub subcommands: HashMap<Vec<u8>, usize>, // lowercase subcommand -> command index
     pub parent: Option<usize>,
 }
 
 impl RedisCommand {
     pub fn flags(&self) -> u64 {
-        self.def.flags
+        self.flags
     }
     pub fn arity(&self) -> i32 {
         self.def.arity
     }
     pub fn is(&self, flag: u64) -> bool {
-        self.def.flags & flag != 0
+        self.flags & flag != 0
     }
 }
 
@@ -306,8 +372,13 @@ impl CommandTable {
         if parent.is_none() {
             self.by_name.insert(fullname.as_bytes().to_vec(), id);
         }
+        let extra = DISPATCH_FLAGS
+            .iter()
+            .find(|(name, _)| *name == fullname)
+            .map_or(0, |&(_, f)| f);
         self.cmds.push(RedisCommand {
             def,
+            flags: def.flags | extra,
             fullname,
             proc_,
             id,
@@ -390,5 +461,31 @@ impl CommandTable {
 
     pub fn is_empty(&self) -> bool {
         self.cmds.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every handler has metadata (build panics otherwise), every name in
+    /// DISPATCH_FLAGS is a registered command, and oxidis's bits stay clear
+    /// of Redis's and out of COMMAND's output.
+    #[test]
+    fn the_table_builds_and_every_dispatch_flag_lands() {
+        let t = CommandTable::build(&crate::server::init::handler_tables());
+        for &(name, f) in DISPATCH_FLAGS {
+            let i = t
+                .lookup_fullname(name.as_bytes())
+                .unwrap_or_else(|| panic!("{name} is not a command"));
+            assert_eq!(t.get(i).flags() & f, f, "{name}");
+            assert_eq!(t.get(i).def.flags & f, 0, "{name}: bits clash with Redis's");
+        }
+        for &(bit, _) in CMD_FLAG_NAMES {
+            assert!(bit < 1 << 40);
+        }
+        let exec = t.lookup_top(b"EXEC").unwrap();
+        assert!(t.get(exec).is(CMD_X_EXEC));
+        assert!(!t.get(t.lookup_top(b"get").unwrap()).is(CMD_X_EXEC));
     }
 }

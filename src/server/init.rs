@@ -200,8 +200,6 @@ pub fn init_server(
     let listeners = open_listeners(&config)?;
     let now = util::mstime();
     let dbs = (0..config.databases.max(1) as usize).map(Db::new).collect();
-    let mut seed = [0u8; 8];
-    util::get_random_bytes(&mut seed);
     let mut s = Server {
         hz: config.hz,
         port: config.port,
@@ -238,7 +236,6 @@ pub fn init_server(
         call_end_us: None,
         loading: false,
         stat_starttime: std::time::Instant::now(),
-        rand_state: u64::from_le_bytes(seed) | 1,
         pid: oxidis_sys::getpid(),
         timelimit_exit: false,
         last_expire_cycle_fast_start: 0,

@@ -124,7 +124,6 @@ pub struct Server {
     pub call_end_us: Option<i64>,
     pub loading: bool,
     pub stat_starttime: std::time::Instant,
-    pub rand_state: u64,
     pub bind_addrs: Vec<String>,
     pub port: u16,
     pub pid: i32,
@@ -168,20 +167,6 @@ impl Server {
         self.lruclock = crate::object::lru_clock(ms);
     }
 
-    /// A small xorshift PRNG for sampling (Redis uses random()).
-    pub fn random(&mut self) -> u64 {
-        let mut x = self.rand_state;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rand_state = x;
-        x
-    }
-
-    pub fn random_f64(&mut self) -> f64 {
-        (self.random() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
     /// Redis: authRequired().
     pub fn auth_required(&self, c: &Client) -> bool {
         self.config.requirepass.is_some() && !c.authenticated
@@ -223,7 +208,7 @@ impl Server {
         if c.mstate.active {
             c.mstate.dirty_exec = true;
         }
-        if cmd.is_some_and(|i| self.commands.get(i).fullname == "exec") {
+        if cmd.is_some_and(|i| self.commands.get(i).is(command::CMD_X_EXEC)) {
             // Redis: execCommandAbort (monitors see the EXEC that closes
             // the MULTI they were shown).
             self.discard_transaction(c);
@@ -304,20 +289,17 @@ impl Server {
             return self.reject(c, Some(idx), &err);
         }
         let mut flags = cmd.flags();
-        // Redis: evalGetCommandFlags — a script's shebang flags decide.
-        match cmd.fullname.as_bytes().first() {
-            Some(b'e') if cmd.fullname.starts_with("eval") => {
-                flags = crate::scripting::eval_get_command_flags(self, argv, flags);
-            }
-            Some(b'f') if cmd.fullname.starts_with("fcall") => {
-                flags = crate::scripting::functions::fcall_get_command_flags(self, argv, flags);
-            }
-            _ => {}
+        // Redis: getCommandFlags — a script's shebang flags, or a function's
+        // flags, decide.
+        if flags & command::CMD_X_EVAL != 0 {
+            flags = crate::scripting::eval_get_command_flags(self, argv, flags);
+        } else if flags & command::CMD_X_FCALL != 0 {
+            flags = crate::scripting::functions::fcall_get_command_flags(self, argv, flags);
         }
         c.cmd = Some(idx);
         c.lastcmd = Some(idx);
         if flags & command::CMD_PROTECTED != 0
-            && cmd.fullname == "debug"
+            && flags & command::CMD_X_DEBUG != 0
             && !self.allow_protected(c, self.config.enable_debug_command)
         {
             return self.reject(
@@ -332,7 +314,7 @@ impl Server {
         if c.mstate.active && flags & command::CMD_NO_MULTI != 0 {
             return self.reject(c, Some(idx), "Command not allowed inside a transaction");
         }
-        let is_exec = c.mstate.active && self.commands.get(idx).fullname == "exec";
+        let is_exec = c.mstate.active && flags & command::CMD_X_EXEC != 0;
         // Redis: EXEC counts as the union of the flags it queued.
         let eff_flags = if is_exec {
             flags | c.mstate.cmd_flags
@@ -343,10 +325,9 @@ impl Server {
         if self.config.maxmemory > 0 {
             let oom = !crate::evict::perform_evictions(self);
             self.scripting.pre_command_oom_state = oom;
-            let name = self.commands.get(idx).fullname.as_str();
             // Inside MULTI every queued command is refused on OOM.
             let reject_on_oom = eff_flags & command::CMD_DENYOOM != 0
-                || (c.mstate.active && !matches!(name, "exec" | "discard" | "quit" | "reset"));
+                || (c.mstate.active && flags & command::CMD_X_MULTI_OOM_OK == 0);
             if oom && reject_on_oom {
                 return self.reject(
                     c,
@@ -375,10 +356,8 @@ impl Server {
         if crate::rdb::bgsave::writes_denied_by_disk_error(self)
             && c.flags & networking::client::CLIENT_MASTER == 0
             && (flags & command::CMD_WRITE != 0
-                || (self.commands.get(idx).fullname == "exec"
-                    && c.mstate.active
-                    && c.mstate.cmd_flags & command::CMD_WRITE != 0)
-                || self.commands.get(idx).fullname == "ping")
+                || (is_exec && c.mstate.cmd_flags & command::CMD_WRITE != 0)
+                || flags & command::CMD_X_DISK_ERROR_DENIED != 0)
         {
             return self.reject(c, Some(idx), crate::rdb::bgsave::MISCONF_ERR);
         }
@@ -394,23 +373,12 @@ impl Server {
                 "-READONLY You can't write against a read only replica.",
             );
         }
-        if c.flags & networking::client::CLIENT_PUBSUB != 0 && c.resp == 2 {
-            let name = self.commands.get(idx).fullname.as_str();
-            if !matches!(
-                name,
-                "ping"
-                    | "subscribe"
-                    | "ssubscribe"
-                    | "unsubscribe"
-                    | "sunsubscribe"
-                    | "psubscribe"
-                    | "punsubscribe"
-                    | "quit"
-                    | "reset"
-            ) {
-                let err = format!("Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", name);
-                return self.reject(c, Some(idx), &err);
-            }
+        if c.flags & networking::client::CLIENT_PUBSUB != 0
+            && c.resp == 2
+            && flags & command::CMD_X_SUBSCRIBED_OK == 0
+        {
+            let err = format!("Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context", self.commands.get(idx).fullname);
+            return self.reject(c, Some(idx), &err);
         }
         // Redis: a replica whose link is down serves only "stale" commands when
         // replica-serve-stale-data is off (EXEC: if everything queued is).
@@ -449,15 +417,9 @@ impl Server {
             networking::pause::postpone_client(self, c, argv);
             return;
         }
-        if c.mstate.active {
-            let name = self.commands.get(idx).fullname.as_str();
-            if !matches!(
-                name,
-                "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-            ) {
-                crate::multi::queue_command(c, idx, flags, argv);
-                return;
-            }
+        if c.mstate.active && flags & command::CMD_X_NOT_QUEUED == 0 {
+            crate::multi::queue_command(c, idx, flags, argv);
+            return;
         }
         self.call(c, idx, argv);
         // Redis: not while a script is running (an allow-busy command run
@@ -549,7 +511,7 @@ impl Server {
         let prop_argv = c.prop_argv.take();
         if self.should_propagate()
             && c.flags & crate::replication::CLIENT_PREVENT_PROP == 0
-            && self.commands.get(idx).fullname != "exec"
+            && !self.commands.get(idx).is(command::CMD_X_EXEC)
             && (self.dirty != dirty_before || c.flags & crate::replication::CLIENT_FORCE_REPL != 0)
         {
             let argv = prop_argv.unwrap_or_else(|| argv.to_vec());

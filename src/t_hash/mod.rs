@@ -395,7 +395,7 @@ fn reply_pair(c: &mut Client, f: LpEntry<'_>, v: LpEntry<'_>, withvalues: bool) 
 
 /// Redis: hrandfieldCommand.
 fn hrandfield_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let mut rng = Rng::new(s.random());
+    let mut rng = Rng::from_thread();
     if argv.len() >= 3 {
         let Some(l) = get_range_long_or_reply(c, &argv[2], -i64::MAX, i64::MAX, None) else {
             return;

@@ -99,11 +99,6 @@ fn lookup_set<'a>(
     }
 }
 
-/// A fresh generator for one command's random choices.
-fn rng(s: &mut Server) -> Rng {
-    Rng::new(s.random())
-}
-
 /// Redis: setTypeDup — used by COPY (the dict clone is O(1)).
 pub fn new_set_value(set: SetObj) -> Value {
     Value::Set(Box::new(set))
@@ -268,7 +263,7 @@ fn spop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_syntax_err();
     }
     let (db, key) = (c.db, &argv[1][..]);
-    let mut rng = rng(s);
+    let mut rng = Rng::from_thread();
     let (ele, empty) = match lookup_set(s, c, key, Lookup::Write) {
         Err(()) => return,
         Ok(None) => return c.add_reply_null(),
@@ -293,7 +288,7 @@ fn spop_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     };
     let count = count as usize;
     let (db, key) = (c.db, &argv[1][..]);
-    let mut rng = rng(s);
+    let mut rng = Rng::from_thread();
     let max = s.config.set_max_intset_entries;
     let propagate = s.should_propagate();
     let mut popped: Vec<Vec<u8>> = Vec::new();
@@ -375,7 +370,7 @@ fn srandmember_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     } else if argv.len() > 3 {
         return c.add_reply_syntax_err();
     }
-    let mut rng = rng(s);
+    let mut rng = Rng::from_thread();
     match lookup_set(s, c, &argv[1], Lookup::Read) {
         Err(()) => {}
         Ok(None) => c.add_reply_null(),
@@ -389,7 +384,7 @@ fn srandmember_with_count_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8
         return;
     };
     let (count, uniq) = (l.unsigned_abs() as usize, l >= 0);
-    let mut rng = rng(s);
+    let mut rng = Rng::from_thread();
     let set = match lookup_set(s, c, &argv[1], Lookup::Read) {
         Err(()) => return,
         Ok(None) => return c.add_reply_array_len(0),

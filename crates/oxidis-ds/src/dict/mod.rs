@@ -114,6 +114,14 @@ struct Entry<K, V> {
     next: Bucket<K, V>,
 }
 
+/// The two dependent loads of a lookup, which [`Dict::prefetch_stage`] issues
+/// one at a time: first the buckets, then the entries they point to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrefetchStage {
+    Buckets,
+    Entries,
+}
+
 /// A part of a dict given back by [`Dict::drain_for_each`] to be dropped elsewhere.
 pub type Retired = Box<dyn Send>;
 
@@ -458,6 +466,14 @@ impl<K, V> Dict<K, V> {
     pub fn prefetch(&self, hashes: &[u64]) {
         self.prefetch_buckets(hashes);
         self.prefetch_entries(hashes);
+    }
+
+    /// One stage of [`Dict::prefetch`], for callers that batch several dicts.
+    pub fn prefetch_stage(&self, hashes: &[u64], stage: PrefetchStage) {
+        match stage {
+            PrefetchStage::Buckets => self.prefetch_buckets(hashes),
+            PrefetchStage::Entries => self.prefetch_entries(hashes),
+        }
     }
 
     /// The first half of [`Dict::prefetch`]: the buckets (and their segments'

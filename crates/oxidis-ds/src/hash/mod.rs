@@ -13,7 +13,7 @@
 
 pub mod rdb;
 
-use crate::dict::Dict;
+use crate::dict::{Dict, PrefetchStage};
 use crate::listpack::{string_to_i64, Listpack, LpEntry};
 use crate::rand::Rng;
 
@@ -118,6 +118,14 @@ impl HashObj {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// One stage of loading what a lookup of the field hashed `h` reads (see
+    /// `Dict::prefetch`). Nothing for a listpack, which a lookup scans.
+    pub fn prefetch_member(&self, h: u64, stage: PrefetchStage) {
+        if let HashObj::Ht(d) = self {
+            d.prefetch_stage(&[h], stage);
+        }
     }
 
     /// Redis: hashTypeTryConversion — converts before a write whose

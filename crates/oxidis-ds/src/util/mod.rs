@@ -812,13 +812,10 @@ pub fn get_random_bytes(buf: &mut [u8]) {
         .and_then(|mut f| f.read_exact(buf))
         .is_ok();
     if !ok {
-        let mut x = (ustime() as u64) ^ (u64::from(std::process::id()) << 32);
+        let mut rng =
+            crate::rand::Rng::new((ustime() as u64) ^ (u64::from(std::process::id()) << 32));
         for b in buf.iter_mut() {
-            // xorshift64*
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            *b = (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8;
+            *b = (rng.next_u64() >> 56) as u8;
         }
     }
 }

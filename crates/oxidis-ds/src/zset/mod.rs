@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 
-use crate::dict::Dict;
+use crate::dict::{Dict, PrefetchStage};
 use crate::listpack::Listpack;
 
 pub mod listpack;
@@ -439,6 +439,47 @@ impl ZSet {
                 let (k, v) = z.dict.random_entry()?;
                 Some((k.to_vec(), *v))
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Warming a pipelined batch's lookups
+// ---------------------------------------------------------------------------
+
+/// Sorted sets smaller than this keep their skiplist in the cache anyway, so
+/// walking its search paths ahead of time only costs.
+const WARM_MIN_LEN: usize = 1 << 15;
+
+impl ZSet {
+    /// One stage of loading what a lookup of the member hashed `h` reads (see
+    /// `Dict::prefetch`). Nothing for a listpack, which a lookup scans.
+    pub fn prefetch_member(&self, h: u64, stage: PrefetchStage) {
+        if let ZSet::Skiplist(z) = self {
+            z.dict.prefetch_stage(&[h], stage);
+        }
+    }
+
+    /// Is this set big enough for [`ZSet::warm_paths`] to pay?
+    pub fn worth_warming(&self) -> bool {
+        matches!(self, ZSet::Skiplist(z) if z.zsl.len() >= WARM_MIN_LEN)
+    }
+
+    /// The score of the member hashed `h` (by `dict::gen_hash`), for a
+    /// skiplist-encoded set; None otherwise or when it is not a member.
+    pub fn score_hashed(&self, h: u64, member: &[u8]) -> Option<f64> {
+        match self {
+            ZSet::Skiplist(z) => z.dict.get_hashed(h, member).copied(),
+            ZSet::Listpack(_) => None,
+        }
+    }
+
+    /// Walks the skiplist's search paths to up to `WARM_MAX` scores side by
+    /// side, so the searches that follow find their nodes in the cache (see
+    /// [`Skiplist::warm_paths`]). Nothing for a listpack.
+    pub fn warm_paths(&self, targets: &[f64]) {
+        if let ZSet::Skiplist(z) = self {
+            let _ = z.zsl.warm_paths(targets);
         }
     }
 }
