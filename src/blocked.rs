@@ -25,6 +25,7 @@
 //! `BTreeSet` ordered by deadline (Redis: a radix tree), checked in
 //! `before_sleep`.
 
+use crate::server::shared;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use crate::networking::{self, Client};
@@ -394,7 +395,7 @@ fn client_unblock_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
     }
     let Some(id) = oxidis_ds::util::string2ll(&argv[2]) else {
-        return c.add_reply_error("value is not an integer or out of range");
+        return c.add_reply_error(shared::NOT_INTEGER);
     };
     let slot = s
         .clients

@@ -9,10 +9,11 @@
 //! Divergence: `expires` owns its own copy of the key (Redis shares the sds).
 
 use crate::object::{self, RObj};
+use crate::server::shared;
 use crate::server::Server;
 use oxidis_ds::dict::Dict;
 
-/// A keyspace key: inline up to 14 bytes (see sds.rs).
+/// A keyspace key: inline up to 14 bytes (see `oxidis_ds::sds`).
 pub type Key = oxidis_ds::sds::Sds;
 
 /// Redis: redisDb.
@@ -82,7 +83,8 @@ impl Server {
         // clients see it as gone.
         if self.config.masterhost.is_some() {
             return !self
-                .current_client
+                .clients
+                .current()
                 .is_some_and(|slot| crate::replication::replica::is_master_slot(self, slot));
         }
         // Redis: during CLIENT PAUSE the key is logically expired but kept,
@@ -258,7 +260,8 @@ impl Server {
         if self.config.masterhost.is_some()
             && !self.config.replica_read_only
             && self
-                .current_client
+                .clients
+                .current()
                 .is_some_and(|slot| !crate::replication::replica::is_master_slot(self, slot))
         {
             self.repl.slave_keys_with_expire.insert((db, key.to_vec()));
@@ -314,7 +317,7 @@ impl Server {
         match oxidis_ds::util::string2ll(arg) {
             Some(n) if n >= 0 && (n as usize) < self.dbs.len() => Ok(n as usize),
             Some(_) => Err("DB index is out of range"),
-            None => Err("value is not an integer or out of range"),
+            None => Err(shared::NOT_INTEGER),
         }
     }
 }

@@ -1,12 +1,13 @@
 //! DEBUG. Redis counterpart: debug.c (debugCommand, the dataset digest,
 //! DEBUG PROTOCOL / OBJECT / SLEEP / ...).
-//! RELOAD lives in rdb/load.rs. Subcommands that belong to later features
-//! (LOADAOF, QUICKLIST-*, LISTPACK) are added by their issues; until then they
-//! get Redis's unknown-subcommand error.
+//! RELOAD lives in rdb/load.rs. Subcommands of features oxidis does not have
+//! (LOADAOF, the cluster and module ones) get Redis's unknown-subcommand
+//! error.
 
 use crate::networking::Client;
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
 use oxidis_ds::sha1::{self, Sha1};
 use oxidis_ds::util;
@@ -173,7 +174,7 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         (b"object", 3) => {
             let db = c.db;
             let Some(o) = s.dbs[db].dict.get(&argv[2]) else {
-                return c.add_reply_error("no such key");
+                return c.add_reply_error(shared::NO_SUCH_KEY);
             };
             let idle = crate::object::estimate_idle_time_ms(o.lru, s.lruclock) / 1000;
             let serlen = serialized_length(o, s.config.rdbcompression);
@@ -222,7 +223,7 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             let dbid = match util::string2ll(&argv[2]) {
                 Some(n) if n >= 0 && (n as usize) < s.dbs.len() => n as usize,
                 Some(_) => return c.add_reply_error("Out of range database"),
-                None => return c.add_reply_error("value is not an integer or out of range"),
+                None => return c.add_reply_error(shared::NOT_INTEGER),
             };
             let d = &s.dbs[dbid];
             let mut out = format!("[Dictionary HT]\n{}", d.dict.stats(full));
@@ -232,15 +233,15 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         (b"htstats-key", 3 | 4) => {
             let full = argc == 4 && argv[3].eq_ignore_ascii_case(b"full");
             let Some(o) = s.dbs[c.db].dict.get(&argv[2]) else {
-                return c.add_reply_error("no such key");
+                return c.add_reply_error(shared::NO_SUCH_KEY);
             };
             let stats = match &o.v {
                 Value::Set(set) => match &**set {
-                    crate::t_set::SetObj::Ht(d) => Some(d.stats(full)),
+                    oxidis_ds::set::SetObj::Ht(d) => Some(d.stats(full)),
                     _ => None,
                 },
                 Value::Hash(h) => match &**h {
-                    crate::t_hash::HashObj::Ht(d) => Some(d.stats(full)),
+                    oxidis_ds::hash::HashObj::Ht(d) => Some(d.stats(full)),
                     _ => None,
                 },
                 _ => None,
@@ -290,12 +291,12 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 fn debug_populate(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let positive = |a: &[u8]| util::string2ll(a).filter(|&n| n >= 0);
     let Some(count) = positive(&argv[2]) else {
-        return c.add_reply_error("value is out of range, must be positive");
+        return c.add_reply_error(shared::NOT_POSITIVE);
     };
     let valsize = match argv.get(4) {
         Some(a) => match positive(a) {
             Some(n) => n as usize,
-            None => return c.add_reply_error("value is out of range, must be positive"),
+            None => return c.add_reply_error(shared::NOT_POSITIVE),
         },
         None => 0,
     };

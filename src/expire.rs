@@ -15,6 +15,7 @@
 use crate::networking::Client;
 use crate::replication;
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
 use oxidis_ds::util;
 
@@ -218,7 +219,7 @@ fn expire_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], basetime: i6
         return;
     };
     let Some(mut when) = util::string2ll(&argv[2]) else {
-        return c.add_reply_error("value is not an integer or out of range");
+        return c.add_reply_error(shared::NOT_INTEGER);
     };
     let cmdname = c
         .cmd

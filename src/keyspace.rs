@@ -18,12 +18,14 @@
 //! - There is no cluster mode, so the "not allowed in cluster mode" errors of
 //!   SELECT, MOVE, COPY and SWAPDB cannot happen.
 
+use crate::args::get_int_or_reply;
 use crate::db::{Key, LOOKUP_NOTOUCH};
 use crate::networking::client::CLIENT_CLOSE_ASAP;
 use crate::networking::Client;
 use crate::notify::NOTIFY_GENERIC;
 use crate::object::{self, RObj, Value};
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
 use oxidis_ds::util;
 
@@ -31,38 +33,8 @@ use oxidis_ds::util;
 // Argument helpers (object.c getLongFromObjectOrReply and friends)
 // ---------------------------------------------------------------------------
 
-const ERR_NOT_INTEGER: &str = "value is not an integer or out of range";
 const ERR_DB_RANGE: &str = "DB index is out of range";
 const ERR_SAME_OBJECT: &str = "source and destination objects are the same";
-
-/// Redis: getLongLongFromObjectOrReply (C `long` is 64-bit here, so it is
-/// also getLongFromObjectOrReply). `msg` replaces the default error text.
-fn get_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i64> {
-    let v = util::string2ll(arg);
-    if v.is_none() {
-        c.add_reply_error(msg.unwrap_or(ERR_NOT_INTEGER));
-    }
-    v
-}
-
-/// Redis: getIntFromObjectOrReply — a long that must also fit a C `int`.
-fn get_int_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i32> {
-    let v = get_long_or_reply(c, arg, msg)?;
-    match i32::try_from(v) {
-        Ok(n) => Some(n),
-        Err(_) => {
-            match msg {
-                Some(m) => c.add_reply_error(m),
-                None => c.add_reply_error(&format!(
-                    "value is out of range, value must between {} and {}",
-                    i32::MIN,
-                    i32::MAX
-                )),
-            }
-            None
-        }
-    }
-}
 
 /// Redis: selectDb's range check, for an already parsed index.
 fn valid_db(s: &Server, id: i32) -> Option<usize> {
@@ -338,7 +310,7 @@ pub enum ScanOptError {
 impl ScanOptError {
     pub fn reply(self, c: &mut Client) {
         match self {
-            ScanOptError::NotInteger => c.add_reply_error(ERR_NOT_INTEGER),
+            ScanOptError::NotInteger => c.add_reply_error(shared::NOT_INTEGER),
             ScanOptError::Syntax => c.add_reply_syntax_err(),
         }
     }
@@ -461,7 +433,7 @@ fn rename_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], nx: 
     let db = c.db;
     let (src, dst) = (&argv[1][..], &argv[2][..]);
     if s.lookup_key_write(db, src).is_none() {
-        return c.add_reply_error("no such key");
+        return c.add_reply_error(shared::NO_SUCH_KEY);
     }
     if src == dst {
         return if nx {

@@ -2,15 +2,16 @@
 //! (memoryCommand, objectComputeSize).
 //! Divergence: sizes are estimates from this process's own layouts (no
 //! jemalloc size classes), sampling like objectComputeSize for big
-//! aggregates. MEMORY STATS / DOCTOR / MALLOC-STATS / PURGE wait for their
-//! issue.
+//! aggregates. MEMORY STATS, DOCTOR, MALLOC-STATS and PURGE are not
+//! implemented: they answer "unknown subcommand".
 
 use crate::networking::Client;
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
-use crate::t_hash::HashObj;
-use crate::t_set::SetObj;
+use oxidis_ds::hash::HashObj;
+use oxidis_ds::set::SetObj;
 
 /// Redis: OBJ_COMPUTE_SIZE_DEF_SAMPLES.
 const OBJ_COMPUTE_SIZE_DEF_SAMPLES: usize = 5;
@@ -91,7 +92,7 @@ fn object_compute_size(o: &RObj, samples: usize) -> usize {
                     })
                     .sum()
             });
-            std::mem::size_of::<crate::t_stream::Stream>() + nodes + groups
+            std::mem::size_of::<oxidis_ds::stream::Stream>() + nodes + groups
         }
         #[allow(unreachable_patterns)]
         _ => 0,
@@ -105,7 +106,7 @@ fn memory_usage_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     while j < argv.len() {
         if argv[j].eq_ignore_ascii_case(b"samples") && j + 1 < argv.len() {
             let Some(n) = oxidis_ds::util::string2ll(&argv[j + 1]) else {
-                return c.add_reply_error("value is not an integer or out of range");
+                return c.add_reply_error(shared::NOT_INTEGER);
             };
             if n < 0 {
                 return c.add_reply_syntax_err();

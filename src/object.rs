@@ -25,7 +25,7 @@ pub enum Value {
     /// OBJ_STRING, OBJ_ENCODING_INT.
     Int(i64),
     /// OBJ_STRING, OBJ_ENCODING_EMBSTR: up to 44 bytes, the first 22 inline
-    /// (see sds.rs), as Redis allocates an embstr together with its robj.
+    /// (see `oxidis_ds::sds`), as Redis allocates an embstr together with its robj.
     EmbStr(EmbStr),
     /// OBJ_STRING, OBJ_ENCODING_RAW. Boxed so that `Value` stays 24 bytes.
     Raw(Box<Vec<u8>>),
@@ -34,16 +34,16 @@ pub enum Value {
     /// O(1); writes go through `Arc::make_mut` and then copy only the
     /// quicklist node they touch.
     List(std::sync::Arc<oxidis_ds::quicklist::Quicklist>),
-    /// OBJ_SET: OBJ_ENCODING_INTSET or OBJ_ENCODING_HT (see t_set/api.rs).
-    Set(Box<crate::t_set::SetObj>),
-    /// OBJ_HASH: OBJ_ENCODING_LISTPACK or OBJ_ENCODING_HT (see t_hash/api.rs).
-    Hash(Box<crate::t_hash::HashObj>),
+    /// OBJ_SET: OBJ_ENCODING_INTSET or OBJ_ENCODING_HT (see `oxidis_ds::set`).
+    Set(Box<oxidis_ds::set::SetObj>),
+    /// OBJ_HASH: OBJ_ENCODING_LISTPACK or OBJ_ENCODING_HT (see `oxidis_ds::hash`).
+    Hash(Box<oxidis_ds::hash::HashObj>),
     /// OBJ_ZSET, OBJ_ENCODING_LISTPACK or OBJ_ENCODING_SKIPLIST (the
     /// encoding lives in the `ZSet` enum). Behind an `Arc` for snapshots.
-    ZSet(std::sync::Arc<crate::t_zset::ZSet>),
-    /// OBJ_STREAM, OBJ_ENCODING_STREAM (see t_stream/). Behind an `Arc` for
+    ZSet(std::sync::Arc<oxidis_ds::zset::ZSet>),
+    /// OBJ_STREAM, OBJ_ENCODING_STREAM (see `oxidis_ds::stream`). Behind an `Arc` for
     /// snapshots.
-    Stream(std::sync::Arc<crate::t_stream::Stream>),
+    Stream(std::sync::Arc<oxidis_ds::stream::Stream>),
 }
 
 /// Redis: robj (without refcount).

@@ -11,8 +11,8 @@
 //! - A subscriber is remembered by its monotonic client id plus its slab key
 //!   (`Sub`), never by a pointer; slab keys are reused, so delivery checks the
 //!   id before writing.
-//! - The publishing client is checked out of the slab while its command runs
-//!   (networking::with_client). PUBLISH passes it explicitly, so a client
+//! - The publishing client is lent out of the client table while its command
+//!   runs (networking::clients). PUBLISH passes it explicitly, so a client
 //!   subscribed to its own channel gets the message before the reply, as in
 //!   Redis. Messages produced without the client at hand (keyspace
 //!   notifications) are parked in `PubSub::self_pending` and appended to the
@@ -306,7 +306,7 @@ fn deliver(s: &mut Server, me: Option<&mut Client>, sub: Sub, f: impl FnOnce(&mu
             return;
         }
     }
-    if s.current_client == Some(sub.slot) {
+    if s.clients.current() == Some(sub.slot) {
         return; // handled by the caller via self_pending
     }
     let Some(cl) = s.clients.get_mut(sub.slot) else {
@@ -336,7 +336,7 @@ pub fn publish_message(
     kind: Kind,
 ) -> usize {
     let mut receivers = 0;
-    let cur = s.current_client;
+    let cur = s.clients.current();
     let subs: Option<Vec<Sub>> = kind.server_map(&mut s.pubsub).get(channel).cloned();
     if let Some(subs) = subs {
         for sub in subs {

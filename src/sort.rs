@@ -26,6 +26,7 @@
 //! There is no cluster mode or ACL key permissions, so BY/GET are never
 //! refused.
 
+use crate::server::shared;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -34,10 +35,10 @@ use crate::notify::{NOTIFY_GENERIC, NOTIFY_LIST};
 use crate::object::Value;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::t_zset::ZSet;
 use oxidis_ds::listpack::LpEntry;
 use oxidis_ds::quicklist::{End, Quicklist};
 use oxidis_ds::util;
+use oxidis_ds::zset::ZSet;
 
 /// One element to sort and its weight. Redis: redisSortObject (whose union
 /// holds either the score or the compare object; here both fields exist).
@@ -396,9 +397,7 @@ fn sort_command_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], readon
     let mut opts = match parse_options(&argv[2..], readonly) {
         Ok(o) => o,
         Err(ParseError::Syntax) => return c.add_reply_syntax_err(),
-        Err(ParseError::NotAnInteger) => {
-            return c.add_reply_error("value is not an integer or out of range")
-        }
+        Err(ParseError::NotAnInteger) => return c.add_reply_error(shared::NOT_INTEGER),
     };
     let db = c.db;
 

@@ -40,8 +40,7 @@ pub use table::{ConfigDef, TABLE};
 
 use std::path::PathBuf;
 
-/// The Redis version printed in start-up errors.
-pub const REDIS_VERSION: &str = "7.0.15";
+use crate::server::REDIS_VERSION;
 
 /// Per-directive flags (config.c's *_CONFIG flags).
 pub mod flags {

@@ -1,8 +1,9 @@
 //! Geo commands. Redis counterpart: geo.c (7.0).
 //!
 //! A geo set is an ordinary sorted set whose scores are 52-bit geohashes
-//! (`geohash.rs`); `helper.rs` turns a radius or box search into at most
-//! nine score ranges and measures distances; `oxidis_ds::pqsort` sorts the matches.
+//! (`oxidis_ds::geohash`); `oxidis_ds::geohash_helper` turns a radius or
+//! box search into at most nine score ranges and measures distances;
+//! `oxidis_ds::pqsort` sorts the matches.
 //! This file holds the commands: GEOADD (which hands the encoded scores to
 //! ZADD, as Redis does), GEOPOS, GEODIST, GEOHASH, and GEORADIUS,
 //! GEORADIUSBYMEMBER (and their _RO forms), GEOSEARCH and GEOSEARCHSTORE,
@@ -10,6 +11,8 @@
 //! GEOADD calls ZADD's handler with a rewritten argument vector and
 //! propagates as that ZADD, as Redis does.
 
+use crate::args::get_double_or_reply;
+use crate::server::shared;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -18,15 +21,14 @@ use crate::notify::{NOTIFY_GENERIC, NOTIFY_ZSET};
 use crate::object::Value;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use crate::t_zset::{self, AddFlags, ZSet};
+use crate::t_zset;
 use oxidis_ds::skiplist::ZRangeSpec;
 use oxidis_ds::util;
+use oxidis_ds::zset::{AddFlags, ZSet};
 
 use oxidis_ds::geohash::{self, GeoHashBits, GeoHashRange, GEO_STEP_MAX};
 use oxidis_ds::geohash_helper::{self, GeoHashRadius, GeoShape, ShapeKind};
 
-const ERR_NOT_FLOAT: &str = "value is not a valid float";
-const ERR_NOT_INT: &str = "value is not an integer or out of range";
 const ERR_BAD_MEMBER: &str = "could not decode requested zset member";
 
 /// One match of a search. Redis: geoPoint.
@@ -84,15 +86,6 @@ pub fn decode_geohash(score: f64) -> Option<[f64; 2]> {
 /// geohashEncodeWGS84 + geohashAlign52Bits.
 pub fn encode_score(longitude: f64, latitude: f64) -> Option<u64> {
     geohash::encode_wgs84(longitude, latitude, GEO_STEP_MAX).map(geohash_helper::align52bits)
-}
-
-/// Redis: getDoubleFromObjectOrReply.
-fn get_double_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<f64> {
-    let v = util::string2d(arg);
-    if v.is_none() {
-        c.add_reply_error(msg.unwrap_or(ERR_NOT_FLOAT));
-    }
-    v
 }
 
 /// Parses a longitude then a latitude, within the projection's limits.
@@ -511,7 +504,7 @@ fn georadius_generic(
             sort = Sort::Desc;
         } else if is(b"count") && i + 1 < remaining {
             let Some(n) = util::string2ll(&argv[at + 1]) else {
-                return c.add_reply_error(ERR_NOT_INT);
+                return c.add_reply_error(shared::NOT_INTEGER);
             };
             if n <= 0 {
                 return c.add_reply_error("COUNT must be > 0");

@@ -1,7 +1,7 @@
 //! HyperLogLog commands: PFADD, PFCOUNT, PFMERGE, PFSELFTEST, PFDEBUG.
 //! Redis counterpart: hyperloglog.c ("HyperLogLog commands" and "Testing /
 //! Debugging" banners). The registers themselves, and an essay on how they
-//! are encoded, are in encoding.rs.
+//! are encoded, are `oxidis_ds::hll`.
 //!
 //! An HLL is a plain string value (OBJ_STRING), so nothing here needs a
 //! type of its own: the commands check the HYLL header and then edit the

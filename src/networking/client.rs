@@ -8,6 +8,7 @@
 //! Divergence: the reply functions are methods on `Client` and know nothing of
 //! the server; the caller puts the client on the pending-write list.
 
+use crate::server::shared;
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
@@ -43,7 +44,7 @@ pub const CLIENT_PUBSUB: u64 = 1 << 18;
 /// The fake client scripts run commands with (Redis: CLIENT_SCRIPT).
 pub const CLIENT_SCRIPT: u64 = 1 << 8;
 /// Blocking commands must not block (inside EXEC, scripts): they behave as
-/// their non-blocking form. The blocking-list issue honours it.
+/// their non-blocking form.
 pub const CLIENT_DENY_BLOCKING: u64 = 1 << 41;
 /// Set while a push (pub/sub message, subscribe reply) is written: pushes
 /// get through CLIENT REPLY OFF/SKIP.
@@ -242,12 +243,6 @@ impl Client {
         }
     }
 
-    /// A placeholder used while the real client is checked out of the slab.
-    pub fn placeholder() -> Client {
-        // No allocation: this runs around every command batch.
-        Client::with_buf(0, usize::MAX, None, 0, Vec::new())
-    }
-
     pub fn has_pending_replies(&self) -> bool {
         !self.buf.is_empty() || !self.reply.is_empty() || self.bulk.is_some()
     }
@@ -397,10 +392,10 @@ impl Client {
     }
 
     pub fn add_reply_wrongtype(&mut self) {
-        self.add_reply_error("-WRONGTYPE Operation against a key holding the wrong kind of value");
+        self.add_reply_error(shared::WRONGTYPE);
     }
     pub fn add_reply_syntax_err(&mut self) {
-        self.add_reply_error("syntax error");
+        self.add_reply_error(shared::SYNTAX_ERR);
     }
 
     fn add_len(&mut self, prefix: u8, n: i64) {

@@ -1,12 +1,13 @@
 //! Connection commands. Redis counterpart: networking.c (clientCommand and
 //! its subcommands, helloCommand, resetCommand, quitCommand) and the
 //! default-user part of acl.c (authCommand).
-//! Divergence: only the default user exists until the ACL issue; AUTH and
-//! HELLO AUTH check `requirepass`.
+//! Divergence: there are no ACL users: only the default user exists, and
+//! AUTH and HELLO AUTH check `requirepass`.
 
 use super::client::*;
 use super::{client_info_string, free_client_async};
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::{Server, REDIS_VERSION};
 use oxidis_ds::util;
 
@@ -155,8 +156,7 @@ fn client_info_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     c.add_reply_verbatim(o.as_bytes(), "txt");
 }
 
-/// Client type names accepted by CLIENT LIST/KILL TYPE. Only `normal`
-/// clients exist until replication and pub/sub arrive.
+/// Client type names accepted by CLIENT LIST/KILL TYPE.
 fn client_type_by_name(name: &[u8]) -> Option<&'static str> {
     match name.to_ascii_lowercase().as_slice() {
         b"normal" => Some("normal"),
@@ -190,7 +190,7 @@ fn client_pause_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     // Redis: getTimeoutFromObjectOrReply(UNIT_MILLISECONDS).
     let tval = match util::string2ll(&argv[2]) {
         Some(v) => v,
-        None => return c.add_reply_error("timeout is not an integer or out of range"),
+        None => return c.add_reply_error(shared::TIMEOUT_NOT_INTEGER),
     };
     if tval < 0 {
         return c.add_reply_error("timeout is negative");
@@ -205,14 +205,13 @@ fn client_unpause_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     c.add_reply_ok();
 }
 
-/// CLIENT LIST needs every client, the caller included (it is checked out
-/// of the slab while its command runs).
+/// CLIENT LIST needs every client, the caller included (it is lent out of
+/// the table while its command runs, so `iter` passes over it).
 fn all_client_lines(s: &Server, me: &Client, filter: impl Fn(&Client) -> bool) -> String {
     let mut out = String::new();
     let mut ids: Vec<(u64, Option<usize>)> = s
         .clients
         .iter()
-        .filter(|(slot, _)| Some(*slot) != s.current_client)
         .map(|(slot, c)| (c.id, Some(slot)))
         .collect();
     ids.push((me.id, None));
@@ -252,11 +251,7 @@ fn client_list_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             if id == c.id {
                 o.push_str(&client_info_string(s, c));
                 o.push('\n');
-            } else if let Some((_, cl)) = s
-                .clients
-                .iter()
-                .find(|(slot, cl)| cl.id == id && Some(*slot) != s.current_client)
-            {
+            } else if let Some((_, cl)) = s.clients.iter().find(|(_, cl)| cl.id == id) {
                 o.push_str(&client_info_string(s, cl));
                 o.push('\n');
             }
@@ -381,7 +376,7 @@ fn client_kill_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let mut killed = 0;
     let mut victims = Vec::new();
     for (slot, cl) in s.clients.iter() {
-        if Some(slot) == s.current_client || cl.conn.is_none() {
+        if cl.conn.is_none() {
             continue;
         }
         if matches(cl) {

@@ -11,6 +11,7 @@
 
 pub mod client;
 pub mod client_cmd;
+pub mod clients;
 pub mod monitor;
 pub mod obuf;
 pub mod parse;
@@ -21,6 +22,7 @@ use std::io;
 
 pub use client::Client;
 use client::*;
+pub use clients::{with_client, Clients};
 use parse::Parsed;
 
 use crate::server::{Listener, Server};
@@ -32,21 +34,6 @@ pub const LISTENER_TOKEN_BASE: usize = usize::MAX - 16;
 /// Per readable event, at most this many bytes are read before other clients
 /// get their turn (the rest is served on the next iteration).
 const MAX_READ_PER_EVENT: usize = 1024 * 1024;
-
-/// Runs `f` with the client checked out of the slab, so `f` can hold `&mut
-/// Server` and `&mut Client` together. The slot keeps a placeholder meanwhile.
-pub fn with_client<R>(
-    s: &mut Server,
-    slot: usize,
-    f: impl FnOnce(&mut Server, &mut Client) -> R,
-) -> Option<R> {
-    let mut c = std::mem::replace(s.clients.get_mut(slot)?, Client::placeholder());
-    let prev = s.current_client.replace(slot);
-    let r = f(s, &mut c);
-    s.current_client = prev;
-    s.clients[slot] = c;
-    Some(r)
-}
 
 /// Accepts as many connections as are waiting. Redis: acceptTcpHandler.
 pub fn accept_on(s: &mut Server, li: usize) {
@@ -112,8 +99,7 @@ fn create_client(s: &mut Server, mut conn: Conn, addr: String, laddr: String, un
         s.stats.rejected_conn += 1;
         return;
     }
-    let entry = s.clients.vacant_entry();
-    let slot = entry.key();
+    let slot = s.clients.vacant_slot();
     if s.registry
         .register(
             conn.source(),
@@ -132,7 +118,7 @@ fn create_client(s: &mut Server, mut conn: Conn, addr: String, laddr: String, un
     c.unix = unix;
     c.fd = slot as i32 + 8;
     c.authenticated = s.config.requirepass.is_none();
-    entry.insert(c);
+    s.clients.insert(c);
     s.stats.numconnections += 1;
 }
 
@@ -140,8 +126,7 @@ fn create_client(s: &mut Server, mut conn: Conn, addr: String, laddr: String, un
 /// CLIENT_MASTER). Redis: the connection of connectWithMaster, which becomes
 /// server.master once synchronised.
 pub fn create_master_client(s: &mut Server, mut conn: Conn, addr: String) -> Option<usize> {
-    let entry = s.clients.vacant_entry();
-    let slot = entry.key();
+    let slot = s.clients.vacant_slot();
     s.registry
         .register(
             conn.source(),
@@ -156,7 +141,7 @@ pub fn create_master_client(s: &mut Server, mut conn: Conn, addr: String) -> Opt
     c.fd = slot as i32 + 8;
     c.authenticated = true;
     c.flags |= CLIENT_MASTER;
-    entry.insert(c);
+    s.clients.insert(c);
     Some(slot)
 }
 
@@ -502,7 +487,7 @@ pub fn free_client_async(s: &mut Server, slot: usize) {
             c.flags |= CLIENT_CLOSE_ASAP;
             s.clients_to_close.push(slot);
         }
-    } else if s.current_client == Some(slot) {
+    } else if s.clients.current() == Some(slot) {
         s.clients_to_close.push(slot);
     }
 }
@@ -516,10 +501,9 @@ pub fn free_clients_in_async_queue(s: &mut Server) {
 
 /// Redis: freeClient.
 pub fn free_client(s: &mut Server, slot: usize) {
-    if !s.clients.contains(slot) || s.current_client == Some(slot) {
+    let Some(mut c) = s.clients.remove(slot) else {
         return;
-    }
-    let mut c = s.clients.remove(slot);
+    };
     s.free_client_multi_state(&mut c);
     crate::pubsub::free_client_pubsub(s, &mut c);
     monitor::forget_monitor(s, &c);

@@ -41,8 +41,8 @@ pub fn feed_monitors(s: &mut Server, c: &Client, db: usize, argv: &[Vec<u8>]) {
     let monitors = s.monitors.clone();
     let mut alive = Vec::with_capacity(monitors.len());
     for m in monitors {
-        if s.current_client == Some(m.slot) {
-            alive.push(m); // checked out: a monitor does not see itself
+        if s.clients.is_lent(m.slot) {
+            alive.push(m); // lent out: a monitor does not see itself
             continue;
         }
         let Some(mc) = s.clients.get_mut(m.slot) else {

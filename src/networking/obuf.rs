@@ -59,7 +59,7 @@ fn limits_reached(s: &Server, c: &mut Client) -> bool {
 }
 
 /// Redis: closeClientOnOutputBufferLimitReached(c, async=1), for a client
-/// that is checked out of the slab (the one running a command).
+/// that is lent out of the client table (the one running a command).
 pub fn check_obuf_limits(s: &mut Server, c: &mut Client) -> bool {
     c.obuf_check = false;
     if c.conn.is_none() || c.reply_bytes == 0 || c.flags & CLIENT_CLOSE_ASAP != 0 {
@@ -80,15 +80,14 @@ pub fn check_obuf_limits(s: &mut Server, c: &mut Client) -> bool {
     true
 }
 
-/// The same for a client in the slab (its `slot` field is its slab key,
+/// The same for a client in the table (its `slot` field is its table slot,
 /// so the close queue gets the right entry).
 pub fn check_obuf_limits_slot(s: &mut Server, slot: usize) -> bool {
-    let Some(cl) = s.clients.get_mut(slot) else {
+    let Some(mut c) = s.clients.lend(slot) else {
         return false;
     };
-    let mut c = std::mem::replace(cl, Client::placeholder());
     let r = check_obuf_limits(s, &mut c);
-    s.clients[slot] = c;
+    s.clients.give_back(slot, c);
     r
 }
 

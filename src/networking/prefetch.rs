@@ -142,7 +142,7 @@ fn member_stage(o: &RObj, h: u64, stage: PrefetchStage) {
 /// at least two of them: first the keyspace buckets and entries of their keys,
 /// then, for keys holding a hash, set or sorted set in a dict, the buckets and
 /// entries of their members (whose bytes are inline in the entry when short,
-/// see sds.rs), and last the skiplist paths of sorted-set commands
+/// see `oxidis_ds::sds`), and last the skiplist paths of sorted-set commands
 /// ([`warm_skiplists`]). Each stage is issued for the whole batch before the
 /// next one reads what the previous one loaded.
 pub fn prefetch_batch(

@@ -17,6 +17,7 @@ use super::*;
 use crate::networking::Client;
 use crate::object::Value;
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
 use oxidis_ds::crc64::crc64;
 use oxidis_ds::util;
@@ -89,7 +90,7 @@ fn restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             b"absttl" => absttl = true,
             b"idletime" if additional >= 1 && lfu_freq.is_none() => {
                 let Some(v) = util::string2ll(&argv[j + 1]) else {
-                    return c.add_reply_error("value is not an integer or out of range");
+                    return c.add_reply_error(shared::NOT_INTEGER);
                 };
                 if v < 0 {
                     return c.add_reply_error("Invalid IDLETIME value, must be >= 0");
@@ -99,7 +100,7 @@ fn restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             }
             b"freq" if additional >= 1 && lru_idle.is_none() => {
                 let Some(v) = util::string2ll(&argv[j + 1]) else {
-                    return c.add_reply_error("value is not an integer or out of range");
+                    return c.add_reply_error(shared::NOT_INTEGER);
                 };
                 if !(0..=255).contains(&v) {
                     return c.add_reply_error("Invalid FREQ value, must be >= 0 and <= 255");
@@ -117,7 +118,7 @@ fn restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_error("-BUSYKEY Target key name already exists.");
     }
     let Some(mut ttl) = util::string2ll(&argv[2]) else {
-        return c.add_reply_error("value is not an integer or out of range");
+        return c.add_reply_error(shared::NOT_INTEGER);
     };
     if ttl < 0 {
         return c.add_reply_error("Invalid TTL value, must be >= 0");

@@ -10,6 +10,7 @@
 //! Divergence: the sockets are blocking `std::net::TcpStream`s with read/write
 //! timeouts instead of Redis's `connSyncWrite`/`connSyncReadLine` polling loops.
 
+use crate::server::shared;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -177,7 +178,7 @@ fn migrate_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         j += 1;
     }
     let (Some(timeout), Some(dbid)) = (util::string2ll(&argv[5]), util::string2ll(&argv[4])) else {
-        return c.add_reply_error("value is not an integer or out of range");
+        return c.add_reply_error(shared::NOT_INTEGER);
     };
     let timeout = if timeout <= 0 { 1000 } else { timeout as u64 };
 

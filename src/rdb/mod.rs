@@ -1,15 +1,15 @@
 //! RDB persistence. Redis counterpart: rdb.c / rdb.h (7.0), plus the DUMP, RESTORE and
 //! MIGRATE commands of cluster.c and the child bookkeeping of childinfo.c.
 //!
-//! Files:
-//! - `encoding.rs`: the byte-level format: the writer (`Rio`, with the running CRC64),
-//!   the reader, length encodings, integer-encoded and LZF-compressed strings;
+//! The format as bytes is oxidis-ds's: `oxidis_ds::rdb` (type numbers, opcodes, the
+//! writer `Rio` with its running CRC64, the reader, lengths and strings, the legacy
+//! ziplist/zipmap decoders) and each structure's value codec (`oxidis_ds::set::rdb`,
+//! `hash::rdb`, `zset::rdb`, `quicklist::rdb`, `stream::rdb`). This folder holds what
+//! needs the server:
 //! - `save.rs`: serialising values, keys and whole datasets (`rdbSaveRio`), and the
 //!   temp-file + fsync + rename of `rdbSave`;
 //! - `load.rs`: loading a file or a payload (`rdbLoadRio`, `rdbLoadObject`), the
 //!   start-up load with its log lines, and `DEBUG RELOAD`;
-//! - `legacy.rs`: decoders for the old compact encodings kept inside RDB files
-//!   (ziplist, zipmap, intset) that the type modules use when they load them;
 //! - `bgsave.rs`: the copy-on-write snapshot and its writer thread (Redis: the fork
 //!   child), SAVE / BGSAVE / LASTSAVE, save points, the done handler;
 //! - `dump.rs`: DUMP / RESTORE; `migrate.rs`: MIGRATE and its socket cache.
@@ -30,11 +30,11 @@
 //!
 //! Saving dispatches on `Value` in `save::save_object_type` / `save::save_object`;
 //! loading dispatches on the type byte in `load::load_object`. A new type adds one arm
-//! to each (and the old encodings it must read, via `legacy.rs`). A type byte oxidis
+//! to each (and the old encodings it must read, via `oxidis_ds::rdb::legacy`). A type byte oxidis
 //! does not implement yet fails the load with Redis's "Unknown RDB encoding type".
 //!
 //! Divergences from Redis:
-//! - No fork: BGSAVE clones every database's dicts (O(1), see `dict/mod.rs`) and hands
+//! - No fork: BGSAVE clones every database's dicts (O(1), see `oxidis_ds::dict`) and hands
 //!   the clones to a writer thread (`bgsave.rs`). "Killing the child" sets a cancel
 //!   flag the writer checks between keys.
 //! - Files are loaded from memory (the whole file is read first); the progress
@@ -48,6 +48,7 @@ pub mod load;
 pub mod migrate;
 pub mod save;
 
+/// The format's numbers and error type, so the files here read `rdb::RDB_TYPE_*`.
 pub use oxidis_ds::rdb::*;
 
 /// Loading flags. Redis: RDBFLAGS_*.

@@ -19,6 +19,7 @@
 use super::*;
 use crate::networking::client::{CLIENT_CLOSE_AFTER_REPLY, CLIENT_MONITOR};
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server_log;
 use oxidis_ds::util;
 
@@ -69,7 +70,7 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if psync {
         match util::string2ll(&argv[2]) {
             Some(v) => psync_offset = v,
-            None => return c.add_reply_error("value is not an integer or out of range"),
+            None => return c.add_reply_error(shared::NOT_INTEGER),
         }
     }
     let name = slave_name(c);
@@ -120,7 +121,9 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         if let Some((pending, offset)) = donor {
             r.pending = pending;
             let replid = s.replid.clone();
-            setup_full_resync(c, &mut r, &replid, offset);
+            if let Some(line) = setup_full_resync(&mut r, &replid, offset) {
+                c.add_reply_raw_force(line.as_bytes());
+            }
             s.repl.slaveseldb = -1;
             server_log!(Notice, "Waiting for end of BGSAVE for SYNC");
         } else {
@@ -227,17 +230,14 @@ fn try_partial_resync(
     true
 }
 
-/// Redis: replicationSetupSlaveForFullResync. `c` is the replica when it is the
-/// client running the command (it is checked out of the slab then).
+/// Redis: replicationSetupSlaveForFullResync. Returns the +FULLRESYNC line
+/// the caller queues on the replica's client (none for the old SYNC).
 /// The caller resets `slaveseldb`, so the stream after the snapshot opens with
 /// a SELECT.
-fn setup_full_resync(c: &mut Client, r: &mut Replica, replid: &str, offset: i64) {
+fn setup_full_resync(r: &mut Replica, replid: &str, offset: i64) -> Option<String> {
     r.psync_initial_offset = offset;
     r.state = SlaveState::WaitBgsaveEnd;
-    if !r.old_protocol {
-        let line = format!("+FULLRESYNC {} {}\r\n", replid, offset);
-        c.add_reply_raw_force(line.as_bytes());
-    }
+    (!r.old_protocol).then(|| format!("+FULLRESYNC {} {}\r\n", replid, offset))
 }
 
 /// Redis: startBgsaveForReplication (disk target). `current` is the client
@@ -276,37 +276,21 @@ fn start_bgsave_for_replication(s: &mut Server, mut current: Option<&mut Client>
     let offset = s.repl.master_repl_offset;
     let replid = s.replid.clone();
     for i in waiting {
-        let mut r = std::mem::replace(&mut s.repl.slaves[i], placeholder_replica());
+        let r = &mut s.repl.slaves[i];
         let (id, slot) = (r.id, r.slot);
+        let line = setup_full_resync(r, &replid, offset);
         // The FULLRESYNC line is queued on the client before any stream byte.
         with_replica_client(s, &mut current, id, slot, |c| {
-            setup_full_resync(c, &mut r, &replid, offset)
+            if let Some(line) = line {
+                c.add_reply_raw_force(line.as_bytes());
+            }
         });
-        s.repl.slaves[i] = r;
     }
     s.repl.slaveseldb = -1;
 }
 
-fn placeholder_replica() -> Replica {
-    Replica {
-        id: 0,
-        slot: usize::MAX,
-        state: SlaveState::WaitBgsaveStart,
-        listening_port: 0,
-        announced_ip: String::new(),
-        capa_eof: false,
-        capa_psync2: false,
-        psync_initial_offset: 0,
-        ack_off: 0,
-        ack_time: 0,
-        old_protocol: true,
-        pending: Vec::new(),
-        addr: String::new(),
-    }
-}
-
-/// Runs `f` on the replica's client, whether it is the one checked out for the
-/// current command or one in the slab; then queues it for writing.
+/// Runs `f` on the replica's client, whether it is the one lent out for the
+/// current command or one in the client table; then queues it for writing.
 fn with_replica_client(
     s: &mut Server,
     current: &mut Option<&mut Client>,
@@ -526,7 +510,7 @@ fn replconf_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         let val = &argv[j + 1];
         if opt.eq_ignore_ascii_case(b"listening-port") {
             let Some(port) = util::string2ll(val) else {
-                return c.add_reply_error("value is not an integer or out of range");
+                return c.add_reply_error(shared::NOT_INTEGER);
             };
             c.replconf
                 .get_or_insert_with(Default::default)

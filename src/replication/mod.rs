@@ -453,7 +453,7 @@ impl Server {
 /// Writes stream bytes to one replica's output buffer (bypassing the rule that
 /// replicas get no replies).
 pub fn write_to_replica(s: &mut Server, slot: usize, id: u64, bytes: &[u8]) {
-    if s.current_client == Some(slot) {
+    if s.clients.current() == Some(slot) {
         // The replica itself is running a command (REPLCONF): its bytes wait.
         if let Some(r) = s.repl.slaves.iter_mut().find(|r| r.id == id) {
             r.pending.extend_from_slice(bytes);

@@ -15,6 +15,7 @@ use super::*;
 use crate::blocked::{self, BlockPop, BlockedCmd};
 use crate::networking::client::CLIENT_DENY_BLOCKING;
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use oxidis_ds::quicklist::End;
 
 /// Redis: replicationCountAcksByOffset.
@@ -32,10 +33,10 @@ fn wait_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_error("WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
     }
     let Some(numreplicas) = oxidis_ds::util::string2ll(&argv[1]) else {
-        return c.add_reply_error("value is not an integer or out of range");
+        return c.add_reply_error(shared::NOT_INTEGER);
     };
     let Some(timeout) = oxidis_ds::util::string2ll(&argv[2]) else {
-        return c.add_reply_error("timeout is not an integer or out of range");
+        return c.add_reply_error(shared::TIMEOUT_NOT_INTEGER);
     };
     if timeout < 0 {
         return c.add_reply_error("timeout is negative");

@@ -22,6 +22,7 @@ pub mod libs;
 pub mod lua;
 pub mod script;
 
+use crate::server::shared;
 use std::collections::HashMap;
 
 use crate::networking::Client;
@@ -244,7 +245,7 @@ pub fn eval_get_command_flags(s: &Server, argv: &[Vec<u8>], cmd_flags: u64) -> u
 fn eval_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], evalsha: bool, ro: bool) {
     let numkeys = match oxidis_ds::util::string2ll(&argv[2]) {
         Some(n) => n,
-        None => return c.add_reply_error("value is not an integer or out of range"),
+        None => return c.add_reply_error(shared::NOT_INTEGER),
     };
     if numkeys > (argv.len() - 3) as i64 {
         return c.add_reply_error("Number of keys can't be greater than number of args");

@@ -10,9 +10,9 @@
 //! client's socket and run what it sent, write pending replies, free closed
 //! clients. `process_command` answers -BUSY to every command not flagged
 //! allow-busy, so only SCRIPT KILL, SHUTDOWN NOSAVE, AUTH, HELLO, MULTI and a
-//! few others get through. The calling client is checked out of the slab while
-//! its command runs (a placeholder without a socket takes its place), so the
-//! pass never touches it — Redis's `protectClient`. mio is edge-triggered, and
+//! few others get through. The calling client is lent out of the client table
+//! while its command runs (`networking::clients`), so the pass never touches
+//! it — Redis's `protectClient`. mio is edge-triggered, and
 //! the pass reads sockets whether or not the poller reported them: an event
 //! the poller reports later for drained data is a spurious wake-up, which the
 //! read path already tolerates.
@@ -440,26 +440,22 @@ pub fn process_events_while_blocked(s: &mut Server) {
     for li in 0..s.listeners.len() {
         networking::accept_on(s, li);
     }
-    // Placeholders (the checked-out caller) have no socket and are skipped.
-    let slots: Vec<usize> = s
-        .clients
-        .iter()
-        .filter(|(_, c)| c.conn.is_some())
-        .map(|(k, _)| k)
-        .collect();
+    // The caller, lent out while its script runs, is not among them.
+    let slots: Vec<usize> = s.clients.iter().map(|(k, _)| k).collect();
     for slot in slots {
         networking::read_query_from_client(s, slot);
     }
     let list = std::mem::take(&mut s.clients_pending_write);
     let mut keep = Vec::new();
     for slot in list {
-        match s.clients.get_mut(slot) {
-            Some(c) if c.conn.is_none() => keep.push(slot),
-            Some(c) => {
-                c.flags &= !networking::client::CLIENT_PENDING_WRITE;
-                networking::write_to_client(s, slot);
-            }
-            None => {}
+        // The caller: its replies go out once its command is over.
+        if s.clients.is_lent(slot) {
+            keep.push(slot);
+            continue;
+        }
+        if let Some(c) = s.clients.get_mut(slot) {
+            c.flags &= !networking::client::CLIENT_PENDING_WRITE;
+            networking::write_to_client(s, slot);
         }
     }
     s.clients_pending_write.extend(keep);

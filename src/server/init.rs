@@ -1,9 +1,7 @@
 //! Start-up. Redis counterpart: server.c (initServer, listenToPort, main's
 //! log lines, createPidFile).
 
-use slab::Slab;
-
-use super::{Listener, Server, Stats, REDIS_VERSION};
+use super::{Listener, Server, Stats};
 use crate::ae::EventLoop;
 use crate::config::Config;
 use crate::db::Db;
@@ -206,7 +204,7 @@ pub fn init_server(
         bind_addrs: config.bind.clone(),
         config,
         dbs,
-        clients: Slab::with_capacity(64),
+        clients: Default::default(),
         commands,
         cmd_stats: vec![Default::default(); ncmds],
         stats: Stats::default(),
@@ -216,7 +214,6 @@ pub fn init_server(
         clients_pending_write: Vec::new(),
         clients_pending_read: Vec::new(),
         clients_to_close: Vec::new(),
-        current_client: None,
         dirty: 0,
         lastsave: now / 1000,
         start_time_ms: now,
@@ -235,15 +232,11 @@ pub fn init_server(
         batch_clock_us: None,
         call_end_us: None,
         loading: false,
-        stat_starttime: std::time::Instant::now(),
         pid: oxidis_sys::getpid(),
         timelimit_exit: false,
         last_expire_cycle_fast_start: 0,
         expire_cycle_db: 0,
-        client_mem_usage_buckets: (),
         blocked_clients: 0,
-        dict_resize_enabled: true,
-        lazyfree_pending_objects: 0,
         used_memory_startup: oxidis_sys::used_memory(),
         latency_hists: vec![Default::default(); ncmds],
         watch: Default::default(),
@@ -269,6 +262,5 @@ pub fn init_server(
         s.repl.link.state = crate::replication::replica::LinkState::Connect;
         crate::log::set_role('S');
     }
-    let _ = REDIS_VERSION;
     Ok((s, el))
 }

@@ -38,8 +38,8 @@ fn lastsave_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
 
 pub use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE};
 
-/// Redis: shutdownCommand. Without persistence yet, the save flags only
-/// change what is logged; the RDB issue adds the final save.
+/// Redis: shutdownCommand. The final save, and what SAVE / NOSAVE / NOW /
+/// FORCE change about it, is `Server::prepare_for_shutdown`'s.
 fn shutdown_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let mut flags = 0;
     let mut abort = false;

@@ -4,9 +4,9 @@
 //!
 //! One thread owns the `Server`; the event loop (`ae`) calls into it. Command
 //! handlers receive `(&mut Server, &mut Client, &argv)`: the calling client
-//! is checked out of the slab for the duration of the call (see
-//! `networking::with_client`), so a handler can touch the keyspace and its
-//! own client at the same time without `Rc<RefCell>`.
+//! is lent out of the client table for the duration of the call (see
+//! `networking::clients`), so a handler can touch the keyspace and its own
+//! client at the same time without `Rc<RefCell>`.
 
 pub mod command;
 pub mod command_cmd;
@@ -18,10 +18,9 @@ pub mod init;
 pub mod latency_hist;
 pub mod misc_cmds;
 pub mod proctitle;
+pub mod shared;
 
 use std::collections::HashMap;
-
-use slab::Slab;
 
 use crate::config::Config;
 use crate::db::Db;
@@ -31,6 +30,8 @@ use crate::server_log;
 use command::{CommandStats, CommandTable, CMD_LOADING, CMD_NO_AUTH, CMD_STALE};
 use oxidis_ds::util;
 
+/// The Redis version oxidis answers as (INFO, HELLO, RDB aux fields, Lua,
+/// start-up lines). Redis: REDIS_VERSION in version.h.
 pub const REDIS_VERSION: &str = "7.0.15";
 
 /// The client flags a command sets to steer its own propagation.
@@ -89,7 +90,7 @@ pub struct Stats {
 pub struct Server {
     pub config: Config,
     pub dbs: Vec<Db>,
-    pub clients: Slab<Client>,
+    pub clients: networking::Clients,
     pub commands: CommandTable,
     pub cmd_stats: Vec<CommandStats>,
     pub stats: Stats,
@@ -99,7 +100,6 @@ pub struct Server {
     pub clients_pending_write: Vec<usize>,
     pub clients_pending_read: Vec<usize>,
     pub clients_to_close: Vec<usize>,
-    pub current_client: Option<usize>,
     pub dirty: i64,
     pub lastsave: i64,
     pub start_time_ms: i64,
@@ -123,17 +123,13 @@ pub struct Server {
     /// The clock read at the end of the latest call().
     pub call_end_us: Option<i64>,
     pub loading: bool,
-    pub stat_starttime: std::time::Instant,
     pub bind_addrs: Vec<String>,
     pub port: u16,
     pub pid: i32,
     pub timelimit_exit: bool,
     pub last_expire_cycle_fast_start: u64,
     pub expire_cycle_db: usize,
-    pub client_mem_usage_buckets: (),
     pub blocked_clients: usize,
-    pub dict_resize_enabled: bool,
-    pub lazyfree_pending_objects: usize,
     pub used_memory_startup: usize,
     pub latency_hists: Vec<latency_hist::Histogram>,
     pub watch: crate::multi::WatchTable,

@@ -2,7 +2,7 @@
 //! Redis counterpart: server.c's redisProcTitleGetVariable,
 //! expandProcTitleTemplate, validateProcTitleTemplate and redisSetProcTitle,
 //! plus sds.c's sdstemplate. Writing the title into the process's memory
-//! (setproctitle.c) is `sys::set_proc_title`.
+//! (setproctitle.c) is `oxidis_sys::set_proc_title`.
 //!
 //! Redis sets the title once at start-up, after initServer, and again
 //! whenever CONFIG SET changes the template (even with set-proc-title off);

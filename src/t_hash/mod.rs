@@ -1,19 +1,19 @@
 //! Hashes. Redis counterpart: t_hash.c (7.0).
-//! api.rs holds the encoding-independent hash API (listpack or hashtable),
-//! this file the HSET/HGET/.../HSCAN commands.
-//! Divergence: HINCRBYFLOAT is not rewritten as HSET for propagation until
-//! replication and AOF arrive.
+//! The encoding-independent hash API (listpack or hashtable) is
+//! `oxidis_ds::hash`; this file holds the HSET/HGET/.../HSCAN commands.
 
+use crate::args::get_range_long_or_reply;
 use crate::keyspace::{parse_scan_cursor, scan_dict_loop, ScanOptions};
 use crate::networking::client::CLIENT_CLOSE_ASAP;
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_HASH};
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
-use crate::t_set::{get_range_long_or_reply, reply_scan, ERR_NOT_INTEGER};
+use crate::t_set::reply_scan;
 use oxidis_ds::dict::Dict;
-pub use oxidis_ds::hash::{Field, HashObj};
+use oxidis_ds::hash::{Field, HashObj};
 use oxidis_ds::listpack::LpEntry;
 use oxidis_ds::rand::Rng;
 use oxidis_ds::util;
@@ -130,7 +130,7 @@ fn hset_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// Redis: hincrbyCommand.
 fn hincrby_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let Some(incr) = util::string2ll(&argv[3]) else {
-        return c.add_reply_error(ERR_NOT_INTEGER);
+        return c.add_reply_error(shared::NOT_INTEGER);
     };
     let (db, key) = (c.db, &argv[1][..]);
     let (maxe, maxv) = limits(s);
@@ -146,7 +146,7 @@ fn hincrby_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         },
     };
     let Some(value) = old.checked_add(incr) else {
-        return c.add_reply_error("increment or decrement would overflow");
+        return c.add_reply_error(shared::OVERFLOW);
     };
     h.set(&argv[2], util::ll2string(value).as_bytes(), maxe, maxv);
     c.add_reply_long(value);
@@ -158,7 +158,7 @@ fn hincrby_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// Redis: hincrbyfloatCommand.
 fn hincrbyfloat_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let Some(incr) = util::string2ld(&argv[3]) else {
-        return c.add_reply_error("value is not a valid float");
+        return c.add_reply_error(shared::NOT_FLOAT);
     };
     if incr.is_nan() || incr.is_infinite() {
         return c.add_reply_error("value is NaN or Infinity");

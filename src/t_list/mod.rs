@@ -1,18 +1,18 @@
 //! Lists. Redis counterpart: t_list.c (7.0).
 //!
-//! `quicklist.rs` holds the quicklist (Redis: quicklist.c), this file the
-//! list API and the non-blocking list commands, `blocking.rs` the blocking
+//! The quicklist itself is `oxidis_ds::quicklist` (Redis: quicklist.c); this
+//! file holds the list API and the non-blocking list commands, `blocking.rs` the blocking
 //! ones (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) and the code that serves
 //! a blocked client when its key gets data (Redis: serveClientBlockedOnList).
 //! The generic blocking machinery is in `crate::blocked`.
 //!
 //! Redis 7.0 stores every list as a quicklist (the `listpack` list encoding
 //! arrived in 7.2), so `OBJECT ENCODING` always answers `quicklist`.
-//! Divergence: keyspace notifications are routed through `notify_list`,
-//! which does nothing until the pub/sub issue brings `notify.rs`.
 
 pub mod blocking;
 
+use crate::args::{get_long_or_reply, get_positive_long_or_reply, get_range_long_or_reply};
+use crate::server::shared;
 use std::sync::Arc;
 
 use crate::networking::Client;
@@ -185,34 +185,6 @@ pub(crate) fn parse_position(c: &mut Client, arg: &[u8]) -> Option<End> {
     }
 }
 
-fn get_long_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
-    match util::string2ll(arg) {
-        Some(v) => Some(v),
-        None => {
-            c.add_reply_error("value is not an integer or out of range");
-            None
-        }
-    }
-}
-
-/// Redis: getPositiveLongFromObjectOrReply / getRangeLongFromObjectOrReply.
-pub(crate) fn get_range_long_or_reply(
-    c: &mut Client,
-    arg: &[u8],
-    min: i64,
-    msg: &str,
-) -> Option<i64> {
-    // Redis passes `msg` to getLongFromObjectOrReply too: a non-number
-    // gets the same message as an out-of-range number.
-    match util::string2ll(arg) {
-        Some(v) if v >= min => Some(v),
-        _ => {
-            c.add_reply_error(msg);
-            None
-        }
-    }
-}
-
 /// Redis: xorObjectDigest's list branch — every element mixed in order.
 pub fn digest(d: &mut [u8; 20], ql: &Quicklist) {
     ql.for_range(0, ql.len(), false, |e| {
@@ -257,7 +229,7 @@ pub fn debug_packed_threshold(c: &mut Client, arg: &[u8]) {
 pub fn debug_encoding_dump(s: &mut Server, c: &mut Client, sub: &[u8], key: &[u8]) {
     let db = c.db;
     let Some(o) = s.lookup_key(db, key, crate::db::LOOKUP_NOTOUCH) else {
-        return c.add_reply_error("no such key");
+        return c.add_reply_error(shared::NO_SUCH_KEY);
     };
     match (&o.v, sub) {
         (Value::List(ql), b"quicklist") => {
@@ -375,7 +347,7 @@ fn lindex_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         Lookup::WrongType => return c.add_reply_wrongtype(),
         Lookup::Found(ql) => ql,
     };
-    let Some(index) = get_long_or_reply(c, &argv[2]) else {
+    let Some(index) = get_long_or_reply(c, &argv[2], None) else {
         return;
     };
     let Some(i) = ql.norm_index(index) else {
@@ -390,11 +362,11 @@ fn lindex_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 fn lset_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let db = c.db;
     let ql = match lookup_write(s, db, &argv[1]) {
-        Lookup::Missing => return c.add_reply_error("no such key"),
+        Lookup::Missing => return c.add_reply_error(shared::NO_SUCH_KEY),
         Lookup::WrongType => return c.add_reply_wrongtype(),
         Lookup::Found(ql) => ql,
     };
-    let Some(index) = get_long_or_reply(c, &argv[2]) else {
+    let Some(index) = get_long_or_reply(c, &argv[2], None) else {
         return;
     };
     match ql.norm_index(index) {
@@ -405,7 +377,7 @@ fn lset_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             notify_list(s, "lset", &argv[1], db);
             s.dirty += 1;
         }
-        None => c.add_reply_error("index out of range"),
+        None => c.add_reply_error(shared::INDEX_OUT_OF_RANGE),
     }
 }
 
@@ -418,7 +390,7 @@ fn pop_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], end: En
     }
     let mut count = 0;
     if hascount {
-        match get_range_long_or_reply(c, &argv[2], 0, "value is out of range, must be positive") {
+        match get_positive_long_or_reply(c, &argv[2], None) {
             Some(n) => count = n as usize,
             None => return,
         }
@@ -459,10 +431,10 @@ fn rpop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 }
 
 fn lrange_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(start) = get_long_or_reply(c, &argv[2]) else {
+    let Some(start) = get_long_or_reply(c, &argv[2], None) else {
         return;
     };
-    let Some(end) = get_long_or_reply(c, &argv[3]) else {
+    let Some(end) = get_long_or_reply(c, &argv[3], None) else {
         return;
     };
     let db = c.db;
@@ -474,10 +446,10 @@ fn lrange_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 }
 
 fn ltrim_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(mut start) = get_long_or_reply(c, &argv[2]) else {
+    let Some(mut start) = get_long_or_reply(c, &argv[2], None) else {
         return;
     };
-    let Some(mut end) = get_long_or_reply(c, &argv[3]) else {
+    let Some(mut end) = get_long_or_reply(c, &argv[3], None) else {
         return;
     };
     let db = c.db;
@@ -533,7 +505,7 @@ fn lpos_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         let opt = &argv[j];
         if opt.eq_ignore_ascii_case(b"rank") && moreargs > 0 {
             j += 1;
-            let Some(r) = get_long_or_reply(c, &argv[j]) else {
+            let Some(r) = get_long_or_reply(c, &argv[j], None) else {
                 return;
             };
             if r == 0 {
@@ -542,13 +514,16 @@ fn lpos_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             rank = r;
         } else if opt.eq_ignore_ascii_case(b"count") && moreargs > 0 {
             j += 1;
-            let Some(n) = get_range_long_or_reply(c, &argv[j], 0, "COUNT can't be negative") else {
+            let Some(n) =
+                get_range_long_or_reply(c, &argv[j], 0, i64::MAX, Some("COUNT can't be negative"))
+            else {
                 return;
             };
             count = n;
         } else if opt.eq_ignore_ascii_case(b"maxlen") && moreargs > 0 {
             j += 1;
-            let Some(n) = get_range_long_or_reply(c, &argv[j], 0, "MAXLEN can't be negative")
+            let Some(n) =
+                get_range_long_or_reply(c, &argv[j], 0, i64::MAX, Some("MAXLEN can't be negative"))
             else {
                 return;
             };
@@ -616,7 +591,7 @@ fn lpos_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 
 /// Redis: lremCommand.
 fn lrem_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(toremove) = get_long_or_reply(c, &argv[2]) else {
+    let Some(toremove) = get_long_or_reply(c, &argv[2], None) else {
         return;
     };
     let db = c.db;
@@ -744,9 +719,13 @@ pub(crate) fn parse_mpop_args(
     argv: &[Vec<u8>],
     numkeys_idx: usize,
 ) -> Option<MpopArgs> {
-    let numkeys =
-        get_range_long_or_reply(c, &argv[numkeys_idx], 1, "numkeys should be greater than 0")?
-            as usize;
+    let numkeys = get_range_long_or_reply(
+        c,
+        &argv[numkeys_idx],
+        1,
+        i64::MAX,
+        Some("numkeys should be greater than 0"),
+    )? as usize;
     let where_idx = numkeys_idx.checked_add(numkeys)?.checked_add(1)?;
     if where_idx >= argv.len() {
         c.add_reply_syntax_err();
@@ -759,7 +738,13 @@ pub(crate) fn parse_mpop_args(
         let moreargs = argv.len() - 1 - j;
         if count == -1 && argv[j].eq_ignore_ascii_case(b"count") && moreargs > 0 {
             j += 1;
-            count = get_range_long_or_reply(c, &argv[j], 1, "count should be greater than 0")?;
+            count = get_range_long_or_reply(
+                c,
+                &argv[j],
+                1,
+                i64::MAX,
+                Some("count should be greater than 0"),
+            )?;
         } else {
             c.add_reply_syntax_err();
             return None;

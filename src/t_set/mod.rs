@@ -1,12 +1,12 @@
 //! Sets. Redis counterpart: t_set.c (7.0).
-//! api.rs holds the encoding-independent set API (intset or hashtable),
-//! this file the SADD/SREM/.../SSCAN commands, ops.rs the multi-key
-//! operations (SINTER, SINTERCARD, SUNION, SDIFF and their STORE forms).
-//! Divergence: commands are not rewritten for propagation (SPOP as SREM,
-//! ...) until replication and AOF arrive.
+//! The encoding-independent set API (intset or hashtable) is
+//! `oxidis_ds::set`; this file holds the SADD/SREM/.../SSCAN commands,
+//! ops.rs the multi-key operations (SINTER, SINTERCARD, SUNION, SDIFF and
+//! their STORE forms).
 
 mod ops;
 
+use crate::args::{get_positive_long_or_reply, get_range_long_or_reply};
 use crate::keyspace::{parse_scan_cursor, scan_dict_loop, ScanOptions};
 use crate::networking::client::CLIENT_CLOSE_ASAP;
 use crate::networking::Client;
@@ -16,41 +16,7 @@ use crate::server::command::CommandProc;
 use crate::server::Server;
 use oxidis_ds::dict::Dict;
 use oxidis_ds::rand::Rng;
-pub use oxidis_ds::set::{Member, SetEle, SetObj};
-use oxidis_ds::util;
-
-pub const ERR_NOT_INTEGER: &str = "value is not an integer or out of range";
-
-/// Redis: getRangeLongFromObjectOrReply (with getLongFromObjectOrReply's
-/// rule that a custom message also covers a non-integer argument).
-pub fn get_range_long_or_reply(
-    c: &mut Client,
-    arg: &[u8],
-    min: i64,
-    max: i64,
-    msg: Option<&str>,
-) -> Option<i64> {
-    let Some(v) = util::string2ll(arg) else {
-        c.add_reply_error(msg.unwrap_or(ERR_NOT_INTEGER));
-        return None;
-    };
-    if v < min || v > max {
-        match msg {
-            Some(m) => c.add_reply_error(m),
-            None => c.add_reply_error(&format!(
-                "value is out of range, value must between {min} and {max}"
-            )),
-        }
-        return None;
-    }
-    Some(v)
-}
-
-/// Redis: getPositiveLongFromObjectOrReply.
-pub fn get_positive_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i64> {
-    let msg = msg.unwrap_or("value is out of range, must be positive");
-    get_range_long_or_reply(c, arg, 0, i64::MAX, Some(msg))
-}
+use oxidis_ds::set::{Member, SetObj};
 
 /// The set inside a value, if it is one.
 pub fn as_set(o: &RObj) -> Option<&SetObj> {

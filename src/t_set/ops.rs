@@ -7,7 +7,8 @@
 //! so nothing is copied to compute the result.
 
 use super::SetObj;
-use super::{as_set, get_positive_long_or_reply, get_range_long_or_reply, new_set_value};
+use super::{as_set, new_set_value};
+use crate::args::{get_positive_long_or_reply, get_range_long_or_reply};
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_SET};
 use crate::server::Server;

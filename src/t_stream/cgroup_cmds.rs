@@ -7,13 +7,15 @@
 //! dropped) PEL entry goes out as the idempotent XCLAIM ... FORCE JUSTID
 //! LASTID form, and a bare LASTID change as XGROUP SETID.
 
+use crate::args::get_long_or_reply;
 use crate::networking::Client;
 use crate::notify::NOTIFY_STREAM;
 use crate::replication;
+use crate::server::shared;
 use crate::server::Server;
 
 use super::reply::{self, add_reply_stream_id};
-use super::{get_long_or_reply, stream_mut, stream_read, stream_write, Lookup};
+use super::{stream_mut, stream_read, stream_write, Lookup};
 use oxidis_ds::stream::cgroups::Nack;
 use oxidis_ds::stream::encoding::{Stream, StreamId};
 
@@ -224,7 +226,7 @@ pub fn xsetid_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let db = c.db;
     let key = &argv[1];
     let st = match stream_write(s, db, key) {
-        Lookup::Missing => return c.add_reply_error("no such key"),
+        Lookup::Missing => return c.add_reply_error(shared::NO_SUCH_KEY),
         Lookup::WrongType => return c.add_reply_wrongtype(),
         Lookup::Found(st) => st,
     };

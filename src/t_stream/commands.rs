@@ -9,13 +9,15 @@
 //! propagates itself, XREADGROUP's effects go out as XCLAIM (one per entry
 //! delivered), XGROUP SETID (NOACK reads) and XGROUP CREATECONSUMER.
 
+use crate::args::get_long_or_reply;
 use crate::networking::Client;
 use crate::notify::NOTIFY_STREAM;
 use crate::replication;
+use crate::server::shared;
 use crate::server::Server;
 
 use super::reply::{self, GroupRead, RWR_HISTORY, RWR_NOACK};
-use super::{get_long_or_reply, stream_mut, stream_read, stream_write, Lookup};
+use super::{stream_mut, stream_read, stream_write, Lookup};
 use oxidis_ds::stream::encoding::{AppendError, Stream, StreamId, TrimArgs, TrimStrategy};
 
 /// Redis: streamAddTrimArgs.
@@ -339,11 +341,7 @@ fn parse_xread(
         let o = &argv[i];
         if o.eq_ignore_ascii_case(b"block") && moreargs > 0 {
             i += 1;
-            let t = get_long_or_reply(
-                c,
-                &argv[i],
-                Some("timeout is not an integer or out of range"),
-            )?;
+            let t = get_long_or_reply(c, &argv[i], Some(shared::TIMEOUT_NOT_INTEGER))?;
             if t < 0 {
                 c.add_reply_error("timeout is negative");
                 return None;

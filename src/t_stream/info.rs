@@ -5,11 +5,13 @@
 //! Divergence: "radix-tree-nodes" is computed from the node keys (see
 //! `Stream::rax_node_count`) since there is no rax to ask.
 
+use crate::args::get_long_or_reply;
 use crate::networking::Client;
+use crate::server::shared;
 use crate::server::Server;
 
 use super::reply::{self, add_reply_stream_id};
-use super::{get_long_or_reply, stream_read, Lookup};
+use super::{stream_read, Lookup};
 use oxidis_ds::stream::encoding::Stream;
 
 const XINFO_HELP: &[&str] = &[
@@ -165,7 +167,7 @@ pub fn xinfo_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let key = &argv[2];
     let db = c.db;
     let st = match stream_read(s, db, key) {
-        Lookup::Missing => return c.add_reply_error("no such key"),
+        Lookup::Missing => return c.add_reply_error(shared::NO_SUCH_KEY),
         Lookup::WrongType => return c.add_reply_wrongtype(),
         Lookup::Found(st) => st,
     };

@@ -1,11 +1,12 @@
 //! Streams. Redis counterpart: t_stream.c and stream.h (7.0).
 //!
-//! The files follow t_stream.c's banners:
-//! - `encoding.rs`: "Low level stream encoding: a radix tree of listpacks"
-//!   (StreamId, the node format, append, iterate, delete, trim);
+//! The structure is oxidis-ds's (`oxidis_ds::stream`): "Low level stream
+//! encoding: a radix tree of listpacks" (StreamId, the node format, append,
+//! iterate, delete, trim), "Low level implementation of consumer groups",
+//! and RDB_TYPE_STREAM_LISTPACKS(_2). The files here follow t_stream.c's
+//! other banners:
 //! - `reply.rs`: ID parsing and streamReplyWithRange (the reply shared by
 //!   the reading commands, with the consumer-group bookkeeping);
-//! - `cgroups.rs`: "Low level implementation of consumer groups";
 //! - `commands.rs`: "Stream commands implementation" (XADD, XRANGE,
 //!   XREVRANGE, XLEN, XREAD/XREADGROUP, XDEL, XTRIM);
 //! - `cgroup_cmds.rs`: "Consumer groups commands" (XGROUP, XSETID, XACK,
@@ -13,10 +14,9 @@
 //! - `info.rs`: XINFO;
 //! - `blocking.rs`: blocking XREAD/XREADGROUP (blocked.c's
 //!   serveClientsBlockedOnStreamKey and unblockDeletedStreamReadgroupClients);
-//! - `rdb.rs`: RDB_TYPE_STREAM_LISTPACKS(_2) in RDB files and DUMP payloads.
 //!
 //! Divergence: the rax of nodes is a `BTreeMap` keyed by ID (see
-//! encoding.rs); the value sits behind an `Arc` so a snapshot shares it
+//! `oxidis_ds::stream::encoding`); the value sits behind an `Arc` so a snapshot shares it
 //! until the next write.
 
 pub mod blocking;
@@ -32,9 +32,7 @@ use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
 
-pub use oxidis_ds::stream::{Consumer, ConsumerGroup, Nack, NodeLimits, Stream, StreamId};
-
-pub const ERR_NOT_INT: &str = "value is not an integer or out of range";
+use oxidis_ds::stream::{ConsumerGroup, NodeLimits, Stream};
 
 /// The outcome of looking a stream key up.
 pub enum Lookup<T> {
@@ -95,17 +93,6 @@ pub fn subcommand_syntax_error(c: &mut Client, argv: &[Vec<u8>]) {
         "unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
         sub, cmd
     ));
-}
-
-/// Redis: getLongLongFromObjectOrReply.
-pub fn get_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i64> {
-    match oxidis_ds::util::string2ll(arg) {
-        Some(v) => Some(v),
-        None => {
-            c.add_reply_error(msg.unwrap_or(ERR_NOT_INT));
-            None
-        }
-    }
 }
 
 /// Redis: xorObjectDigest's stream branch — every entry's "<ms>.<seq>",

@@ -10,11 +10,11 @@
 //! rejected as out of range (in C it is undefined behaviour).
 
 use crate::networking::Client;
+use crate::server::shared;
 use crate::server::Server;
 use oxidis_ds::util;
 
 use super::bitops::{bit_offset_or_reply, lookup_string_for_bit_command};
-use super::ERR_NOT_INTEGER;
 
 /* ===================== Bit-level integer access ===================== */
 
@@ -234,7 +234,7 @@ fn bitfield_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], readonly_c
             highest_write_offset = highest_write_offset.max(offset + bits as u64 - 1);
             match util::string2ll(&argv[j + 3]) {
                 Some(v) => value = v,
-                None => return c.add_reply_error(ERR_NOT_INTEGER),
+                None => return c.add_reply_error(shared::NOT_INTEGER),
             }
         }
         ops.push(BitfieldOp {

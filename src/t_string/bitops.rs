@@ -9,12 +9,12 @@
 //! `u64::count_ones` / word-at-a-time skipping instead of Redis's aligned
 //! pointer tricks; the results are identical.
 
+use crate::args::get_long_or_reply;
 use crate::networking::Client;
 use crate::object::Value;
+use crate::server::shared;
 use crate::server::Server;
 use oxidis_ds::util;
-
-use super::{arg_i64_or_reply, ERR_NOT_INTEGER};
 
 /* ===================== Helpers (pure) ===================== */
 
@@ -397,10 +397,10 @@ pub fn bitcount_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     };
     let range = match argv.len() {
         4 | 5 => {
-            let Some(start) = arg_i64_or_reply(c, &argv[2]) else {
+            let Some(start) = get_long_or_reply(c, &argv[2], None) else {
                 return;
             };
-            let Some(end) = arg_i64_or_reply(c, &argv[3]) else {
+            let Some(end) = get_long_or_reply(c, &argv[3], None) else {
                 return;
             };
             if start < 0 && end < 0 && start > end {
@@ -427,7 +427,7 @@ pub fn bitcount_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// BITPOS key bit [start [end [BYTE|BIT]]]
 pub fn bitpos_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let bit = match util::string2ll(&argv[2]) {
-        None => return c.add_reply_error(ERR_NOT_INTEGER),
+        None => return c.add_reply_error(shared::NOT_INTEGER),
         Some(0) => false,
         Some(1) => true,
         Some(_) => return c.add_reply_error("The bit argument must be 1 or 0."),
@@ -441,7 +441,7 @@ pub fn bitpos_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let mut end_given = false;
     let range = match argv.len() {
         4..=6 => {
-            let Some(start) = arg_i64_or_reply(c, &argv[3]) else {
+            let Some(start) = get_long_or_reply(c, &argv[3], None) else {
                 return;
             };
             let mut isbit = false;
@@ -452,7 +452,7 @@ pub fn bitpos_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 isbit = b;
             }
             let end = if argv.len() >= 5 {
-                let Some(e) = arg_i64_or_reply(c, &argv[4]) else {
+                let Some(e) = get_long_or_reply(c, &argv[4], None) else {
                     return;
                 };
                 end_given = true;

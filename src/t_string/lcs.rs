@@ -10,10 +10,9 @@
 //! it can be unit-tested; the reply bytes are Redis's.
 
 use crate::networking::Client;
+use crate::server::shared;
 use crate::server::Server;
 use oxidis_ds::util;
-
-use super::ERR_NOT_INTEGER;
 
 /// One matching run: inclusive ranges in the first and second string.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -156,7 +155,7 @@ pub fn lcs_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         } else if opt.eq_ignore_ascii_case(b"minmatchlen") && moreargs > 0 {
             match util::string2ll(&argv[j + 1]) {
                 Some(v) => minmatchlen = v.max(0),
-                None => return c.add_reply_error(ERR_NOT_INTEGER),
+                None => return c.add_reply_error(shared::NOT_INTEGER),
             }
             j += 1;
         } else {

@@ -21,11 +21,13 @@ mod bitfield;
 mod bitops;
 mod lcs;
 
+use crate::args::get_long_or_reply;
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_STRING};
 use crate::object::{self, Value};
 use crate::replication;
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
 use oxidis_ds::util;
 
@@ -64,18 +66,6 @@ pub static HANDLERS: &[(&str, CommandProc)] = &[
 ];
 
 /* ========================= Shared helpers ========================= */
-
-const ERR_NOT_INTEGER: &str = "value is not an integer or out of range";
-const ERR_NOT_FLOAT: &str = "value is not a valid float";
-
-/// Redis: getLongLongFromObjectOrReply on a client argument (an sds).
-fn arg_i64_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
-    let v = util::string2ll(arg);
-    if v.is_none() {
-        c.add_reply_error(ERR_NOT_INTEGER);
-    }
-    v
-}
 
 /// Redis: getLongLongFromObject on a stored string value.
 fn value_to_i64(v: &Value) -> Option<i64> {
@@ -224,7 +214,7 @@ pub(crate) fn parse_extended_string_args(argv: &[Vec<u8>], cmd: ExtCmd) -> Resul
 /// Why an expire argument was refused.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum ExpireErr {
-    /// Not an integer: "value is not an integer or out of range".
+    /// Not an integer: shared::NOT_INTEGER.
     NotInteger,
     /// Zero, negative or overflowing: "invalid expire time in '<cmd>' command".
     Invalid,
@@ -260,7 +250,7 @@ pub(crate) fn expire_to_abs_ms(
 /// the command's full name.
 fn reply_expire_err(c: &mut Client, e: ExpireErr, cmdname: &str) {
     match e {
-        ExpireErr::NotInteger => c.add_reply_error(ERR_NOT_INTEGER),
+        ExpireErr::NotInteger => c.add_reply_error(shared::NOT_INTEGER),
         ExpireErr::Invalid => {
             c.add_reply_error(&format!("invalid expire time in '{}' command", cmdname))
         }
@@ -616,7 +606,7 @@ pub fn strlen_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// SETRANGE key offset value
 pub fn setrange_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let (db, key, value) = (c.db, &argv[1][..], &argv[3][..]);
-    let Some(offset) = arg_i64_or_reply(c, &argv[2]) else {
+    let Some(offset) = get_long_or_reply(c, &argv[2], None) else {
         return;
     };
     if offset < 0 {
@@ -695,10 +685,10 @@ pub(crate) fn getrange_bounds(mut start: i64, mut end: i64, len: usize) -> Optio
 
 /// GETRANGE key start end (also SUBSTR)
 pub fn getrange_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(start) = arg_i64_or_reply(c, &argv[2]) else {
+    let Some(start) = get_long_or_reply(c, &argv[2], None) else {
         return;
     };
-    let Some(end) = arg_i64_or_reply(c, &argv[3]) else {
+    let Some(end) = get_long_or_reply(c, &argv[3], None) else {
         return;
     };
     match s.lookup_key_read(c.db, &argv[1]) {
@@ -725,10 +715,10 @@ fn incr_decr_command(s: &mut Server, c: &mut Client, key: &[u8], incr: i64) {
                 return c.add_reply_wrongtype();
             }
             let Some(old) = value_to_i64(&o.v) else {
-                return c.add_reply_error(ERR_NOT_INTEGER);
+                return c.add_reply_error(shared::NOT_INTEGER);
             };
             let Some(value) = old.checked_add(incr) else {
-                return c.add_reply_error("increment or decrement would overflow");
+                return c.add_reply_error(shared::OVERFLOW);
             };
             // Overwritten in place: the TTL and the LRU stamp stay.
             o.v = Value::Int(value);
@@ -758,14 +748,14 @@ pub fn decr_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 
 /// INCRBY key increment
 pub fn incrby_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    if let Some(incr) = arg_i64_or_reply(c, &argv[2]) {
+    if let Some(incr) = get_long_or_reply(c, &argv[2], None) {
         incr_decr_command(s, c, &argv[1], incr);
     }
 }
 
 /// DECRBY key decrement
 pub fn decrby_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let Some(decr) = arg_i64_or_reply(c, &argv[2]) else {
+    let Some(decr) = get_long_or_reply(c, &argv[2], None) else {
         return;
     };
     if decr == i64::MIN {
@@ -785,7 +775,7 @@ pub fn incrbyfloat_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 return c.add_reply_wrongtype();
             }
             let (Some(value), Some(incr)) = (value_to_f64(&o.v), incr) else {
-                return c.add_reply_error(ERR_NOT_FLOAT);
+                return c.add_reply_error(shared::NOT_FLOAT);
             };
             let Some(text) = incrbyfloat_result(c, value, incr) else {
                 return;
@@ -795,7 +785,7 @@ pub fn incrbyfloat_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
         None => {
             let Some(incr) = incr else {
-                return c.add_reply_error(ERR_NOT_FLOAT);
+                return c.add_reply_error(shared::NOT_FLOAT);
             };
             let Some(text) = incrbyfloat_result(c, 0.0, incr) else {
                 return;

@@ -1,20 +1,22 @@
 //! Sorted sets. Redis counterpart: t_zset.c (7.0).
 //!
-//! `skiplist.rs` holds the skiplist ("Skiplist implementation of the low
-//! level API"), `listpack.rs` the listpack encoding ("Listpack-backed sorted
-//! set API"), `api.rs` the encoding-independent API ("Common sorted set
-//! API"), this file the "Sorted set commands" (ZADD, ZREM, ZCARD, ZSCORE,
-//! ZRANK, ZCOUNT, ZPOP*, ZMPOP, ZRANDMEMBER, ZSCAN, ...), `range.rs` the
-//! ZRANGE family and ZREMRANGEBY*, `setops.rs` ZUNION/ZINTER/ZDIFF(+STORE)
-//! and ZINTERCARD, `blocking.rs` BZPOPMIN/BZPOPMAX/BZMPOP.
-//! Divergences: skiplist nodes live in a Vec arena addressed by index; the
+//! The structure is oxidis-ds's: `oxidis_ds::skiplist` ("Skiplist
+//! implementation of the low level API"), `oxidis_ds::zset::listpack`
+//! ("Listpack-backed sorted set API") and `oxidis_ds::zset`, the
+//! encoding-independent API ("Common sorted set API"). Here: this file the
+//! "Sorted set commands" (ZADD, ZREM, ZCARD, ZSCORE, ZRANK, ZCOUNT, ZPOP*,
+//! ZMPOP, ZRANDMEMBER, ZSCAN, ...), `range.rs` the ZRANGE family and
+//! ZREMRANGEBY*, `setops.rs` ZUNION/ZINTER/ZDIFF(+STORE) and ZINTERCARD,
+//! `blocking.rs` BZPOPMIN/BZPOPMAX/BZMPOP.
+//! Divergences: skiplist nodes live in an arena addressed by index; the
 //! value sits behind an `Arc` so a snapshot shares it until the next write.
-//! Keyspace notifications are left to the lead's notify.rs wiring.
 
 pub mod blocking;
 pub mod range;
 pub mod setops;
 
+use crate::args::{get_double_or_reply, get_long_or_reply};
+use crate::server::shared;
 use std::sync::Arc;
 
 use crate::networking::Client;
@@ -23,13 +25,11 @@ use crate::server::command::CommandProc;
 use crate::server::Server;
 use oxidis_ds::util;
 
-pub use oxidis_ds::zset::{AddFlags, AddOut, Limits, ZSet};
+use oxidis_ds::zset::{AddFlags, AddOut, Limits, ZSet};
 
-pub const ERR_NOT_FLOAT: &str = "value is not a valid float";
 pub const ERR_NAN: &str = "resulting score is not a number (NaN)";
 pub const ERR_MINMAX_FLOAT: &str = "min or max is not a float";
 pub const ERR_MINMAX_LEX: &str = "min or max not valid string range item";
-pub const ERR_NOT_INT: &str = "value is not an integer or out of range";
 
 // ---------------------------------------------------------------------------
 // Helpers shared by the command files
@@ -84,53 +84,6 @@ pub fn zset_mut<'a>(s: &'a mut Server, db: usize, key: &[u8]) -> Option<&'a mut 
 
 pub fn new_obj(s: &Server, z: ZSet) -> RObj {
     s.new_obj(Value::ZSet(Arc::new(z)))
-}
-
-/// A score written as a plain decimal integer of at most 15 digits, with an
-/// optional leading '-': the common ZADD argument (redis-benchmark sends
-/// 12-digit integers), parsed without the general strtod path. Any such
-/// integer is below 2^53, so `as f64` is exact and equals what strtod
-/// returns ("-0" gives -0.0 both ways). Anything else is None and goes to
-/// `util::string2d`.
-#[inline]
-fn small_int_score(arg: &[u8]) -> Option<f64> {
-    let (neg, digits) = match arg.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, arg),
-    };
-    if digits.is_empty() || digits.len() > 15 {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + u64::from(d - b'0');
-    }
-    let v = v as f64;
-    Some(if neg { -v } else { v })
-}
-
-/// Redis: getDoubleFromObjectOrReply with the default message.
-pub fn get_double_or_reply(c: &mut Client, arg: &[u8]) -> Option<f64> {
-    match small_int_score(arg).or_else(|| util::string2d(arg)) {
-        Some(v) => Some(v),
-        None => {
-            c.add_reply_error(ERR_NOT_FLOAT);
-            None
-        }
-    }
-}
-
-pub fn get_long_or_reply(c: &mut Client, arg: &[u8]) -> Option<i64> {
-    match util::string2ll(arg) {
-        Some(v) => Some(v),
-        None => {
-            c.add_reply_error(ERR_NOT_INT);
-            None
-        }
-    }
 }
 
 /// Deletes the key if the sorted set became empty. Returns whether it did.
@@ -208,7 +161,7 @@ fn zadd_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], mut f:
         &mut many
     };
     for (j, slot) in scores.iter_mut().enumerate() {
-        let Some(v) = get_double_or_reply(c, &argv[scoreidx + j * 2]) else {
+        let Some(v) = get_double_or_reply(c, &argv[scoreidx + j * 2], None) else {
             return;
         };
         *slot = v;
@@ -522,11 +475,11 @@ fn zpop_min_max_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], max: b
     }
     let mut count = None;
     if argv.len() == 3 {
-        let Some(n) = get_long_or_reply(c, &argv[2]) else {
+        let Some(n) = get_long_or_reply(c, &argv[2], None) else {
             return;
         };
         if n < 0 {
-            return c.add_reply_error("value is out of range, must be positive");
+            return c.add_reply_error(shared::NOT_POSITIVE);
         }
         count = Some(n as usize);
     }
@@ -616,7 +569,7 @@ fn zmpop_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 /// Redis: zrandmemberCommand + zrandmemberWithCountCommand.
 fn zrandmember_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if argv.len() >= 3 {
-        let Some(l) = get_long_or_reply(c, &argv[2]) else {
+        let Some(l) = get_long_or_reply(c, &argv[2], None) else {
             return;
         };
         if l == i64::MIN {
@@ -766,54 +719,3 @@ pub static HANDLERS: &[(&str, CommandProc)] = &[
     ("bzpopmax", blocking::bzpopmax_command),
     ("bzmpop", blocking::bzmpop_command),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The integer fast path agrees with the general parser bit for bit,
-    /// and leaves everything else to it.
-    #[test]
-    fn small_int_score_matches_string2d() {
-        let cases: &[&[u8]] = &[
-            b"0",
-            b"-0",
-            b"1",
-            b"-1",
-            b"000000123456",
-            b"999999999999999",
-            b"-999999999999999",
-            b"1000000000000000",
-            b"9007199254740993",
-            b"+5",
-            b"-",
-            b"",
-            b"1.5",
-            b"1e3",
-            b" 1",
-            b"1 ",
-            b"0x10",
-            b"inf",
-            b"-inf",
-            b"nan",
-            b"12a",
-            b"--1",
-        ];
-        for c in cases {
-            let fast = small_int_score(c);
-            let slow = util::string2d(c);
-            if let Some(v) = fast {
-                assert_eq!(Some(v.to_bits()), slow.map(f64::to_bits), "{:?}", c);
-            }
-            assert_eq!(
-                fast.or_else(|| util::string2d(c)).map(f64::to_bits),
-                slow.map(f64::to_bits)
-            );
-        }
-        assert!(small_int_score(b"1000000000000000").is_none());
-        assert_eq!(
-            small_int_score(b"-0").map(f64::to_bits),
-            Some((-0.0f64).to_bits())
-        );
-    }
-}

@@ -3,14 +3,15 @@
 //! client, or a destination key for ZRANGESTORE), genericZrangebyrank/
 //! score/lex, zslParseRange / zslParseLexRange, zremrangeGenericCommand.
 
+use crate::args::get_long_or_reply;
 use crate::networking::client::Deferred;
 use crate::networking::Client;
 use crate::server::Server;
 use oxidis_ds::util;
 
 use super::{
-    delete_if_empty, get_long_or_reply, limits, new_obj, zset_read, zset_write, Lookup,
-    ERR_MINMAX_FLOAT, ERR_MINMAX_LEX,
+    delete_if_empty, limits, new_obj, zset_read, zset_write, Lookup, ERR_MINMAX_FLOAT,
+    ERR_MINMAX_LEX,
 };
 use oxidis_ds::skiplist::{LexBound, ZLexRangeSpec, ZRangeSpec};
 use oxidis_ds::zset::listpack as zzl;
@@ -285,10 +286,10 @@ fn zrange_generic_command(
         if !store && a.eq_ignore_ascii_case(b"withscores") {
             withscores = true;
         } else if a.eq_ignore_ascii_case(b"limit") && leftargs >= 2 {
-            let Some(o) = get_long_or_reply(c, &argv[j + 1]) else {
+            let Some(o) = get_long_or_reply(c, &argv[j + 1], None) else {
                 return;
             };
-            let Some(l) = get_long_or_reply(c, &argv[j + 2]) else {
+            let Some(l) = get_long_or_reply(c, &argv[j + 2], None) else {
                 return;
             };
             offset = o;
@@ -329,10 +330,10 @@ fn zrange_generic_command(
     let mut lex = None;
     match rangetype {
         RangeType::Rank | RangeType::Auto => {
-            let Some(a) = get_long_or_reply(c, &argv[minidx]) else {
+            let Some(a) = get_long_or_reply(c, &argv[minidx], None) else {
                 return;
             };
-            let Some(b) = get_long_or_reply(c, &argv[maxidx]) else {
+            let Some(b) = get_long_or_reply(c, &argv[maxidx], None) else {
                 return;
             };
             rank = (a, b);
@@ -544,10 +545,10 @@ fn zremrange_generic_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], t
             None => return c.add_reply_error(ERR_MINMAX_LEX),
         },
         _ => {
-            let Some(a) = get_long_or_reply(c, &argv[2]) else {
+            let Some(a) = get_long_or_reply(c, &argv[2], None) else {
                 return;
             };
-            let Some(b) = get_long_or_reply(c, &argv[3]) else {
+            let Some(b) = get_long_or_reply(c, &argv[3], None) else {
                 return;
             };
             RemRange::Rank(a, b)

@@ -5,9 +5,9 @@
 //! Divergence: the inputs are read into plain (member, score) runs first
 //! instead of through Redis's per-encoding iterator structs; the result is
 //! built as a skiplist then converted with zsetConvertToListpackIfNeeded, as
-//! Redis does. Plain sets are accepted as inputs (every member with score
-//! 1) once the set type exists; until then only sorted sets are.
+//! Redis does. Plain sets are accepted as inputs, every member with score 1.
 
+use crate::args::get_long_or_reply;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use crate::networking::Client;
 use crate::object::Value;
 use crate::server::Server;
 
-use super::{get_long_or_reply, limits, new_obj};
+use super::{limits, new_obj};
 use oxidis_ds::zset::{AddFlags, ZSet};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,7 @@ fn zunion_inter_diff_generic_command(
     op: Op,
     cardinality_only: bool,
 ) {
-    let Some(setnum) = get_long_or_reply(c, &argv[numkeys_idx]) else {
+    let Some(setnum) = get_long_or_reply(c, &argv[numkeys_idx], None) else {
         return;
     };
     if setnum < 1 {

@@ -4,8 +4,8 @@
 //! short string in one allocation).
 //!
 //! Both types exist for memory per key, one of the project's measured goals.
-//! The keyspace entry of `crate::dict` is one allocation holding the chain
-//! link, the key and the value; with these two types a key of up to 14 bytes
+//! A keyspace entry of the dict (`crate::dict`) is one allocation holding the
+//! chain link, the key and the value; with these two types a key of up to 14 bytes
 //! and a string value of up to 22 bytes live inside that entry, so the common
 //! small SET costs one 64-byte malloc chunk instead of three allocations:
 //!
@@ -18,11 +18,11 @@
 //! ```
 //!
 //! - [`Sds`]: a key. Up to [`SDS_INLINE`] bytes inline, longer ones behind a
-//!   thin pointer (`sys::ThinBytes`, 8 bytes) so the type stays 16 bytes.
+//!   thin pointer (`oxidis_sys::ThinBytes`, 8 bytes) so the type stays 16 bytes.
 //! - [`EmbStr`]: the bytes of an `embstr` string value (at most 44 bytes, as in
 //!   Redis). Up to [`EMBSTR_INLINE`] bytes inline, longer ones in a `Box<[u8]>`;
-//!   24 bytes either way, and `object::Value` stays 24 bytes around it.
-//!   Sorted sets store their members as `EmbStr` too (`t_zset::skiplist::Member`).
+//!   24 bytes either way, so the server's value enum stays 24 bytes around it.
+//!   Sorted sets store their members as `EmbStr` too (`skiplist::Member`).
 //!
 //! Divergence: Redis shares one sds between the keyspace dict and the expires
 //! dict; here each holds its own `Sds`, which for short keys is inline anyway.

@@ -1,5 +1,5 @@
 //! `ThinBytes`: an owned byte string behind one thin pointer. Redis
-//! counterpart: sds.c's header-plus-bytes allocation. Part of `sys` because
+//! counterpart: sds.c's header-plus-bytes allocation. Part of oxidis-sys because
 //! building it needs raw allocation; each unsafe block has a `// SAFETY:` note.
 
 use std::alloc::Layout;

@@ -5,9 +5,9 @@
 //! (`ziplistValidateIntegrity`, ...).
 //!
 //! Each decoder turns a blob into plain elements and fails on anything malformed, so
-//! a type module can load an old file without trusting it: the list, hash, set and
-//! sorted-set loaders in `load::load_object` call these, then build their own
-//! encoding from the elements.
+//! a structure can load an old file without trusting it: the list, hash, set and
+//! sorted-set loaders (`quicklist::rdb`, `hash::rdb`, `set::rdb`, `zset::rdb`) call
+//! these, then build their own encoding from the elements.
 //!
 //! Divergence: Redis converts some of these blobs in place (a ziplist becomes a
 //! listpack); here they are always decoded into elements first.

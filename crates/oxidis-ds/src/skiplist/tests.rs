@@ -1,4 +1,4 @@
-//! Tests of the skiplist (`skiplist.rs`): a proptest model against a sorted
+//! Tests of the skiplist (`mod.rs`): a proptest model against a sorted
 //! `Vec<(f64, Vec<u8>)>`, and cases for tall nodes and range deletes.
 
 use super::*;

@@ -432,6 +432,37 @@ fn pow2(e: i64) -> f64 {
 /// overflows to ±inf or underflows to zero. `inf`, `-infinity`, hex floats
 /// (`0x1p3`) and exponents are accepted as strtod accepts them.
 pub fn string2d(s: &[u8]) -> Option<f64> {
+    small_int_to_f64(s).or_else(|| string2d_strtod(s))
+}
+
+/// A plain decimal integer of at most 15 digits, with an optional leading
+/// '-': the common float argument (ZADD scores; redis-benchmark sends
+/// 12-digit integers), read without the general strtod path. Any such
+/// integer is below 2^53, so `as f64` is exact and equals what strtod
+/// returns ("-0" gives -0.0 both ways). Anything else is None and goes to
+/// the strtod path.
+#[inline]
+fn small_int_to_f64(arg: &[u8]) -> Option<f64> {
+    let (neg, digits) = match arg.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(d - b'0');
+    }
+    let v = v as f64;
+    Some(if neg { -v } else { v })
+}
+
+/// string2d's general path: the C `strtod` grammar.
+fn string2d_strtod(s: &[u8]) -> Option<f64> {
     if s.is_empty() || is_c_space(s[0]) {
         return None;
     }

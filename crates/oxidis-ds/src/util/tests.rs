@@ -261,3 +261,66 @@ fn clocks_and_random() {
     assert!(h.bytes().all(|c| c.is_ascii_hexdigit()));
     assert_ne!(h, get_random_hex_chars(40));
 }
+
+/// The integer fast path agrees with the general parser bit for bit,
+/// and leaves everything else to it.
+#[test]
+fn small_int_path_matches_strtod() {
+    let cases: &[&[u8]] = &[
+        b"0",
+        b"-0",
+        b"1",
+        b"-1",
+        b"000000123456",
+        b"999999999999999",
+        b"-999999999999999",
+        b"1000000000000000",
+        b"9007199254740993",
+        b"+5",
+        b"-",
+        b"",
+        b"1.5",
+        b"1e3",
+        b" 1",
+        b"1 ",
+        b"0x10",
+        b"inf",
+        b"-inf",
+        b"nan",
+        b"12a",
+        b"--1",
+    ];
+    for c in cases {
+        let fast = small_int_to_f64(c);
+        let slow = string2d_strtod(c);
+        if let Some(v) = fast {
+            assert_eq!(Some(v.to_bits()), slow.map(f64::to_bits), "{:?}", c);
+        }
+        assert_eq!(
+            fast.or_else(|| string2d_strtod(c)).map(f64::to_bits),
+            slow.map(f64::to_bits)
+        );
+    }
+    assert!(small_int_to_f64(b"1000000000000000").is_none());
+    assert_eq!(
+        small_int_to_f64(b"-0").map(f64::to_bits),
+        Some((-0.0f64).to_bits())
+    );
+}
+
+proptest! {
+    #[test]
+    fn small_int_path_agrees_on_any_short_integer(
+        v in -999_999_999_999_999i64..=999_999_999_999_999,
+        zeros in 0usize..3,
+    ) {
+        let s = format!("{}{}", "0".repeat(zeros), v.unsigned_abs());
+        let s = if v < 0 { format!("-{s}") } else { s };
+        let s = s.as_bytes();
+        if s.len() <= 16 {
+            let fast = small_int_to_f64(s);
+            prop_assert!(fast.is_some() || s.len() - usize::from(v < 0) > 15);
+            prop_assert_eq!(fast.map(f64::to_bits), string2d_strtod(s).filter(|_| fast.is_some()).map(f64::to_bits));
+        }
+    }
+}
