@@ -11,9 +11,10 @@
 //! Divergence: C `long` and `long long` are both 64-bit here, so the
 //! "Long" and "LongLong" variants are one function.
 
+use oxidis_ds::util;
+
 use crate::networking::Client;
 use crate::server::shared;
-use oxidis_ds::util;
 
 /// Redis: getLongLongFromObjectOrReply / getLongFromObjectOrReply.
 pub fn get_long_or_reply(c: &mut Client, arg: &[u8], msg: Option<&str>) -> Option<i64> {

@@ -25,14 +25,15 @@
 //! `BTreeSet` ordered by deadline (Redis: a radix tree), checked in
 //! `before_sleep`.
 
-use crate::server::shared;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+use oxidis_ds::quicklist::End;
 
 use crate::networking::{self, Client};
 use crate::object::Value;
 use crate::server::command::{CommandProc, CMD_SKIP_SLOWLOG};
+use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::quicklist::End;
 
 /// Which blocking command parked the client (Redis looks at c->lastcmd).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,10 +8,11 @@
 //! the EXPIRE family in expire.rs.
 //! Divergence: `expires` owns its own copy of the key (Redis shares the sds).
 
+use oxidis_ds::dict::Dict;
+
 use crate::object::{self, RObj};
 use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::dict::Dict;
 
 /// A keyspace key: inline up to 14 bytes (see `oxidis_ds::sds`).
 pub type Key = oxidis_ds::sds::Sds;

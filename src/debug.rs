@@ -4,13 +4,14 @@
 //! (LOADAOF, the cluster and module ones) get Redis's unknown-subcommand
 //! error.
 
+use oxidis_ds::sha1::{self, Sha1};
+use oxidis_ds::util;
+
 use crate::networking::Client;
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::sha1::{self, Sha1};
-use oxidis_ds::util;
 
 /// Redis: xorDigest — digest ^= SHA1(data).
 pub fn xor_digest(digest: &mut [u8; 20], data: &[u8]) {

@@ -12,12 +12,13 @@
 //! Divergence: sampling walks the expires dict with its SCAN cursor instead
 //! of Redis's raw bucket index; each step still visits one bucket.
 
+use oxidis_ds::util;
+
 use crate::networking::Client;
 use crate::replication;
 use crate::server::command::CommandProc;
 use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::util;
 
 const KEYS_PER_LOOP: u64 = 20;
 const FAST_DURATION_US: u64 = 1000;

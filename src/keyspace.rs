@@ -18,6 +18,8 @@
 //! - There is no cluster mode, so the "not allowed in cluster mode" errors of
 //!   SELECT, MOVE, COPY and SWAPDB cannot happen.
 
+use oxidis_ds::util;
+
 use crate::args::get_int_or_reply;
 use crate::db::{Key, LOOKUP_NOTOUCH};
 use crate::networking::client::CLIENT_CLOSE_ASAP;
@@ -27,7 +29,6 @@ use crate::object::{self, RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::util;
 
 // ---------------------------------------------------------------------------
 // Argument helpers (object.c getLongFromObjectOrReply and friends)

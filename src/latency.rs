@@ -12,11 +12,12 @@
 //! and GRAPH draws a plain bar chart in place of Redis's sparkline renderer;
 //! both carry the same numbers.
 
+use oxidis_ds::util;
+
 use crate::networking::Client;
 use crate::server::command::CommandProc;
 use crate::server::latency_hist::Histogram;
 use crate::server::Server;
-use oxidis_ds::util;
 
 pub const LATENCY_TS_LEN: usize = 160;
 const LATENCY_GRAPH_COLS: usize = 80;

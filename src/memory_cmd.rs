@@ -5,13 +5,14 @@
 //! aggregates. MEMORY STATS, DOCTOR, MALLOC-STATS and PURGE are not
 //! implemented: they answer "unknown subcommand".
 
+use oxidis_ds::hash::HashObj;
+use oxidis_ds::set::SetObj;
+
 use crate::networking::Client;
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::hash::HashObj;
-use oxidis_ds::set::SetObj;
 
 /// Redis: OBJ_COMPUTE_SIZE_DEF_SAMPLES.
 const OBJ_COMPUTE_SIZE_DEF_SAMPLES: usize = 5;

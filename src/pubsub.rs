@@ -20,11 +20,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use oxidis_ds::util;
+
 use crate::networking::client::*;
 use crate::networking::Client;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use oxidis_ds::util;
 
 /// A subscribed client: its id (never reused) and slab key (reused).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -9,10 +9,11 @@
 
 use std::collections::VecDeque;
 
+use oxidis_ds::util;
+
 use crate::networking::Client;
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use oxidis_ds::util;
 
 const SLOWLOG_ENTRY_MAX_ARGC: usize = 32;
 const SLOWLOG_ENTRY_MAX_STRING: usize = 128;

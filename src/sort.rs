@@ -26,19 +26,20 @@
 //! There is no cluster mode or ACL key permissions, so BY/GET are never
 //! refused.
 
-use crate::server::shared;
 use std::cmp::Ordering;
 use std::sync::Arc;
+
+use oxidis_ds::listpack::LpEntry;
+use oxidis_ds::quicklist::{End, Quicklist};
+use oxidis_ds::util;
+use oxidis_ds::zset::ZSet;
 
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_LIST};
 use crate::object::Value;
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::listpack::LpEntry;
-use oxidis_ds::quicklist::{End, Quicklist};
-use oxidis_ds::util;
-use oxidis_ds::zset::ZSet;
 
 /// One element to sort and its weight. Redis: redisSortObject (whose union
 /// holds either the score or the compare object; here both fields exist).

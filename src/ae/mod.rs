@@ -36,10 +36,10 @@
 use std::time::{Duration, Instant};
 
 use mio::{Events, Poll, Token};
+use oxidis_ds::util;
 
 use crate::networking::{self, LISTENER_TOKEN_BASE};
 use crate::server::Server;
-use oxidis_ds::util;
 
 /// A time event handler returns the delay in ms until it should run again,
 /// or `None` to be removed (Redis: AE_NOMORE).

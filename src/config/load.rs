@@ -8,9 +8,11 @@
 //! - rename-command, user, loadmodule, `module.name` configs and sentinel
 //!   are checked for argument count and queued in `Config::deferred`.
 
-use super::*;
-use oxidis_ds::util::{repr, split_args, string_match_len};
 use std::path::{Path, PathBuf};
+
+use oxidis_ds::util::{repr, split_args, string_match_len};
+
+use super::*;
 
 /// Directives that Redis still accepts and ignores (name, argc).
 const DEPRECATED: &[(&str, usize)] = &[

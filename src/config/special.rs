@@ -8,10 +8,11 @@
 //! Divergence: `dir` changes the process's working directory right away, as
 //! Redis's chdir() does; CONFIG GET dir reads it back with getcwd.
 
+use oxidis_ds::util::repr;
+
 use super::rewrite::{format_memory, State};
 use super::types::strtoll_full;
 use super::*;
-use oxidis_ds::util::repr;
 
 /// Strict-enough strtoll for these parsers: the whole argument must be a
 /// (possibly signed, possibly empty) base-10 number.

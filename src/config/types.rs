@@ -6,10 +6,11 @@
 //! One generic implementation per [`Kind`] serves every directive in the
 //! table, as config.c's function pointers do.
 
+use oxidis_ds::util::{memtoull, string2ll};
+
 use super::flags::*;
 use super::table::{ConfigDef, Kind, INTEGER, MEMORY, OCTAL, PERCENT};
 use super::*;
-use oxidis_ds::util::{memtoull, string2ll};
 
 /* ------------------------- Generic type logic -------------------------- */
 

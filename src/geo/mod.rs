@@ -11,23 +11,23 @@
 //! GEOADD calls ZADD's handler with a rewritten argument vector and
 //! propagates as that ZADD, as Redis does.
 
-use crate::args::get_double_or_reply;
-use crate::server::shared;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use crate::networking::Client;
-use crate::notify::{NOTIFY_GENERIC, NOTIFY_ZSET};
-use crate::object::Value;
-use crate::server::command::CommandProc;
-use crate::server::Server;
-use crate::t_zset;
+use oxidis_ds::geohash::{self, GeoHashBits, GeoHashRange, GEO_STEP_MAX};
+use oxidis_ds::geohash_helper::{self, GeoHashRadius, GeoShape, ShapeKind};
 use oxidis_ds::skiplist::ZRangeSpec;
 use oxidis_ds::util;
 use oxidis_ds::zset::{AddFlags, ZSet};
 
-use oxidis_ds::geohash::{self, GeoHashBits, GeoHashRange, GEO_STEP_MAX};
-use oxidis_ds::geohash_helper::{self, GeoHashRadius, GeoShape, ShapeKind};
+use crate::args::get_double_or_reply;
+use crate::networking::Client;
+use crate::notify::{NOTIFY_GENERIC, NOTIFY_ZSET};
+use crate::object::Value;
+use crate::server::command::CommandProc;
+use crate::server::shared;
+use crate::server::Server;
+use crate::t_zset;
 
 const ERR_BAD_MEMBER: &str = "could not decode requested zset member";
 

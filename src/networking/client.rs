@@ -8,17 +8,16 @@
 //! Divergence: the reply functions are methods on `Client` and know nothing of
 //! the server; the caller puts the client on the pending-write list.
 
-use crate::server::shared;
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
 use mio::net::{TcpStream, UnixStream};
-
-use oxidis_ds::util;
-
 use oxidis_ds::listpack::LpEntry;
 use oxidis_ds::set::SetEle;
+use oxidis_ds::util;
 use oxidis_ds::util::write_i64_slice;
+
+use crate::server::shared;
 
 pub const PROTO_REPLY_CHUNK_BYTES: usize = 16 * 1024;
 pub const PROTO_IOBUF_LEN: usize = 16 * 1024;
@@ -178,16 +177,7 @@ pub enum BlockType {
 
 impl Client {
     pub fn new(id: u64, slot: usize, conn: Option<Conn>, now_ms: i64) -> Client {
-        Client::with_buf(
-            id,
-            slot,
-            conn,
-            now_ms,
-            Vec::with_capacity(PROTO_REPLY_CHUNK_BYTES),
-        )
-    }
-
-    fn with_buf(id: u64, slot: usize, conn: Option<Conn>, now_ms: i64, buf: Vec<u8>) -> Client {
+        let buf = Vec::with_capacity(PROTO_REPLY_CHUNK_BYTES);
         Client {
             id,
             slot,

@@ -4,12 +4,13 @@
 //! Divergence: there are no ACL users: only the default user exists, and
 //! AUTH and HELLO AUTH check `requirepass`.
 
+use oxidis_ds::util;
+
 use super::client::*;
 use super::{client_info_string, free_client_async};
 use crate::server::command::CommandProc;
 use crate::server::shared;
 use crate::server::{Server, REDIS_VERSION};
-use oxidis_ds::util;
 
 /// Redis: clientSetName's charset rule.
 fn valid_client_name(name: &[u8]) -> bool {

@@ -8,10 +8,11 @@
 //! sensitive (`c.redacted`) print as "(redacted)".
 //! The no-monitor case costs one `is_empty()` test per command.
 
+use oxidis_ds::util;
+
 use super::client::*;
 use crate::pubsub::Sub;
 use crate::server::Server;
-use oxidis_ds::util;
 
 /// Redis: replicationFeedMonitors. `c` is the client whose command ran.
 #[cold]

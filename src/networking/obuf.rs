@@ -13,11 +13,12 @@
 //! command (or after a publish to a subscriber), which keeps the reply path
 //! free of server lookups. The client's total is the same.
 
+use oxidis_ds::util;
+
 use super::client::*;
 use super::client_info_string;
 use crate::server::Server;
 use crate::server_log;
-use oxidis_ds::util;
 
 pub const CLIENT_TYPE_NORMAL: usize = 0;
 pub const CLIENT_TYPE_SLAVE: usize = 1;

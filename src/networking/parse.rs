@@ -7,9 +7,9 @@
 //! command to the next so that steady-state parsing does not allocate.
 
 use memchr::memchr;
+use oxidis_ds::util;
 
 use super::client::{Client, ReqType};
-use oxidis_ds::util;
 
 pub const PROTO_INLINE_MAX_SIZE: usize = 64 * 1024;
 pub const PROTO_MBULK_BIG_ARG: i64 = 32 * 1024;

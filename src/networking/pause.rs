@@ -14,11 +14,12 @@
 //! Divergence: only the CLIENT PAUSE purpose exists (no failover/shutdown
 //! pauses yet).
 
+use oxidis_ds::util;
+
 use super::client::*;
 use super::{process_input_buffer, with_client};
 use crate::pubsub::Sub;
 use crate::server::Server;
-use oxidis_ds::util;
 
 /// Redis: pause_type.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]

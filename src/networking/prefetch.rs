@@ -23,13 +23,14 @@
 //! `prefetch_member`, `warm_paths`); this file only finds the keys and
 //! members in the bytes and decides what to ask for.
 
+use oxidis_ds::dict::{gen_hash, Dict, PrefetchStage};
+use oxidis_ds::skiplist::WARM_MAX;
+use oxidis_ds::zset::ZSet;
+
 use crate::object::{RObj, Value};
 use crate::server::command::{
     CommandTable, CMD_X_WARM_INCR_SCORE, CMD_X_WARM_NEW_SCORE, CMD_X_WARM_OLD_SCORE,
 };
-use oxidis_ds::dict::{gen_hash, Dict, PrefetchStage};
-use oxidis_ds::skiplist::WARM_MAX;
-use oxidis_ds::zset::ZSet;
 
 /// Commands per batch worth prefetching for (more would evict each other's
 /// lines before they are used).

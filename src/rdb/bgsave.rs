@@ -43,11 +43,12 @@
 //! cannot find one (tcl-compat/design-differences.txt).
 
 use std::sync::atomic::Ordering;
-
-use oxidis_ds::dict::Retired;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Instant;
+
+use oxidis_ds::dict::Retired;
+use oxidis_ds::util;
 
 use super::save::{self, SaveError, SaveProgress, Snapshot};
 use super::*;
@@ -55,7 +56,6 @@ use crate::networking::Client;
 use crate::server::command::CommandProc;
 use crate::server::Server;
 use crate::server_log;
-use oxidis_ds::util;
 
 /// Redis: CONFIG_BGSAVE_RETRY_DELAY — seconds between attempts after a failure.
 const BGSAVE_RETRY_DELAY: i64 = 5;

@@ -12,6 +12,9 @@
 //! value ever reaches the keyspace, so a corrupt or truncated payload gets an error
 //! and changes nothing.
 
+use oxidis_ds::crc64::crc64;
+use oxidis_ds::util;
+
 use super::encoding::{Reader, Rio};
 use super::*;
 use crate::networking::Client;
@@ -19,8 +22,6 @@ use crate::object::Value;
 use crate::server::command::CommandProc;
 use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::crc64::crc64;
-use oxidis_ds::util;
 
 /// Redis: createDumpPayload().
 pub fn create_dump_payload(v: &Value, compress: bool) -> Vec<u8> {

@@ -8,13 +8,14 @@
 //! runs its embedded redis-check-rdb before exiting; oxidis logs the same error lines
 //! and exits without that report.
 
+use oxidis_ds::crc64::crc64;
+use oxidis_ds::util;
+
 use super::encoding::{Loaded, Reader};
 use super::*;
 use crate::object::{self, RObj, Value};
 use crate::server::Server;
 use crate::server_log;
-use oxidis_ds::crc64::crc64;
-use oxidis_ds::util;
 
 /// Redis: rdbLoadObject(). Reads one value of type `rdbtype`. Every type's loader
 /// hangs off this match; a type oxidis does not implement yet is reported the way

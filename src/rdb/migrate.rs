@@ -10,16 +10,17 @@
 //! Divergence: the sockets are blocking `std::net::TcpStream`s with read/write
 //! timeouts instead of Redis's `connSyncWrite`/`connSyncReadLine` polling loops.
 
-use crate::server::shared;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+use oxidis_ds::util;
+
 use crate::networking::Client;
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::util;
 
 /// Redis: MIGRATE_SOCKET_CACHE_ITEMS, MIGRATE_SOCKET_CACHE_TTL.
 const CACHE_ITEMS: usize = 64;

@@ -13,12 +13,13 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use oxidis_ds::dict::{Dict, Retired};
+
 use super::encoding::Rio;
 use super::*;
 use crate::db::Key;
 use crate::object::{self, RObj, Value};
 use crate::server::Server;
-use oxidis_ds::dict::{Dict, Retired};
 
 /// One database as captured. Redis: the `redisDb` a fork child sees.
 pub struct DbImage {

@@ -16,12 +16,13 @@
 //! and the file is read into memory to be sent (Redis streams it in 16 KiB
 //! reads). WAIT and the replica side (REPLICAOF host port) are not here yet.
 
+use oxidis_ds::util;
+
 use super::*;
 use crate::networking::client::{CLIENT_CLOSE_AFTER_REPLY, CLIENT_MONITOR};
 use crate::server::command::CommandProc;
 use crate::server::shared;
 use crate::server_log;
-use oxidis_ds::util;
 
 /// What a client said in REPLCONF before it became a replica.
 #[derive(Default, Clone)]

@@ -35,12 +35,13 @@
 //! being written to `dbfilename`; `repl-diskless-load` is accepted but the
 //! load always happens after the transfer.
 
+use oxidis_ds::util;
+
 use super::*;
 use crate::networking::client::{Conn, CLIENT_MASTER};
 use crate::networking::client_info_string;
 use crate::server::command::CommandProc;
 use crate::server_log;
-use oxidis_ds::util;
 
 /// Where the link to the master stands. Redis: REPL_STATE_*.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -11,12 +11,13 @@
 //! replica for an ACK (REPLCONF GETACK *), and each `before_sleep` after that
 //! releases the clients whose count is now reached.
 
+use oxidis_ds::quicklist::End;
+
 use super::*;
 use crate::blocked::{self, BlockPop, BlockedCmd};
 use crate::networking::client::CLIENT_DENY_BLOCKING;
 use crate::server::command::CommandProc;
 use crate::server::shared;
-use oxidis_ds::quicklist::End;
 
 /// Redis: replicationCountAcksByOffset.
 pub fn count_acks(s: &Server, offset: i64) -> usize {

@@ -30,9 +30,9 @@
 //! RESP version).
 
 use mlua::{Lua, Table, Value};
+use oxidis_ds::util;
 
 use crate::networking::Client;
-use oxidis_ds::util;
 
 /// Parses one reply at `buf[*pos..]`. The buffer always holds complete
 /// replies (it was written by a command handler), so a malformed one is a bug;

@@ -22,13 +22,14 @@ pub mod libs;
 pub mod lua;
 pub mod script;
 
-use crate::server::shared;
 use std::collections::HashMap;
+
+use script::*;
 
 use crate::networking::Client;
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
-use script::*;
 
 /// A cached script. Redis: `luaScript`.
 pub struct CachedScript {

@@ -3,11 +3,12 @@
 //! getKeysSubcommandImpl); the key finding itself is in getkeys.rs (db.c).
 //! Everything here reads the command table; nothing is hard-coded per command.
 
+use oxidis_ds::util;
+
 use super::command::*;
 use super::getkeys;
 use super::Server;
 use crate::networking::Client;
-use oxidis_ds::util;
 
 fn reply_flags<T: Copy + Into<u64>>(c: &mut Client, flags: u64, names: &[(T, &str)]) {
     let set: Vec<&str> = names

@@ -1,13 +1,14 @@
 //! Periodic work. Redis counterpart: server.c (serverCron, beforeSleep,
 //! databasesCron, clientsCron, trackInstantaneousMetric).
 
+use oxidis_ds::util;
+
 use super::{
     Server, STATS_METRIC_COMMAND, STATS_METRIC_NET_INPUT, STATS_METRIC_NET_OUTPUT,
     STATS_METRIC_SAMPLES,
 };
 use crate::networking;
 use crate::server_log;
-use oxidis_ds::util;
 
 impl Server {
     /// Redis: beforeSleep.

@@ -13,8 +13,9 @@
 //!
 //! Positions are indices into the command's own argv (argv[0] is the name).
 
-use super::command::{BeginSearch, CommandDef, FindKeys};
 use oxidis_ds::util;
+
+use super::command::{BeginSearch, CommandDef, FindKeys};
 
 // Key-spec flags (server.h CMD_KEY_*) used here.
 pub const KEY_RO: u64 = 1 << 0;

@@ -8,12 +8,13 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use oxidis_ds::util;
+
 use super::command::CommandProc;
 use super::{
     Server, REDIS_VERSION, STATS_METRIC_COMMAND, STATS_METRIC_NET_INPUT, STATS_METRIC_NET_OUTPUT,
 };
 use crate::networking::Client;
-use oxidis_ds::util;
 
 /// Redis: bytesToHuman.
 pub fn bytes_to_human(n: u64) -> String {

@@ -1,13 +1,14 @@
 //! Start-up. Redis counterpart: server.c (initServer, listenToPort, main's
 //! log lines, createPidFile).
 
+use oxidis_ds::util;
+
 use super::{Listener, Server, Stats};
 use crate::ae::EventLoop;
 use crate::config::Config;
 use crate::db::Db;
 use crate::networking::LISTENER_TOKEN_BASE;
 use crate::server_log;
-use oxidis_ds::util;
 
 /// Every command handler table, gathered once (Redis: redisCommandTable).
 pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandProc)]> {

@@ -1,10 +1,11 @@
 //! Small server commands. Redis counterpart: server.c (pingCommand,
 //! echoCommand, timeCommand, shutdownCommand) and db.c (lastsaveCommand).
 
+use oxidis_ds::util;
+
 use super::command::CommandProc;
 use super::Server;
 use crate::networking::Client;
-use oxidis_ds::util;
 
 fn ping_command(_s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if argv.len() > 2 {

@@ -22,13 +22,14 @@ pub mod shared;
 
 use std::collections::HashMap;
 
+use command::{CommandStats, CommandTable, CMD_LOADING, CMD_NO_AUTH, CMD_STALE};
+use oxidis_ds::util;
+
 use crate::config::Config;
 use crate::db::Db;
 use crate::log::Level;
 use crate::networking::{self, Client};
 use crate::server_log;
-use command::{CommandStats, CommandTable, CMD_LOADING, CMD_NO_AUTH, CMD_STALE};
-use oxidis_ds::util;
 
 /// The Redis version oxidis answers as (INFO, HELLO, RDB aux fields, Lua,
 /// start-up lines). Redis: REDIS_VERSION in version.h.

@@ -2,6 +2,12 @@
 //! The encoding-independent hash API (listpack or hashtable) is
 //! `oxidis_ds::hash`; this file holds the HSET/HGET/.../HSCAN commands.
 
+use oxidis_ds::dict::Dict;
+use oxidis_ds::hash::{Field, HashObj};
+use oxidis_ds::listpack::LpEntry;
+use oxidis_ds::rand::Rng;
+use oxidis_ds::util;
+
 use crate::args::get_range_long_or_reply;
 use crate::keyspace::{parse_scan_cursor, scan_dict_loop, ScanOptions};
 use crate::networking::client::CLIENT_CLOSE_ASAP;
@@ -12,11 +18,6 @@ use crate::server::command::CommandProc;
 use crate::server::shared;
 use crate::server::Server;
 use crate::t_set::reply_scan;
-use oxidis_ds::dict::Dict;
-use oxidis_ds::hash::{Field, HashObj};
-use oxidis_ds::listpack::LpEntry;
-use oxidis_ds::rand::Rng;
-use oxidis_ds::util;
 
 fn as_hash_mut(o: &mut RObj) -> Option<&mut HashObj> {
     match &mut o.v {

@@ -11,17 +11,18 @@
 
 pub mod blocking;
 
-use crate::args::{get_long_or_reply, get_positive_long_or_reply, get_range_long_or_reply};
-use crate::server::shared;
 use std::sync::Arc;
 
-use crate::networking::Client;
-use crate::object::Value;
-use crate::server::command::CommandProc;
-use crate::server::Server;
 use oxidis_ds::listpack::LpEntry;
 use oxidis_ds::quicklist::{self, End, Quicklist};
 use oxidis_ds::util;
+
+use crate::args::{get_long_or_reply, get_positive_long_or_reply, get_range_long_or_reply};
+use crate::networking::Client;
+use crate::object::Value;
+use crate::server::command::CommandProc;
+use crate::server::shared;
+use crate::server::Server;
 
 // ---------------------------------------------------------------------------
 // List API

@@ -6,6 +6,10 @@
 
 mod ops;
 
+use oxidis_ds::dict::Dict;
+use oxidis_ds::rand::Rng;
+use oxidis_ds::set::{Member, SetObj};
+
 use crate::args::{get_positive_long_or_reply, get_range_long_or_reply};
 use crate::keyspace::{parse_scan_cursor, scan_dict_loop, ScanOptions};
 use crate::networking::client::CLIENT_CLOSE_ASAP;
@@ -14,9 +18,6 @@ use crate::notify::{NOTIFY_GENERIC, NOTIFY_SET};
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
-use oxidis_ds::dict::Dict;
-use oxidis_ds::rand::Rng;
-use oxidis_ds::set::{Member, SetObj};
 
 /// The set inside a value, if it is one.
 pub fn as_set(o: &RObj) -> Option<&SetObj> {

@@ -6,13 +6,14 @@
 //! type check); the sets are then borrowed straight from the keyspace dict,
 //! so nothing is copied to compute the result.
 
+use oxidis_ds::intset::Intset;
+
 use super::SetObj;
 use super::{as_set, new_set_value};
 use crate::args::{get_positive_long_or_reply, get_range_long_or_reply};
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_SET};
 use crate::server::Server;
-use oxidis_ds::intset::Intset;
 
 /// Looks every key up for reading. Returns false after replying WRONGTYPE.
 fn lookup_all(s: &mut Server, c: &mut Client, keys: &[Vec<u8>]) -> bool {

@@ -10,13 +10,13 @@
 //! the key, overwriting it with another type, or destroying the group
 //! unblocks XREADGROUP clients with an error, as Redis does.
 
+use oxidis_ds::quicklist::End;
+use oxidis_ds::stream::encoding::StreamId;
+
+use super::commands::{serve_key, XreadArgs, XREAD_BLOCKED_DEFAULT_COUNT};
 use crate::blocked::{self, BlockPop, BlockedCmd};
 use crate::networking::{self, Client};
 use crate::server::Server;
-use oxidis_ds::quicklist::End;
-
-use super::commands::{serve_key, XreadArgs, XREAD_BLOCKED_DEFAULT_COUNT};
-use oxidis_ds::stream::encoding::StreamId;
 
 /// Redis: blockForKeys(BLOCKED_STREAM) with bpop.xread_* set.
 pub fn block_for_streams(s: &mut Server, c: &mut Client, mut a: XreadArgs) {

@@ -7,17 +7,17 @@
 //! dropped) PEL entry goes out as the idempotent XCLAIM ... FORCE JUSTID
 //! LASTID form, and a bare LASTID change as XGROUP SETID.
 
+use oxidis_ds::stream::cgroups::Nack;
+use oxidis_ds::stream::encoding::{Stream, StreamId};
+
+use super::reply::{self, add_reply_stream_id};
+use super::{stream_mut, stream_read, stream_write, Lookup};
 use crate::args::get_long_or_reply;
 use crate::networking::Client;
 use crate::notify::NOTIFY_STREAM;
 use crate::replication;
 use crate::server::shared;
 use crate::server::Server;
-
-use super::reply::{self, add_reply_stream_id};
-use super::{stream_mut, stream_read, stream_write, Lookup};
-use oxidis_ds::stream::cgroups::Nack;
-use oxidis_ds::stream::encoding::{Stream, StreamId};
 
 fn s_(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)

@@ -9,16 +9,16 @@
 //! propagates itself, XREADGROUP's effects go out as XCLAIM (one per entry
 //! delivered), XGROUP SETID (NOACK reads) and XGROUP CREATECONSUMER.
 
+use oxidis_ds::stream::encoding::{AppendError, Stream, StreamId, TrimArgs, TrimStrategy};
+
+use super::reply::{self, GroupRead, RWR_HISTORY, RWR_NOACK};
+use super::{stream_mut, stream_read, stream_write, Lookup};
 use crate::args::get_long_or_reply;
 use crate::networking::Client;
 use crate::notify::NOTIFY_STREAM;
 use crate::replication;
 use crate::server::shared;
 use crate::server::Server;
-
-use super::reply::{self, GroupRead, RWR_HISTORY, RWR_NOACK};
-use super::{stream_mut, stream_read, stream_write, Lookup};
-use oxidis_ds::stream::encoding::{AppendError, Stream, StreamId, TrimArgs, TrimStrategy};
 
 /// Redis: streamAddTrimArgs.
 pub struct AddTrimArgs {

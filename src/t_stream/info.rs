@@ -5,14 +5,14 @@
 //! Divergence: "radix-tree-nodes" is computed from the node keys (see
 //! `Stream::rax_node_count`) since there is no rax to ask.
 
+use oxidis_ds::stream::encoding::Stream;
+
+use super::reply::{self, add_reply_stream_id};
+use super::{stream_read, Lookup};
 use crate::args::get_long_or_reply;
 use crate::networking::Client;
 use crate::server::shared;
 use crate::server::Server;
-
-use super::reply::{self, add_reply_stream_id};
-use super::{stream_read, Lookup};
-use oxidis_ds::stream::encoding::Stream;
 
 const XINFO_HELP: &[&str] = &[
     "CONSUMERS <key> <groupname>",

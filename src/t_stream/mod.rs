@@ -27,12 +27,12 @@ pub mod reply;
 
 use std::sync::Arc;
 
+use oxidis_ds::stream::{ConsumerGroup, NodeLimits, Stream};
+
 use crate::networking::Client;
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
 use crate::server::Server;
-
-use oxidis_ds::stream::{ConsumerGroup, NodeLimits, Stream};
 
 /// The outcome of looking a stream key up.
 pub enum Lookup<T> {

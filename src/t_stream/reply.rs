@@ -12,11 +12,11 @@
 //! of the nodes and of the groups at once. Commands to propagate are
 //! returned to the caller, which owns the `Server`.
 
-use crate::networking::Client;
 use oxidis_ds::listpack::LpEntry;
-
 use oxidis_ds::stream::cgroups::Nack;
 use oxidis_ds::stream::encoding::{EntryRef, Stream, StreamId};
+
+use crate::networking::Client;
 
 pub const ERR_INVALID_ID: &str = "Invalid stream ID specified as stream command argument";
 

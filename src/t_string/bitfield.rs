@@ -9,12 +9,12 @@
 //! Divergence: a `#n` offset whose multiplication by the width overflows is
 //! rejected as out of range (in C it is undefined behaviour).
 
-use crate::networking::Client;
-use crate::server::shared;
-use crate::server::Server;
 use oxidis_ds::util;
 
 use super::bitops::{bit_offset_or_reply, lookup_string_for_bit_command};
+use crate::networking::Client;
+use crate::server::shared;
+use crate::server::Server;
 
 /* ===================== Bit-level integer access ===================== */
 

@@ -9,12 +9,13 @@
 //! `u64::count_ones` / word-at-a-time skipping instead of Redis's aligned
 //! pointer tricks; the results are identical.
 
+use oxidis_ds::util;
+
 use crate::args::get_long_or_reply;
 use crate::networking::Client;
 use crate::object::Value;
 use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::util;
 
 /* ===================== Helpers (pure) ===================== */
 

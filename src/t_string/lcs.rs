@@ -9,10 +9,11 @@
 //! Divergence: the computation is split from the reply (`lcs_compute`) so
 //! it can be unit-tested; the reply bytes are Redis's.
 
+use oxidis_ds::util;
+
 use crate::networking::Client;
 use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::util;
 
 /// One matching run: inclusive ranges in the first and second string.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -21,6 +21,8 @@ mod bitfield;
 mod bitops;
 mod lcs;
 
+use oxidis_ds::util;
+
 use crate::args::get_long_or_reply;
 use crate::networking::Client;
 use crate::notify::{NOTIFY_GENERIC, NOTIFY_STRING};
@@ -29,7 +31,6 @@ use crate::replication;
 use crate::server::command::CommandProc;
 use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::util;
 
 /// Handlers of every string and bitmap command, bound by name into the
 /// command table (Redis: the string/bitmap rows of redisCommandTable).

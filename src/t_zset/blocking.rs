@@ -6,12 +6,12 @@
 //! The pop end is kept in `BlockPop::wherefrom`: `End::Head` is the lowest
 //! score (MIN), `End::Tail` the highest (MAX).
 
-use crate::blocked::{self, BlockPop, BlockedCmd};
-use crate::networking::{self, Client};
-use crate::server::Server;
 use oxidis_ds::quicklist::End;
 
 use super::{generic_zpop_command, parse_zmpop_args, zpop_cmd, zset_write, Lookup};
+use crate::blocked::{self, BlockPop, BlockedCmd};
+use crate::networking::{self, Client};
+use crate::server::Server;
 
 /// What a blocking pop of `n` members from `key` replicates as: ZPOPMIN or
 /// ZPOPMAX, with the count when the command had one (BZMPOP).

@@ -15,17 +15,17 @@ pub mod blocking;
 pub mod range;
 pub mod setops;
 
-use crate::args::{get_double_or_reply, get_long_or_reply};
-use crate::server::shared;
 use std::sync::Arc;
 
+use oxidis_ds::util;
+use oxidis_ds::zset::{AddFlags, AddOut, Limits, ZSet};
+
+use crate::args::{get_double_or_reply, get_long_or_reply};
 use crate::networking::Client;
 use crate::object::{RObj, Value};
 use crate::server::command::CommandProc;
+use crate::server::shared;
 use crate::server::Server;
-use oxidis_ds::util;
-
-use oxidis_ds::zset::{AddFlags, AddOut, Limits, ZSet};
 
 pub const ERR_NAN: &str = "resulting score is not a number (NaN)";
 pub const ERR_MINMAX_FLOAT: &str = "min or max is not a float";

@@ -3,19 +3,19 @@
 //! client, or a destination key for ZRANGESTORE), genericZrangebyrank/
 //! score/lex, zslParseRange / zslParseLexRange, zremrangeGenericCommand.
 
-use crate::args::get_long_or_reply;
-use crate::networking::client::Deferred;
-use crate::networking::Client;
-use crate::server::Server;
+use oxidis_ds::skiplist::{LexBound, ZLexRangeSpec, ZRangeSpec};
 use oxidis_ds::util;
+use oxidis_ds::zset::listpack as zzl;
+use oxidis_ds::zset::{AddFlags, Cursor, Limits, ZSet};
 
 use super::{
     delete_if_empty, limits, new_obj, zset_read, zset_write, Lookup, ERR_MINMAX_FLOAT,
     ERR_MINMAX_LEX,
 };
-use oxidis_ds::skiplist::{LexBound, ZLexRangeSpec, ZRangeSpec};
-use oxidis_ds::zset::listpack as zzl;
-use oxidis_ds::zset::{AddFlags, Cursor, Limits, ZSet};
+use crate::args::get_long_or_reply;
+use crate::networking::client::Deferred;
+use crate::networking::Client;
+use crate::server::Server;
 
 /// One end of a score range: strtod over the whole text, after an optional
 /// '(' (exclusive). Like C strtod, leading spaces are skipped and an empty

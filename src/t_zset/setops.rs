@@ -7,16 +7,16 @@
 //! built as a skiplist then converted with zsetConvertToListpackIfNeeded, as
 //! Redis does. Plain sets are accepted as inputs, every member with score 1.
 
-use crate::args::get_long_or_reply;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use oxidis_ds::zset::{AddFlags, ZSet};
+
+use super::{limits, new_obj};
+use crate::args::get_long_or_reply;
 use crate::networking::Client;
 use crate::object::Value;
 use crate::server::Server;
-
-use super::{limits, new_obj};
-use oxidis_ds::zset::{AddFlags, ZSet};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {

@@ -1,5 +1,5 @@
-//! The pseudo-random generator behind every random choice of the structures
-//! and the server: dict sampling (RANDOMKEY, eviction, active expiry), the
+//! The pseudo-random generator behind every random choice of oxidis: dict
+//! sampling (RANDOMKEY, eviction, active expiry), the
 //! skiplist's level draws, SPOP/SRANDMEMBER/HRANDFIELD/ZRANDMEMBER, the LFU
 //! counter's coin. Redis counterpart: the `random()` calls spread through
 //! dict.c, t_zset.c (zslRandomLevel), t_set.c and evict.c, and mt19937-64.c.
@@ -9,7 +9,7 @@
 //! (`util::get_random_bytes` reads /dev/urandom for run ids and seeds).
 //! Two ways to use it:
 //! - [`Rng`], a value the caller owns: deterministic from its seed, for tests
-//!   and for a command that draws many times in a row;
+//!   and for a caller that draws many times in a row;
 //! - [`random_u64`] / [`random_below`] / [`random_f64`], one generator per
 //!   thread, seeded from /dev/urandom at its first use.
 //!

@@ -21,7 +21,7 @@
 //!   thin pointer (`oxidis_sys::ThinBytes`, 8 bytes) so the type stays 16 bytes.
 //! - [`EmbStr`]: the bytes of an `embstr` string value (at most 44 bytes, as in
 //!   Redis). Up to [`EMBSTR_INLINE`] bytes inline, longer ones in a `Box<[u8]>`;
-//!   24 bytes either way, so the server's value enum stays 24 bytes around it.
+//!   24 bytes either way, so a value enum holding one stays 24 bytes.
 //!   Sorted sets store their members as `EmbStr` too (`skiplist::Member`).
 //!
 //! Divergence: Redis shares one sds between the keyspace dict and the expires

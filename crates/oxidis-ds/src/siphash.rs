@@ -23,7 +23,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The two halves of the process-wide key, little-endian words of the 16-byte seed.
-/// Zero until [`set_hash_seed`] runs; the server sets it from [`gen_hash_seed`].
+/// Zero until [`set_hash_seed`] runs; start-up sets it from [`gen_hash_seed`].
 static SEED_K0: AtomicU64 = AtomicU64::new(0);
 static SEED_K1: AtomicU64 = AtomicU64::new(0);
 

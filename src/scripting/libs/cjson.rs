@@ -14,7 +14,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use mlua::{LightUserData, Lua, Table, Value, Variadic};
-
 use oxidis_ds::util;
 
 #[derive(Clone, Copy)]

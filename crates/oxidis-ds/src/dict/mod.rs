@@ -163,7 +163,8 @@ pub struct Dict<K, V> {
 
 /* ----------------------------- resize policy ----------------------------- */
 
-/// Redis: dictResizeEnable. The server sets it from whether a snapshot is running.
+/// Redis: dictResizeEnable. Set from whether a snapshot is running; process-wide,
+/// as Redis's `dict_can_resize` is, because every dict must follow it at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ResizePolicy {
@@ -459,10 +460,10 @@ impl<K, V> Dict<K, V> {
     /// counterpart (Redis 8's memory_prefetch.c does the same for its I/O threads).
     ///
     /// A keyspace lookup is two dependent cache misses (the bucket, then the entry);
-    /// one command at a time they are paid one after the other. Issuing all the
-    /// bucket loads of a pipelined batch first, then all the entry loads (whose
-    /// addresses come from the now-cached buckets), lets the memory system serve
-    /// them in parallel, and the commands then run on cached lines.
+    /// one lookup at a time they are paid one after the other. Issuing all the
+    /// bucket loads of a batch first, then all the entry loads (whose addresses
+    /// come from the now-cached buckets), lets the memory system serve them in
+    /// parallel, and the lookups then run on cached lines.
     pub fn prefetch(&self, hashes: &[u64]) {
         self.prefetch_buckets(hashes);
         self.prefetch_entries(hashes);
@@ -718,7 +719,7 @@ impl<K: AsRef<[u8]> + Clone + Eq, V: Clone> Dict<K, V> {
             self.rehashidx = None;
             return false;
         }
-        // The next step (usually the next command) moves the next non-empty
+        // The next step (usually the next lookup) moves the next non-empty
         // chain: start loading its first entry now, so that step does not wait.
         let t0 = &self.ht[0];
         if let Some(e) = (idx..t0.size.min(idx + 8)).find_map(|i| t0.head(i)) {
@@ -729,7 +730,7 @@ impl<K: AsRef<[u8]> + Clone + Eq, V: Clone> Dict<K, V> {
     }
 
     /// Redis: _dictRehashStep(). One bucket of rehash work, done by every lookup and
-    /// update so a big rehash is spread over many commands.
+    /// update so a big rehash is spread over many operations.
     #[inline]
     fn rehash_step(&mut self) {
         if self.rehashidx.is_some() {
@@ -738,7 +739,7 @@ impl<K: AsRef<[u8]> + Clone + Eq, V: Clone> Dict<K, V> {
     }
 
     /// Redis: dictRehashMilliseconds(). Rehashes in batches of 100 buckets for about
-    /// `ms` milliseconds (server cron's `activerehashing`). Returns the buckets moved,
+    /// `ms` milliseconds (Redis: serverCron's `activerehashing`). Returns the buckets moved,
     /// counted in batches as Redis counts them.
     pub fn rehash_milliseconds(&mut self, ms: u64) -> usize {
         let start = Instant::now();

@@ -7,7 +7,7 @@
 //!
 //! # How the reverse-binary cursor works
 //!
-//! SCAN hands the client a single number and keeps no state on the server. Between two
+//! SCAN hands the caller a single number and keeps no state between calls. Between two
 //! calls the table may grow, shrink, or be half way through a rehash, yet every element
 //! that was present for the whole iteration must be returned at least once. A plain
 //! bucket counter (0, 1, 2, ...) fails that as soon as the table shrinks: if it has

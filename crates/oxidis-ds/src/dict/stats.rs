@@ -7,7 +7,7 @@
 //!
 //! Divergences: Redis writes into a caller's fixed buffer (4096 bytes in debug.c) and
 //! truncates; this returns a `String`. The `[Dictionary HT]` / `[Expires HT]` banners
-//! are added by the DEBUG command, as in Redis's debug.c, not here. The `full = false`
+//! are added by the caller, as in Redis's debug.c, not here. The `full = false`
 //! form (table size and element count only) follows Redis 7.2's short mode; 7.0
 //! always prints the full form, so a 7.0-compatible `DEBUG HTSTATS` passes `true`.
 

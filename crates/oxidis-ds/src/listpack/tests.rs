@@ -1,9 +1,10 @@
 //! Listpack tests: byte compatibility with Redis 7.0 and a proptest model
 //! test against `Vec<Vec<u8>>`.
 
-use super::*;
 use proptest::collection::vec;
 use proptest::prelude::*;
+
+use super::*;
 
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())

@@ -1,10 +1,12 @@
 //! Quicklist tests: a proptest model test against `VecDeque`, across fill
 //! values, compression depths and plain-node thresholds.
 
-use super::*;
+use std::sync::Mutex;
+
 use proptest::collection::vec;
 use proptest::prelude::*;
-use std::sync::Mutex;
+
+use super::*;
 
 /// The packed threshold is process-wide (as in Redis): tests that depend on
 /// it take this lock.

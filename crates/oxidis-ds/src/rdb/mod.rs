@@ -4,8 +4,8 @@
 //! reader) and `legacy.rs` (the old ziplist/zipmap/intset blobs). Redis
 //! counterpart: rdb.h and the low-level half of rdb.c. Each structure's value
 //! codec lives beside it (`set::rdb`, `hash::rdb`, `zset::rdb`,
-//! `quicklist::rdb`, `stream::rdb`); files, snapshots and the keyspace are the
-//! server's (its `rdb/` folder).
+//! `quicklist::rdb`, `stream::rdb`); files, snapshots and the keyspace live
+//! above this crate.
 
 pub mod encoding;
 pub mod legacy;
@@ -84,8 +84,8 @@ impl RdbError {
 
 pub type RdbResult<T> = Result<T, RdbError>;
 
-/// The encoding settings rdbLoadObject reads from `server.*` in Redis; the
-/// server fills them from its configuration and passes them down.
+/// The encoding settings rdbLoadObject reads from global state in Redis; the
+/// caller fills them from its configuration and passes them down.
 #[derive(Clone, Copy, Debug)]
 pub struct LoadLimits {
     pub set_max_intset_entries: usize,    // set-max-intset-entries

@@ -617,7 +617,7 @@ impl Skiplist {
 
     /// Walks the search paths to several scores at once, reading the nodes
     /// on them and changing nothing: a warm-up for a batch of searches
-    /// about to run (the server's pipelined batches). One search waits on
+    /// about to run. One search waits on
     /// memory at every step; here each walk takes one step in turn, so the
     /// loads of all of them are in flight together, and the real searches
     /// that follow find their nodes in the cache. Compares by score alone

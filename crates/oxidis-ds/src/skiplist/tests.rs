@@ -1,8 +1,9 @@
 //! Tests of the skiplist (`mod.rs`): a proptest model against a sorted
 //! `Vec<(f64, Vec<u8>)>`, and cases for tall nodes and range deletes.
 
-use super::*;
 use proptest::prelude::*;
+
+use super::*;
 
 #[derive(Clone, Debug)]
 enum Op {

@@ -145,7 +145,7 @@ impl Stream {
     }
 
     /// Redis: streamReplyWithCGLag's computation. None when the lag
-    /// cannot be known (the reply is then a null).
+    /// cannot be known (XINFO shows a null then).
     pub fn cg_lag(&self, cg: &ConsumerGroup) -> Option<i64> {
         if self.entries_added == 0 {
             return Some(0);

@@ -31,9 +31,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::listpack::{Listpack, LpEntry};
-
 use super::cgroups::ConsumerGroup;
+use crate::listpack::{Listpack, LpEntry};
 
 pub const STREAM_ITEM_FLAG_NONE: i64 = 0;
 pub const STREAM_ITEM_FLAG_DELETED: i64 = 1 << 0;

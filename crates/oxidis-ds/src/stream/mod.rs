@@ -5,8 +5,8 @@
 //! entries (byte-compatible with Redis) in a `BTreeMap` keyed by ID in place
 //! of the rax, append, iteration both ways, delete, trim, node validation;
 //! `cgroups.rs` the consumer groups, consumers and the pending entries list;
-//! `rdb.rs` the RDB codec; `tests.rs` the model tests. The XADD/XREAD/...
-//! commands are the server's (`t_stream/`).
+//! `rdb.rs` the RDB codec; `tests.rs` the model tests. XADD, XREAD and the
+//! rest live above this crate.
 
 pub mod cgroups;
 pub mod encoding;

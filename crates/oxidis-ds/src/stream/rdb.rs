@@ -16,16 +16,15 @@
 //! ID, entries-added and entries-read, which are then derived.
 //! Untrusted input is always validated deeply (every node walked as a
 //! stream node; PEL references resolved), so nothing loaded can make a
-//! later command misbehave.
+//! later operation misbehave.
 
 use std::collections::BTreeMap;
 
+use super::cgroups::{ConsumerGroup, Nack};
+use super::encoding::{validate_node, Stream, StreamId};
 use crate::listpack::Listpack;
 use crate::rdb::encoding::{Reader, Rio};
 use crate::rdb::{RdbError, RdbResult, RDB_TYPE_STREAM_LISTPACKS, RDB_TYPE_STREAM_LISTPACKS_2};
-
-use super::cgroups::{ConsumerGroup, Nack};
-use super::encoding::{validate_node, Stream, StreamId};
 
 pub fn save_type(_: &Stream) -> u8 {
     RDB_TYPE_STREAM_LISTPACKS_2

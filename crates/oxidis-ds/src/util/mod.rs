@@ -1,7 +1,7 @@
 //! Small string and number helpers. Redis counterparts: util.c (glob matching,
 //! string2ll/string2d/string2ld, d2string/ld2string, memtoull, random hex
-//! chars, ustime/mstime) and the two sds.c helpers the server leans on
-//! everywhere: sdssplitargs (config lines, inline commands) and sdscatrepr.
+//! chars, ustime/mstime) and the two sds.c helpers used everywhere:
+//! sdssplitargs (config lines, inline requests) and sdscatrepr.
 //!
 //! Deliberate divergences:
 //! - Redis uses `long double` (80-bit on x86-64) for INCRBYFLOAT and
@@ -622,8 +622,8 @@ pub fn write_u64(buf: &mut Vec<u8>, v: u64) {
 }
 
 /// Writes the decimal form of `v` at the start of `out` (20 bytes always
-/// suffice) and returns its length. Used on the reply path for every
-/// integer and length header.
+/// suffice) and returns its length: the hot path of every integer written
+/// out as text.
 #[inline]
 pub fn write_i64_slice(out: &mut [u8], v: i64) -> usize {
     if v < 0 {
@@ -703,7 +703,7 @@ pub fn memtoull(s: &[u8]) -> Option<u64> {
 /* ======================= sds.c: split args and repr ====================== */
 
 /// sdssplitargs: split a line into arguments the way redis-cli, inline
-/// commands and the config file do. Double quotes take `\n \r \t \b \a \\ \"`
+/// requests and the config file do. Double quotes take `\n \r \t \b \a \\ \"`
 /// and `\xHH` escapes (any other escaped char stands for itself); single
 /// quotes take only `\'`. A closing quote must be followed by whitespace or
 /// the end of the line. Unbalanced quotes → None. An empty or all-space line

@@ -1,6 +1,7 @@
 //! Unit and property tests for util/mod.rs (Redis util.c / sds.c helpers).
-use super::*;
 use proptest::prelude::*;
+
+use super::*;
 
 fn m(p: &str, s: &str) -> bool {
     string_match_len(p.as_bytes(), s.as_bytes(), false)

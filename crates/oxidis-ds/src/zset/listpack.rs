@@ -11,7 +11,6 @@
 use std::borrow::Cow;
 
 use crate::listpack::{Listpack, LpEntry, Where};
-
 use crate::skiplist::{ZLexRangeSpec, ZRangeSpec};
 
 /// Redis: zzlStrtod — a score stored as text.

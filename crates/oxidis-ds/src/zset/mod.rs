@@ -1,7 +1,7 @@
 //! The encoding-independent sorted set API. Redis counterpart: t_zset.c, the
 //! "Common sorted set API" banner (zsetLength, zsetConvert, zsetScore,
-//! zsetAdd, zsetDel, zsetRank, zsetDup) plus range walkers shared by the
-//! commands, so that no command looks at the encoding itself.
+//! zsetAdd, zsetDel, zsetRank, zsetDup) plus range walkers, so that a caller
+//! never looks at the encoding itself.
 //!
 //! Encodings: `listpack` (see listpack.rs) while the set has at most
 //! `zset-max-listpack-entries` members of at most `zset-max-listpack-value`
