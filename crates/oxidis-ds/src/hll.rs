@@ -636,13 +636,10 @@ mod tests {
     fn dense_registers_do_not_disturb_neighbours() {
         let mut regs = vec![0u8; HLL_DENSE_SIZE - HLL_HDR_SIZE];
         let mut model = vec![0u8; HLL_REGISTERS];
-        let mut x = 0x1234_5678u64;
+        let mut rng = crate::rand::Rng::new(0x1234_5678);
         for _ in 0..5 {
             for (i, m) in model.iter_mut().enumerate() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *m = (x & 63) as u8;
+                *m = (rng.next_u64() & 63) as u8;
                 dense_set_register(&mut regs, i, *m);
             }
             for (i, m) in model.iter().enumerate() {

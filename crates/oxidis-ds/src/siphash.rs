@@ -43,29 +43,10 @@ pub fn hash_seed() -> [u8; 16] {
 }
 
 /// Draws 16 random bytes for [`set_hash_seed`], as server.c `main()` does with
-/// `getRandomBytes()`. Reads `/dev/urandom`; if that fails, falls back to the random
-/// keys std gives each `RandomState`.
+/// `getRandomBytes()` (`util::get_random_bytes`: /dev/urandom).
 pub fn gen_hash_seed() -> [u8; 16] {
-    use std::io::Read;
     let mut seed = [0u8; 16];
-    let from_urandom = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut seed))
-        .is_ok();
-    if !from_urandom {
-        use std::collections::hash_map::RandomState;
-        use std::hash::{BuildHasher, Hasher};
-        for (i, half) in seed.chunks_exact_mut(8).enumerate() {
-            let mut h = RandomState::new().build_hasher();
-            h.write_usize(i);
-            h.write_u128(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0),
-            );
-            half.copy_from_slice(&h.finish().to_le_bytes());
-        }
-    }
+    crate::util::get_random_bytes(&mut seed);
     seed
 }
 
