@@ -34,8 +34,8 @@
 //! Nothing is queued or encoded while there is neither a replica nor a backlog
 //! (Redis's shouldPropagate): the cost on the hot path is one test.
 //!
-//! Divergences: there is no AOF yet, so only the replication target exists; the
-//! replica side (REPLICAOF host port) is not implemented.
+//! `replica.rs` holds the other side, a replica's link to its master.
+//! Divergence: oxidis has no AOF, so replicas are the only target.
 
 pub mod master;
 pub mod replica;
