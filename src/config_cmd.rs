@@ -28,6 +28,14 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
             "loglevel" | "logfile" => {
                 crate::log::configure(s.config.loglevel.into(), &s.config.logfile)
             }
+            // Redis: updateAppendonly.
+            "appendonly" => {
+                if !s.config.appendonly && s.aof.is_on() {
+                    crate::aof::stop(s);
+                } else if s.config.appendonly && !s.aof.is_on() && crate::aof::start(s).is_err() {
+                    return Err("Unable to turn on AOF. Check server logs.".into());
+                }
+            }
             // Redis: updateProcTitleTemplate (whatever set-proc-title says).
             "proc-title-template" => {
                 crate::server::proctitle::redis_set_proc_title(&s.config)?;

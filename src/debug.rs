@@ -1,8 +1,8 @@
 //! DEBUG. Redis counterpart: debug.c (debugCommand, the dataset digest,
 //! DEBUG PROTOCOL / OBJECT / SLEEP / ...).
-//! RELOAD lives in rdb/load.rs. Subcommands of features oxidis does not have
-//! (LOADAOF, the cluster and module ones) get Redis's unknown-subcommand
-//! error.
+//! RELOAD lives in rdb/load.rs, LOADAOF in aof/load.rs. Subcommands of
+//! features oxidis does not have (the cluster and module ones) get Redis's
+//! unknown-subcommand error.
 
 use oxidis_ds::sha1::{self, Sha1};
 use oxidis_ds::util;
@@ -91,6 +91,8 @@ fn serialized_length(o: &RObj, compress: bool) -> usize {
 }
 
 const DEBUG_HELP: &[&str] = &[
+    "AOF-FLUSH-SLEEP <microsec>",
+    "    Server will sleep before flushing the AOF, this is used for testing.",
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
@@ -102,6 +104,8 @@ const DEBUG_HELP: &[&str] = &[
     "    Return hash table statistics of the specified Redis database.",
     "HTSTATS-KEY <key> [full]",
     "    Like HTSTATS but for the hash table stored at <key>'s value.",
+    "LOADAOF",
+    "    Flush the AOF buffers on disk and reload the AOF in memory.",
     "LOG <message>",
     "    Write <message> to the server log.",
     "OBJECT <key>",
@@ -276,6 +280,11 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
         (b"replybuffer", 4) => c.add_reply_ok(),
         (b"reload", _) => crate::rdb::load::debug_reload(s, c, argv),
+        (b"loadaof", _) => crate::aof::load::debug_loadaof(s, c),
+        (b"aof-flush-sleep", 3) => {
+            s.aof.flush_sleep_us = util::string2ll(&argv[2]).unwrap_or(0).max(0) as u64;
+            c.add_reply_ok();
+        }
         (b"populate", 3..=5) => debug_populate(s, c, argv),
         (b"segfault", 2) => crash_report("crashed by signal: 11, si_code: 0"),
         (b"quicklist-packed-threshold", 3) => crate::t_list::debug_packed_threshold(c, &argv[2]),

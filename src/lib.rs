@@ -6,6 +6,7 @@
 //! docs/architecture.md maps every module to its Redis file.
 
 pub mod ae;
+pub mod aof;
 pub mod args;
 pub mod blocked;
 pub mod config;

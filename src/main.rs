@@ -142,7 +142,20 @@ fn main() {
         server_log!(Notice, "Running mode=standalone, port={}.", port);
     }
     server_log!(Warning, "Server initialized");
-    oxidis::rdb::load::load_data_from_disk(&mut srv, &mut |s| el.process_events_while_blocked(s));
+    // Redis: aofLoadManifestFromDisk, loadDataFromDisk (the AOF when it is
+    // on, else the RDB), aofOpenIfNeededOnServerStart, aofDelHistoryFiles.
+    oxidis::aof::load_manifest_from_disk(&mut srv);
+    if srv.aof.is_on() {
+        oxidis::aof::load::load_data_from_disk(&mut srv, &mut |s| {
+            el.process_events_while_blocked(s)
+        });
+    } else {
+        oxidis::rdb::load::load_data_from_disk(&mut srv, &mut |s| {
+            el.process_events_while_blocked(s)
+        });
+    }
+    oxidis::aof::open_if_needed_on_server_start(&mut srv);
+    let _ = oxidis::aof::del_history_files(&mut srv);
     server_log!(Notice, "Ready to accept connections");
     let hz = srv.config.hz.clamp(1, 500) as i64;
     el.create_time_event(1000 / hz, |s| s.server_cron());

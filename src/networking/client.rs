@@ -159,6 +159,8 @@ pub struct Client {
     pub redacted: Vec<usize>, // argv positions hidden from SLOWLOG/MONITOR
     pub bpop: Option<Box<crate::blocked::BlockPop>>, // set while blocked on keys (BLPOP, ...)
     pub prop_argv: Option<Vec<Vec<u8>>>, // the form the command propagates in (replication::rewrite_argv)
+    pub aof_marks: VecDeque<(u64, u64)>, // (output position, AOF position it waits for): aof/mod.rs
+    pub write_cap: Option<u64>, // output may be written up to this net_output_bytes (AOF group commit)
     pub bulk: Option<Box<(Vec<u8>, usize)>>, // a replica's RDB payload, written before `buf` (bytes, sent)
     pub replconf: Option<Box<crate::replication::master::ReplConf>>, // what REPLCONF said
     pub repl_cmd_bytes: Vec<u8>,             // master link: bytes of the command being parsed
@@ -225,12 +227,36 @@ impl Client {
             redacted: Vec::new(),
             bpop: None,
             prop_argv: None,
+            aof_marks: VecDeque::new(),
+            write_cap: None,
             bulk: None,
             replconf: None,
             repl_cmd_bytes: Vec::new(),
             woff: 0,
             wait_numreplicas: 0,
         }
+    }
+
+    /// Redis: mustObeyClient — the master's link or the AOF client, whose
+    /// commands are never refused.
+    pub fn must_obey(&self) -> bool {
+        self.id == crate::aof::load::CLIENT_ID_AOF || self.flags & CLIENT_MASTER != 0
+    }
+
+    /// Drops every queued reply (the AOF client, which nobody reads).
+    pub fn discard_replies(&mut self) {
+        self.buf.clear();
+        self.reply.clear();
+        self.reply_bytes = 0;
+        self.sentlen = 0;
+    }
+
+    /// Bytes queued and not yet written: a replica's payload, the buffer
+    /// and the reply blocks.
+    pub fn pending_len(&self) -> usize {
+        let bulk = self.bulk.as_ref().map_or(0, |b| b.0.len() - b.1);
+        let blocks: usize = self.reply.iter().map(|b| b.len()).sum();
+        bulk + self.buf.len() + blocks - self.sentlen
     }
 
     pub fn has_pending_replies(&self) -> bool {
@@ -717,9 +743,17 @@ impl Client {
                     return Ok(true);
                 }
             };
+            // Under `appendfsync always` output may wait for an fsync
+            // (aof/mod.rs, "Group commit"): only `write_cap` bytes in all.
+            let allowed = match self.write_cap {
+                Some(cap) if cap <= self.net_output_bytes => return Ok(false),
+                Some(cap) => (cap - self.net_output_bytes) as usize,
+                None => usize::MAX,
+            };
             if let Some(bulk) = self.bulk.as_mut() {
                 // A replica's RDB payload goes out before anything queued after it.
-                match conn.write(&bulk.0[bulk.1..]) {
+                let end = bulk.0.len().min(bulk.1.saturating_add(allowed));
+                match conn.write(&bulk.0[bulk.1..end]) {
                     Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "write zero")),
                     Ok(n) => {
                         self.net_output_bytes += n as u64;
@@ -739,25 +773,27 @@ impl Client {
                 return Ok(true);
             }
             // Gather up to a few chunks into one writev.
-            let mut slices: [io::IoSlice; 8] = std::array::from_fn(|_| io::IoSlice::new(&[]));
+            let mut parts: [&[u8]; 8] = [&[]; 8];
             let mut n = 0;
             let mut skip = self.sentlen;
+            let mut room = allowed;
             if !self.buf.is_empty() {
-                slices[0] = io::IoSlice::new(&self.buf[skip..]);
+                parts[0] = clip(&self.buf[skip..], &mut room);
                 skip = 0;
                 n = 1;
             }
             for blk in self.reply.iter() {
-                if n == slices.len() {
+                if n == parts.len() || room == 0 {
                     break;
                 }
                 if blk.is_empty() {
                     continue;
                 }
-                slices[n] = io::IoSlice::new(&blk[skip..]);
+                parts[n] = clip(&blk[skip..], &mut room);
                 skip = 0;
                 n += 1;
             }
+            let slices: [io::IoSlice; 8] = std::array::from_fn(|i| io::IoSlice::new(parts[i]));
             let res = if n == 1 {
                 conn.write(&slices[0])
             } else {
@@ -853,4 +889,12 @@ impl Client {
         }
         s
     }
+}
+
+/// At most `room` bytes of `part`; `room` shrinks by what is taken.
+#[inline]
+fn clip<'a>(part: &'a [u8], room: &mut usize) -> &'a [u8] {
+    let p = &part[..part.len().min(*room)];
+    *room -= p.len();
+    p
 }

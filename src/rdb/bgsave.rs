@@ -65,7 +65,7 @@ const BGSAVE_RETRY_DELAY: i64 = 5;
 pub struct SaveFailed;
 
 /// How a background save ended.
-enum Outcome {
+pub enum Outcome {
     Ok(Option<Vec<u8>>), // the image itself when it was made for replica sockets
     Err,
     Cancelled,
@@ -80,7 +80,7 @@ pub struct Child {
     pub cow_start: u64,  // dict::cow_bytes() when the snapshot was taken
     pub cow_peak: u64,   // current_cow_peak
     pub started: Instant,
-    pub sockets: bool, // the image goes to replicas, not to dbfilename
+    pub kind: ChildKind,
 }
 
 /// Where a background save writes. Redis: RDB_CHILD_TYPE_DISK / _SOCKET.
@@ -88,6 +88,15 @@ pub struct Child {
 pub enum SaveTarget {
     Disk,
     Sockets,
+}
+
+/// What the writer thread is writing. Redis: child_type (CHILD_TYPE_RDB,
+/// CHILD_TYPE_AOF) with rdb_child_type.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ChildKind {
+    Rdb(SaveTarget),
+    /// BGREWRITEAOF's new base file (aof/rewrite.rs).
+    Aof,
 }
 
 impl Child {
@@ -173,87 +182,37 @@ pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), 
     s.rdb.stat_rdb_saves += 1;
     s.rdb.dirty_before_bgsave = s.dirty;
     s.rdb.lastbgsave_try = unixtime();
-
-    let start = Instant::now();
-    let snap = Snapshot::capture(s);
-    let keys_total = snap.total_keys();
-    let cow_start = oxidis_ds::dict::cow_bytes();
-
-    let progress = Arc::new(SaveProgress::default());
-    let (tx, rx) = mpsc::channel();
-    let waker = s.rdb.waker.clone();
     let filename = s.config.dbfilename.clone();
     let temp_id = format!("bgsave-{}", s.pid);
-    let p = progress.clone();
-    let (retire_tx, retire_rx) = mpsc::channel::<Retired>();
-    let spawned = std::thread::Builder::new()
-        .name("rdb-bgsave".into())
-        .spawn(move || {
-            oxidis_sys::set_current_thread_nice(WRITER_NICE);
-            let mut retire = |r: Retired| {
-                // The receiver is gone only if the server is shutting down.
-                if let Err(mpsc::SendError(r)) = retire_tx.send(r) {
-                    drop(r);
-                }
+    let spawned = spawn_writer(s, ChildKind::Rdb(target), move |snap, p, retire| {
+        if target == SaveTarget::Sockets {
+            let mut rdb = super::encoding::Rio::buffer();
+            return match save::save_rio(&mut rdb, snap, p, retire) {
+                Ok(()) => Outcome::Ok(Some(rdb.into_bytes())),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Outcome::Cancelled,
+                Err(_) => Outcome::Err,
             };
-            if target == SaveTarget::Sockets {
-                let mut rdb = super::encoding::Rio::buffer();
-                let outcome = match save::save_rio(&mut rdb, snap, &p, &mut retire) {
-                    Ok(()) => Outcome::Ok(Some(rdb.into_bytes())),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Outcome::Cancelled,
-                    Err(_) => Outcome::Err,
-                };
-                drop(retire_tx);
-                let _ = tx.send(outcome);
-                if let Some(w) = waker {
-                    let _ = w.wake();
-                }
-                return;
+        }
+        match save::save_to_file(&filename, &temp_id, snap, p, retire) {
+            Ok(()) => {
+                server_log!(Notice, "DB saved on disk");
+                Outcome::Ok(None)
             }
-            let outcome = match save::save_to_file(&filename, &temp_id, snap, &p, &mut retire) {
-                Ok(()) => {
-                    server_log!(Notice, "DB saved on disk");
-                    Outcome::Ok(None)
-                }
-                Err(SaveError::Cancelled) => Outcome::Cancelled,
-                Err(e) => {
-                    e.log();
-                    Outcome::Err
-                }
-            };
-            // The snapshot was consumed by the save: segments still shared with the
-            // live dataset were released, segments it had copied were handed back
-            // to the event loop (free_retired).
-            drop(retire_tx);
-            let _ = tx.send(outcome);
-            if let Some(w) = waker {
-                let _ = w.wake();
+            Err(SaveError::Cancelled) => Outcome::Cancelled,
+            Err(e) => {
+                e.log();
+                Outcome::Err
             }
-        });
+        }
+    });
     match spawned {
-        Ok(handle) => {
-            // Redis times fork() alone; our fork is the capture plus the thread spawn,
-            // the whole stall the event loop sees before the writer runs.
-            s.rdb.stat_fork_time_us = start.elapsed().as_micros() as u64;
-            s.rdb.stat_total_forks += 1;
+        Ok(()) => {
             if target == SaveTarget::Sockets {
                 server_log!(Notice, "Background RDB transfer started by pid {}", s.pid);
             } else {
                 server_log!(Notice, "Background saving started by pid {}", s.pid);
             }
             s.rdb.save_time_start = unixtime();
-            s.rdb.retired.push(retire_rx);
-            s.rdb.child = Some(Child {
-                thread: Some(handle),
-                rx,
-                progress,
-                keys_total,
-                cow_start,
-                cow_peak: 0,
-                started: start,
-                sockets: target == SaveTarget::Sockets,
-            });
-            update_dict_resize_policy(s);
             Ok(())
         }
         Err(e) => {
@@ -262,6 +221,67 @@ pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), 
             Err(SaveFailed)
         }
     }
+}
+
+/// Redis: redisFork(). Captures the snapshot and starts the writer thread on
+/// `job`, which returns how it ended; the done handler
+/// ([`check_child_done`]) runs when it wakes the loop. The stall the event
+/// loop sees, capture plus spawn, is what `latest_fork_usec` reports.
+pub fn spawn_writer(
+    s: &mut Server,
+    kind: ChildKind,
+    job: impl FnOnce(Snapshot, &SaveProgress, &mut dyn FnMut(Retired)) -> Outcome + Send + 'static,
+) -> std::io::Result<()> {
+    let start = Instant::now();
+    let mut snap = Snapshot::capture(s);
+    snap.opts.aof_base = kind == ChildKind::Aof;
+    let keys_total = snap.total_keys();
+    let cow_start = oxidis_ds::dict::cow_bytes();
+    let progress = Arc::new(SaveProgress::default());
+    let (tx, rx) = mpsc::channel();
+    let waker = s.rdb.waker.clone();
+    let p = progress.clone();
+    let (retire_tx, retire_rx) = mpsc::channel::<Retired>();
+    let name = if kind == ChildKind::Aof {
+        "aof-rewrite"
+    } else {
+        "rdb-bgsave"
+    };
+    let handle = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            oxidis_sys::set_current_thread_nice(WRITER_NICE);
+            let mut retire = |r: Retired| {
+                // The receiver is gone only if the server is shutting down.
+                if let Err(mpsc::SendError(r)) = retire_tx.send(r) {
+                    drop(r);
+                }
+            };
+            let outcome = job(snap, &p, &mut retire);
+            // The snapshot was consumed: segments still shared with the live
+            // dataset were released, segments it had copied were handed back
+            // to the event loop (free_retired).
+            drop(retire_tx);
+            let _ = tx.send(outcome);
+            if let Some(w) = waker {
+                let _ = w.wake();
+            }
+        })?;
+    s.rdb.stat_fork_time_us = start.elapsed().as_micros() as u64;
+    s.rdb.stat_total_forks += 1;
+    s.rdb.retired.push(retire_rx);
+    s.rdb.child = Some(Child {
+        thread: Some(handle),
+        rx,
+        progress,
+        keys_total,
+        cow_start,
+        cow_peak: 0,
+        started: start,
+        kind,
+    });
+    update_dict_resize_policy(s);
+    Ok(())
 }
 
 /// Redis: checkChildrenDone() + backgroundSaveDoneHandler(). Runs when the waker
@@ -276,7 +296,11 @@ pub fn check_child_done(s: &mut Server) {
     if let Some(t) = child.thread.take() {
         let _ = t.join();
     }
-    if child.sockets {
+    if child.kind == ChildKind::Aof {
+        update_dict_resize_policy(s);
+        return crate::aof::rewrite::done_handler(s, outcome, &child);
+    }
+    if child.kind == ChildKind::Rdb(SaveTarget::Sockets) {
         // Redis: backgroundSaveDoneHandlerSocket — no lastsave, no dirty reset.
         let payload = match outcome {
             Outcome::Ok(p) => {
@@ -330,7 +354,7 @@ pub fn check_child_done(s: &mut Server) {
 /// Redis: killRDBChild(). Asks the writer to stop; `wait` also joins it (SHUTDOWN,
 /// which must not race the writer's rename with its own save).
 pub fn kill_rdb_child(s: &mut Server, wait: bool) {
-    let Some(child) = s.rdb.child.as_mut() else {
+    let Some(child) = s.rdb.child.as_mut().filter(|c| c.kind != ChildKind::Aof) else {
         return;
     };
     child.progress.cancel.store(true, Ordering::Relaxed);
@@ -340,6 +364,18 @@ pub fn kill_rdb_child(s: &mut Server, wait: bool) {
         }
         check_child_done(s);
     }
+}
+
+/// Stops the writer, waits for it and forgets it without running its done
+/// handler. Redis: kill(), waitpid() and resetChildState().
+pub fn kill_and_forget(s: &mut Server) {
+    if let Some(mut c) = s.rdb.child.take() {
+        c.progress.cancel.store(true, Ordering::Relaxed);
+        if let Some(t) = c.thread.take() {
+            let _ = t.join();
+        }
+    }
+    update_dict_resize_policy(s);
 }
 
 /// The persistence part of serverCron: finished saves, save points, BGSAVE SCHEDULE.
@@ -389,9 +425,12 @@ pub fn shutdown_save(
     nosave: bool,
     force: bool,
 ) -> Result<(), SaveFailed> {
-    if has_active_child(s) {
+    if rdb_child_running(s) {
         server_log!(Warning, "There is a child saving an .rdb. Killing it!");
         kill_rdb_child(s, true);
+    }
+    if crate::aof::shutdown(s, force).is_err() {
+        return Err(SaveFailed);
     }
     if (!s.config.save_params.is_empty() && !nosave) || save {
         server_log!(Notice, "Saving the final RDB snapshot before exiting.");
@@ -409,7 +448,7 @@ pub fn shutdown_save(
 
 /// The FLUSHALL tail. Redis: flushAllDataAndResetRDB() after emptyData().
 pub fn flushall_reset_rdb(s: &mut Server) {
-    if has_active_child(s) {
+    if rdb_child_running(s) {
         // Wait for the writer (it stops within milliseconds): it must not rename
         // its now stale image over the file the save below writes.
         kill_rdb_child(s, true);
@@ -440,7 +479,7 @@ pub fn info_persistence(s: &Server) -> String {
         0.0
     };
     let mut out = format!(
-        "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:{}\r\ncurrent_cow_size:{}\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:{:.2}\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:{}\r\ncurrent_cow_size:{}\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:{:.2}\r\ncurrent_save_keys_processed:{}\r\ncurrent_save_keys_total:{}\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n{}",
         s.loading as i32,
         cow_peak,
         cow,
@@ -448,15 +487,20 @@ pub fn info_persistence(s: &Server) -> String {
         processed,
         total,
         s.dirty,
-        r.child.is_some() as i32,
+        rdb_child_running(s) as i32,
         s.lastsave,
         if r.lastbgsave_ok { "ok" } else { "err" },
         r.save_time_last,
-        if r.child.is_some() { now - r.save_time_start } else { -1 },
+        if rdb_child_running(s) {
+            now - r.save_time_start
+        } else {
+            -1
+        },
         r.stat_rdb_saves,
         r.stat_rdb_cow_bytes,
         r.last_load_keys_expired,
         r.last_load_keys_loaded,
+        crate::aof::info_fields(s),
     );
     if s.loading {
         let (perc, remaining) = if r.loading_total_bytes > 0 {
@@ -499,9 +543,17 @@ pub fn info_fork_fields(s: &Server) -> String {
 
 /* ------------------------------- commands ------------------------------- */
 
+/// Is the writer thread writing an RDB (`child_type == CHILD_TYPE_RDB`)?
+pub fn rdb_child_running(s: &Server) -> bool {
+    s.rdb
+        .child
+        .as_ref()
+        .is_some_and(|c| matches!(c.kind, ChildKind::Rdb(_)))
+}
+
 /// Redis: saveCommand().
 fn save_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
-    if has_active_child(s) {
+    if rdb_child_running(s) {
         return c.add_reply_error("Background save already in progress");
     }
     s.rdb.stat_rdb_saves += 1;
@@ -522,12 +574,15 @@ fn bgsave_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             return c.add_reply_syntax_err();
         }
     }
-    if has_active_child(s) {
-        let _ = schedule;
+    if rdb_child_running(s) {
         c.add_reply_error("Background save already in progress");
-    } else if s.in_exec {
-        s.rdb.bgsave_scheduled = true;
-        c.add_reply_status("Background saving scheduled");
+    } else if has_active_child(s) || s.in_exec {
+        if schedule || s.in_exec {
+            s.rdb.bgsave_scheduled = true;
+            c.add_reply_status("Background saving scheduled");
+        } else {
+            c.add_reply_error("Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+        }
     } else if rdb_save_background(s).is_ok() {
         c.add_reply_status("Background saving started");
     } else {

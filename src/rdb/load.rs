@@ -95,7 +95,8 @@ pub fn object_set_lru_or_lfu(
     }
 }
 
-/// Redis: rdbLoadRioWithLoadingCtx(). Loads a whole RDB image into `s.dbs`.
+/// Redis: rdbLoadRioWithLoadingCtx(). Loads a whole RDB image into `s.dbs`;
+/// returns the bytes it took (an AOF's RDB preamble is followed by commands).
 /// `progress` runs every `loading-process-events-interval-bytes` bytes (Redis:
 /// rdbLoadProgressCallback, which serves clients while a big file loads).
 pub fn load_rio(
@@ -103,7 +104,7 @@ pub fn load_rio(
     data: &[u8],
     flags: u32,
     progress: &mut dyn FnMut(&mut Server),
-) -> RdbResult<()> {
+) -> RdbResult<usize> {
     let mut r = Reader::new(data);
     let magic = r.read(9)?;
     if &magic[..5] != b"REDIS" {
@@ -302,7 +303,7 @@ pub fn load_rio(
             s.rdb.last_load_keys_expired
         );
     }
-    Ok(())
+    Ok(r.pos)
 }
 
 /// The AUX fields Redis acts on or logs while loading.
@@ -395,7 +396,7 @@ pub fn load_file(
     start_loading(s, data.len() as u64);
     let r = load_rio(s, &data, flags, progress);
     stop_loading(s);
-    r.map_err(LoadFileError::Rdb)
+    r.map(|_| ()).map_err(LoadFileError::Rdb)
 }
 
 /// Redis: rdbReportError() for a file being loaded: log, then terminate.

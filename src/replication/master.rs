@@ -103,14 +103,16 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         addr: c.addr.clone(),
     };
     s.create_backlog_if_needed();
-    if s.rdb.child.as_ref().is_some_and(|ch| ch.sockets) {
+    use crate::rdb::bgsave::{ChildKind, SaveTarget};
+    let child = s.rdb.child.as_ref().map(|ch| ch.kind);
+    if child == Some(ChildKind::Rdb(SaveTarget::Sockets)) {
         // CASE 2: the running save streams to other replicas.
         server_log!(
             Notice,
             "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC"
         );
         s.repl.slaves.push(r);
-    } else if s.rdb.child.is_some() {
+    } else if child == Some(ChildKind::Rdb(SaveTarget::Disk)) {
         // CASE 1: a BGSAVE to disk is running. Redis: attach to it if another
         // replica already waits for its end, else wait for the next one.
         let donor = s
@@ -138,6 +140,12 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         // CASE 3, diskless with a delay: the cron starts the save, so that
         // replicas arriving meanwhile share it.
         server_log!(Notice, "Delay next BGSAVE for diskless SYNC");
+        s.repl.slaves.push(r);
+    } else if child.is_some() {
+        server_log!(
+            Notice,
+            "No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed"
+        );
         s.repl.slaves.push(r);
     } else {
         s.repl.slaves.push(r);

@@ -23,7 +23,8 @@
 //! Redis's propagatePendingCommands does. The active expire cycle and eviction
 //! flush after every key, so their DELs are never wrapped.
 //!
-//! Flushing feeds the replication stream: a SELECT whenever the database differs
+//! Flushing feeds the AOF (`aof::feed`, which keeps its own SELECT state) and the
+//! replication stream: a SELECT whenever the database differs
 //! from the last one sent (`slaveseldb`), then the command in RESP. Every byte
 //! goes into the backlog (a ring of `repl-backlog-size` bytes that lets a
 //! reconnecting replica continue with PSYNC), advances `master_repl_offset`, and
@@ -35,7 +36,6 @@
 //! (Redis's shouldPropagate): the cost on the hot path is one test.
 //!
 //! `replica.rs` holds the other side, a replica's link to its master.
-//! Divergence: oxidis has no AOF, so replicas are the only target.
 
 pub mod master;
 pub mod replica;
@@ -256,11 +256,17 @@ impl std::fmt::Write for StrOut<'_> {
 }
 
 impl Server {
-    /// Redis: shouldPropagate for the replication target.
+    /// Redis: shouldPropagate — is there a target: the AOF, or replicas
+    /// (or the backlog) of a master?
     #[inline]
     pub fn should_propagate(&self) -> bool {
-        !self.loading
-            && self.config.masterhost.is_none()
+        !self.loading && (self.aof.is_on() || self.should_propagate_repl())
+    }
+
+    /// Redis: shouldPropagate(PROPAGATE_REPL).
+    #[inline]
+    fn should_propagate_repl(&self) -> bool {
+        self.config.masterhost.is_none()
             && (self.repl.backlog.is_some() || !self.repl.slaves.is_empty())
     }
 
@@ -293,14 +299,24 @@ impl Server {
         }
         let transaction = ops.len() > 1 && !no_multi;
         if transaction {
-            self.feed_slaves(ops[0].db as i64, &[b"MULTI".to_vec()]);
+            self.propagate_now(ops[0].db, &[b"MULTI".to_vec()]);
         }
         for op in &ops {
-            self.feed_slaves(op.db as i64, &op.argv);
+            self.propagate_now(op.db, &op.argv);
         }
         if transaction {
             let db = ops[ops.len() - 1].db;
-            self.feed_slaves(db as i64, &[b"EXEC".to_vec()]);
+            self.propagate_now(db, &[b"EXEC".to_vec()]);
+        }
+    }
+
+    /// Redis: propagateNow — one command to the AOF and to the replicas.
+    fn propagate_now(&mut self, db: usize, argv: &[Vec<u8>]) {
+        if self.aof.is_on() {
+            crate::aof::feed(self, db, argv);
+        }
+        if self.should_propagate_repl() {
+            self.feed_slaves(db as i64, argv);
         }
     }
 

@@ -92,12 +92,6 @@ fn running_stale(s: &Server) -> bool {
     crate::replication::replica::link_down(s) && !s.config.replica_serve_stale_data
 }
 
-/// Redis: mustObeyClient. oxidis replicas do not apply a master's stream
-/// yet, so no caller is our master.
-fn is_master_client(_c: &Client) -> bool {
-    false
-}
-
 /// Redis: scriptPrepareForRun. On refusal the error is already sent.
 pub fn prepare_for_run(
     s: &mut Server,
@@ -107,7 +101,7 @@ pub fn prepare_for_run(
     ro: bool,
     eval: bool,
 ) -> bool {
-    let obey = is_master_client(caller);
+    let obey = caller.must_obey(); // Redis: mustObeyClient
     if script_flags & SCRIPT_FLAG_EVAL_COMPAT_MODE == 0 {
         if running_stale(s) && script_flags & SCRIPT_FLAG_ALLOW_STALE == 0 {
             caller.add_reply_error("-MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.");

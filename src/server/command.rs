@@ -66,6 +66,8 @@ pub const CMD_X_FCALL: u64 = 1 << 45;
 pub const CMD_X_DEBUG: u64 = 1 << 46;
 /// Refused with -MISCONF after a failed save, as writes are (PING).
 pub const CMD_X_DISK_ERROR_DENIED: u64 = 1 << 47;
+/// MULTI itself (an AOF cut back to before an unfinished transaction).
+pub const CMD_X_MULTI: u64 = 1 << 51;
 /// Batch prefetch: looks up the member (argument 2) of a sorted set by
 /// score, so the skiplist path to its current score is worth warming.
 pub const CMD_X_WARM_OLD_SCORE: u64 = 1 << 48;
@@ -79,7 +81,7 @@ pub const CMD_X_WARM_INCR_SCORE: u64 = 1 << 50;
 const DISPATCH_FLAGS: &[(&str, u64)] = &[
     ("exec", CMD_X_EXEC | CMD_X_NOT_QUEUED | CMD_X_MULTI_OOM_OK),
     ("discard", CMD_X_NOT_QUEUED | CMD_X_MULTI_OOM_OK),
-    ("multi", CMD_X_NOT_QUEUED),
+    ("multi", CMD_X_NOT_QUEUED | CMD_X_MULTI),
     ("watch", CMD_X_NOT_QUEUED),
     (
         "quit",

@@ -27,6 +27,9 @@ impl Server {
         if self.repl.get_ack_from_slaves || !self.repl.waiting_acks.is_empty() {
             crate::replication::wait::before_sleep(self);
         }
+        // Redis: the AOF is written before any reply leaves (and, under
+        // `appendfsync always`, replies wait for its fsync: aof/mod.rs).
+        crate::aof::before_sleep(self);
         networking::handle_clients_with_pending_writes(self);
         networking::free_clients_in_async_queue(self);
         if !self.rdb.retired.is_empty() {
@@ -173,6 +176,7 @@ impl Server {
         self.clients_cron();
         self.databases_cron();
         crate::rdb::bgsave::rdb_cron(self);
+        crate::aof::cron(self);
         if self.cronloops.is_multiple_of(self.hz.max(1) as u64) {
             crate::rdb::migrate::close_timedout_sockets(self);
             crate::replication::master::replication_cron(self);

@@ -27,6 +27,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::debug::HANDLERS,
         crate::multi::HANDLERS,
         crate::rdb::bgsave::HANDLERS,
+        crate::aof::rewrite::HANDLERS,
         crate::rdb::dump::HANDLERS,
         crate::rdb::migrate::HANDLERS,
         crate::pubsub::HANDLERS,
@@ -246,6 +247,7 @@ pub fn init_server(
         readbuf: vec![0; crate::networking::client::PROTO_IOBUF_LEN],
         prefetch_scratch: Vec::new(),
         rdb: Default::default(),
+        aof: Default::default(),
         pubsub: Default::default(),
         monitors: Vec::new(),
         slowlog: Default::default(),
@@ -257,7 +259,13 @@ pub fn init_server(
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     // The BGSAVE writer thread wakes the loop through this (rdb/bgsave.rs).
     let waker = mio::Waker::new(&s.registry, crate::rdb::WAKER_TOKEN).map_err(|e| e.to_string())?;
-    s.rdb.waker = Some(std::sync::Arc::new(waker));
+    let waker = std::sync::Arc::new(waker);
+    s.rdb.waker = Some(waker.clone());
+    // The AOF's bio thread wakes the loop when an fsync ends (aof/bio.rs).
+    s.aof.waker = Some(waker);
+    if s.config.appendonly {
+        s.aof.status = crate::aof::AofStatus::On;
+    }
     // `replicaof` in the configuration: the replication cron connects.
     if s.config.masterhost.is_some() {
         s.repl.link.state = crate::replication::replica::LinkState::Connect;

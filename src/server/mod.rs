@@ -139,6 +139,7 @@ pub struct Server {
     pub readbuf: Vec<u8>, // scratch for socket reads (networking::read_query_from_client)
     pub prefetch_scratch: Vec<crate::networking::prefetch::Pending>, // key hashes of a pipelined batch (networking::prefetch)
     pub rdb: crate::rdb::RdbState, // persistence state (rdb/mod.rs)
+    pub aof: crate::aof::AofState, // the append-only file (aof/)
     pub pubsub: crate::pubsub::PubSub,
     pub monitors: Vec<crate::pubsub::Sub>,
     pub slowlog: crate::slowlog::SlowLog,
@@ -350,13 +351,17 @@ impl Server {
             );
         }
         // Redis: writeCommandsDeniedByDiskError() — PING is refused too.
-        if crate::rdb::bgsave::writes_denied_by_disk_error(self)
-            && c.flags & networking::client::CLIENT_MASTER == 0
+        if c.flags & networking::client::CLIENT_MASTER == 0
             && (flags & command::CMD_WRITE != 0
                 || (is_exec && c.mstate.cmd_flags & command::CMD_WRITE != 0)
                 || flags & command::CMD_X_DISK_ERROR_DENIED != 0)
         {
-            return self.reject(c, Some(idx), crate::rdb::bgsave::MISCONF_ERR);
+            if crate::rdb::bgsave::writes_denied_by_disk_error(self) {
+                return self.reject(c, Some(idx), crate::rdb::bgsave::MISCONF_ERR);
+            }
+            if let Some(err) = crate::aof::write_error(self) {
+                return self.reject(c, Some(idx), &err);
+            }
         }
         // Redis: a read-only replica refuses writes from its clients.
         if self.config.masterhost.is_some()
@@ -504,12 +509,14 @@ impl Server {
         }
         self.account_errors(c);
         self.stats.numcommands += 1;
-        // Redis: the propagation part of call(), then afterCommand().
+        // Redis: the propagation part of call(), then afterCommand(). Only a
+        // growing dirty counter means a change: DEBUG LOADAOF and others
+        // reset it so that they are not propagated.
         let prop_argv = c.prop_argv.take();
         if self.should_propagate()
             && c.flags & crate::replication::CLIENT_PREVENT_PROP == 0
             && !self.commands.get(idx).is(command::CMD_X_EXEC)
-            && (self.dirty != dirty_before || c.flags & crate::replication::CLIENT_FORCE_REPL != 0)
+            && (self.dirty > dirty_before || c.flags & crate::replication::CLIENT_FORCE_REPL != 0)
         {
             let argv = prop_argv.unwrap_or_else(|| argv.to_vec());
             self.also_propagate(c.db, argv);

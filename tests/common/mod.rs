@@ -2,6 +2,8 @@
 //! port, talk raw RESP to it, and stop it when the test ends.
 #![allow(dead_code)]
 
+pub mod dataset;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
