@@ -36,6 +36,10 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
                     return Err("Unable to turn on AOF. Check server logs.".into());
                 }
             }
+            // Redis: updateAofAutoGCEnabled — history goes once gc is back on.
+            "aof-disable-auto-gc" if !s.config.aof_disable_auto_gc => {
+                let _ = crate::aof::del_history_files(s);
+            }
             // Redis: updateProcTitleTemplate (whatever set-proc-title says).
             "proc-title-template" => {
                 crate::server::proctitle::redis_set_proc_title(&s.config)?;

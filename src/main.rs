@@ -39,6 +39,10 @@ fn main() {
     // moves argv and the environment out of the memory the title reuses.
     sys::spt_init();
     let argv: Vec<String> = std::env::args().collect();
+    // The process that stands for a background save (rdb/child.rs).
+    if argv.len() == 3 && argv[1] == oxidis::rdb::child::HANDLE_ARG {
+        oxidis::rdb::child::run_handle(&argv[2]);
+    }
     let exe = argv
         .first()
         .cloned()

@@ -10,7 +10,8 @@
 //!   position in the whole AOF stream it makes durable, and its completion
 //!   wakes the loop.
 //! - `FsyncAndClose`: the INCR file a rewrite has just replaced.
-//! - `Unlink`: a history file, or a temp file of a failed rewrite.
+//! - `Close`: the last descriptor of a file just unlinked (`unlink`), so
+//!   the file system frees its blocks off the event loop.
 //!
 //! A failed fsync is recorded as Redis records `aof_bio_fsync_status`: INFO
 //! shows `aof_last_write_status:err` and writes are refused until an fsync
@@ -26,7 +27,7 @@ use std::sync::Arc;
 enum Job {
     Fsync { file: Arc<File>, upto: u64 },
     FsyncAndClose(Arc<File>),
-    Unlink(PathBuf),
+    Close(File),
 }
 
 /// What the thread and the event loop share.
@@ -51,33 +52,7 @@ impl Bio {
         let sh = shared.clone();
         std::thread::Builder::new()
             .name("bio_aof".into())
-            .spawn(move || {
-                for job in rx {
-                    match job {
-                        Job::Fsync { file, upto } => {
-                            match file.sync_data() {
-                                Ok(()) => {
-                                    sh.errno.store(0, Ordering::Relaxed);
-                                    sh.synced_upto.fetch_max(upto, Ordering::Release);
-                                }
-                                Err(e) => {
-                                    let code = e.raw_os_error().unwrap_or(libc_eio());
-                                    sh.errno.store(code, Ordering::Relaxed);
-                                }
-                            }
-                            sh.pending_fsync.fetch_sub(1, Ordering::AcqRel);
-                            wake();
-                        }
-                        Job::FsyncAndClose(file) => {
-                            let _ = file.sync_data();
-                            drop(file);
-                        }
-                        Job::Unlink(path) => {
-                            let _ = std::fs::remove_file(path);
-                        }
-                    }
-                }
-            })?;
+            .spawn(move || worker(rx, sh, wake))?;
         Ok(Bio { tx, shared })
     }
 
@@ -102,9 +77,19 @@ impl Bio {
         let _ = self.tx.send(Job::FsyncAndClose(file));
     }
 
-    /// Redis: bg_unlink.
+    /// Redis: bg_unlink — the name goes now (a file created next under the
+    /// same name is safe), the blocks are freed when the bio thread closes
+    /// the last descriptor.
     pub fn unlink(&self, path: PathBuf) {
-        let _ = self.tx.send(Job::Unlink(path));
+        match File::open(&path) {
+            Ok(f) => {
+                let _ = std::fs::remove_file(&path);
+                let _ = self.tx.send(Job::Close(f));
+            }
+            Err(_) => {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
     }
 
     /// Redis: aofFsyncInProgress (bioPendingJobsOfType(BIO_AOF_FSYNC)).
@@ -139,6 +124,56 @@ impl Bio {
     /// Forgets a recorded fsync error (Redis: when AOF is switched on again).
     pub fn clear_fsync_error(&self) {
         self.shared.errno.store(0, Ordering::Relaxed);
+    }
+}
+
+/// The bio thread. An fsync job takes along every fsync job of the same file
+/// queued behind it: one fdatasync makes all their bytes durable (the
+/// group commit of `appendfsync always`).
+fn worker(rx: mpsc::Receiver<Job>, sh: Arc<Shared>, wake: Box<dyn Fn() + Send>) {
+    let mut next: Option<Job> = None;
+    loop {
+        let job = match next.take() {
+            Some(j) => j,
+            None => match rx.recv() {
+                Ok(j) => j,
+                Err(_) => return,
+            },
+        };
+        match job {
+            Job::Fsync { file, mut upto } => {
+                let mut merged = 1;
+                while let Ok(j) = rx.try_recv() {
+                    match j {
+                        Job::Fsync { file: f, upto: u } if Arc::ptr_eq(&f, &file) => {
+                            upto = upto.max(u);
+                            merged += 1;
+                        }
+                        other => {
+                            next = Some(other);
+                            break;
+                        }
+                    }
+                }
+                match file.sync_data() {
+                    Ok(()) => {
+                        sh.errno.store(0, Ordering::Relaxed);
+                        sh.synced_upto.fetch_max(upto, Ordering::Release);
+                    }
+                    Err(e) => {
+                        let code = e.raw_os_error().unwrap_or(libc_eio());
+                        sh.errno.store(code, Ordering::Relaxed);
+                    }
+                }
+                sh.pending_fsync.fetch_sub(merged, Ordering::AcqRel);
+                wake();
+            }
+            Job::FsyncAndClose(file) => {
+                let _ = file.sync_data();
+                drop(file);
+            }
+            Job::Close(file) => drop(file),
+        }
     }
 }
 

@@ -541,10 +541,11 @@ pub fn load_data_from_disk(s: &mut Server, process_events: &mut dyn FnMut(&mut S
 /// Redis: DEBUG LOADAOF — flush the AOF, empty the dataset and load it
 /// again from the manifest.
 pub fn debug_loadaof(s: &mut Server, c: &mut Client) {
-    if s.aof.status == AofStatus::On {
+    if s.aof.is_on() {
         super::flush(s, true);
     }
     s.empty_data(None);
+    s.scripting.functions.flush();
     super::load_manifest_from_disk(s);
     let _ = super::del_history_files(s);
     let ret = load_append_only_files(s, &mut |_| {});

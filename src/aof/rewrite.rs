@@ -96,9 +96,9 @@ pub fn rewrite_limited(s: &mut Server) -> bool {
     true
 }
 
-/// The temp file the writer writes. Redis: "temp-rewriteaof-bg-<pid>.aof".
-fn temp_file(s: &Server) -> String {
-    format!("temp-rewriteaof-bg-{}.aof", s.pid)
+/// The temp file the writer writes. Redis: "temp-rewriteaof-bg-<child pid>.aof".
+fn temp_file(pid: i32) -> String {
+    format!("temp-rewriteaof-bg-{}.aof", pid)
 }
 
 /// Redis: openNewIncrAofForAppend. With AOF on, a new INCR file enters the
@@ -186,52 +186,18 @@ pub fn rewrite_background(s: &mut Server) -> Result<(), AofFailed> {
         return Err(AofFailed);
     }
     s.aof.stat_rewrites += 1;
-    let tmp = temp_file(s);
     let preamble = s.config.aof_use_rdb_preamble;
     let timestamps = s.config.aof_timestamp_enabled;
     let incremental = s.config.aof_rewrite_incremental_fsync;
-    let spawned =
-        bgsave::spawn_writer(
-            s,
-            ChildKind::Aof,
-            move |snap, p, retire| match write_base_file(
-                Path::new(&tmp),
-                snap,
-                preamble,
-                timestamps,
-                incremental,
-                p,
-                retire,
-            ) {
-                Ok(()) => {
-                    server_log!(
-                        Notice,
-                        "Successfully created the temporary AOF base file {}",
-                        tmp
-                    );
-                    Outcome::Ok(None)
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    let _ = std::fs::remove_file(&tmp);
-                    Outcome::Cancelled
-                }
-                Err(e) => {
-                    server_log!(
-                        Warning,
-                        "Write error writing append only file on disk: {}",
-                        save::strerror(&e)
-                    );
-                    let _ = std::fs::remove_file(&tmp);
-                    Outcome::Err
-                }
-            },
-        );
+    let spawned = bgsave::spawn_writer(s, ChildKind::Aof, |pid| {
+        rewrite_job(temp_file(pid), preamble, timestamps, incremental)
+    });
     match spawned {
-        Ok(()) => {
+        Ok(pid) => {
             server_log!(
                 Notice,
                 "Background append only file rewriting started by pid {}",
-                s.pid
+                pid
             );
             s.aof.rewrite_scheduled = false;
             s.aof.rewrite_time_start = unixtime();
@@ -245,6 +211,47 @@ pub fn rewrite_background(s: &mut Server) -> Result<(), AofFailed> {
                 e
             );
             Err(AofFailed)
+        }
+    }
+}
+
+/// The writer thread's job: the new base in `tmp`. Redis: the child half of
+/// rewriteAppendOnlyFileBackground.
+fn rewrite_job(
+    tmp: String,
+    preamble: bool,
+    timestamps: bool,
+    incremental: bool,
+) -> impl FnOnce(Snapshot, &SaveProgress, &mut dyn FnMut(Retired)) -> Outcome + Send + 'static {
+    move |snap, p, retire| match write_base_file(
+        Path::new(&tmp),
+        snap,
+        preamble,
+        timestamps,
+        incremental,
+        p,
+        retire,
+    ) {
+        Ok(()) => {
+            server_log!(
+                Notice,
+                "Successfully created the temporary AOF base file {}",
+                tmp
+            );
+            Outcome::Ok(None)
+        }
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+            let _ = std::fs::remove_file(&tmp);
+            Outcome::Cancelled
+        }
+        Err(e) => {
+            server_log!(
+                Warning,
+                "Write error writing append only file on disk: {}",
+                save::strerror(&e)
+            );
+            let _ = std::fs::remove_file(&tmp);
+            Outcome::Err
         }
     }
 }
@@ -389,6 +396,14 @@ fn write_commands(
         let mut cur = 0;
         let ts = super::timestamp_annotation(&mut cur, unixtime(), true).expect("forced");
         rio.write(&ts)?;
+    }
+    // Redis: rewriteFunctions — every library, before the keys.
+    for code in &snap.opts.functions {
+        let mut w = Resp(rio);
+        w.count(3)?;
+        w.bulk(b"FUNCTION")?;
+        w.bulk(b"LOAD")?;
+        w.bulk(code)?;
     }
     let delay = snap.opts.key_save_delay;
     for db in snap.dbs {
@@ -605,7 +620,7 @@ fn write_stream(w: &mut Resp<'_>, key: &[u8], st: &oxidis_ds::stream::Stream) ->
 /// Redis: backgroundRewriteDoneHandler.
 pub fn done_handler(s: &mut Server, outcome: Outcome, child: &bgsave::Child) {
     let now = unixtime();
-    let tmp = temp_file(s);
+    let tmp = temp_file(child.pid);
     match outcome {
         Outcome::Ok(_) => {
             server_log!(Notice, "Background AOF rewrite terminated with success");
@@ -640,14 +655,19 @@ pub fn done_handler(s: &mut Server, outcome: Outcome, child: &bgsave::Child) {
             s.aof.consecutive_failures += 1;
             server_log!(Warning, "Background AOF rewrite terminated with error");
         }
-        Outcome::Cancelled => {
-            // Redis: killed with SIGUSR1, which is not an error.
+        Outcome::Killed(sig) => {
+            // Redis: SIGUSR1 is how it stops its own child, not an error.
+            if sig != libc::SIGUSR1 {
+                s.aof.lastbgrewrite_ok = false;
+                s.aof.consecutive_failures += 1;
+            }
             server_log!(
                 Warning,
                 "Background AOF rewrite terminated by signal {}",
-                libc::SIGUSR1
+                sig
             );
         }
+        Outcome::Cancelled => {}
     }
     let _ = std::fs::remove_file(&tmp);
     if s.aof.status == AofStatus::WaitRewrite {
@@ -740,10 +760,11 @@ pub fn kill_child(s: &mut Server) {
     if !in_progress(s) {
         return;
     }
-    server_log!(Notice, "Killing running AOF rewrite child: {}", s.pid);
+    let pid = s.rdb.child.as_ref().map_or(s.pid, |c| c.pid);
+    server_log!(Notice, "Killing running AOF rewrite child: {}", pid);
     // Redis resets the child state without running the done handler.
     bgsave::kill_and_forget(s);
-    let _ = std::fs::remove_file(temp_file(s));
+    let _ = std::fs::remove_file(temp_file(pid));
     s.aof.rewrite_time_start = -1;
 }
 

@@ -69,6 +69,9 @@ pub enum Outcome {
     Ok(Option<Vec<u8>>), // the image itself when it was made for replica sockets
     Err,
     Cancelled,
+    /// Its job handle (child.rs) was killed with this signal: Redis's child
+    /// "terminated by signal N".
+    Killed(i32),
 }
 
 /// The running background save. Redis: child_pid / child_type / the child info pipe.
@@ -81,6 +84,8 @@ pub struct Child {
     pub cow_peak: u64,   // current_cow_peak
     pub started: Instant,
     pub kind: ChildKind,
+    pub handle: Option<super::child::JobHandle>, // the process that stands for the job
+    pub pid: i32, // the handle's pid (the server's own when none could start)
 }
 
 /// Where a background save writes. Redis: RDB_CHILD_TYPE_DISK / _SOCKET.
@@ -183,34 +188,37 @@ pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), 
     s.rdb.dirty_before_bgsave = s.dirty;
     s.rdb.lastbgsave_try = unixtime();
     let filename = s.config.dbfilename.clone();
-    let temp_id = format!("bgsave-{}", s.pid);
-    let spawned = spawn_writer(s, ChildKind::Rdb(target), move |snap, p, retire| {
-        if target == SaveTarget::Sockets {
-            let mut rdb = super::encoding::Rio::buffer();
-            return match save::save_rio(&mut rdb, snap, p, retire) {
-                Ok(()) => Outcome::Ok(Some(rdb.into_bytes())),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Outcome::Cancelled,
-                Err(_) => Outcome::Err,
-            };
-        }
-        match save::save_to_file(&filename, &temp_id, snap, p, retire) {
-            Ok(()) => {
-                server_log!(Notice, "DB saved on disk");
-                Outcome::Ok(None)
+    let spawned = spawn_writer(s, ChildKind::Rdb(target), |pid| {
+        // Redis: the child writes temp-<its pid>.rdb.
+        let temp_id = pid.to_string();
+        move |snap: Snapshot, p: &SaveProgress, retire: &mut dyn FnMut(Retired)| {
+            if target == SaveTarget::Sockets {
+                let mut rdb = super::encoding::Rio::buffer();
+                return match save::save_rio(&mut rdb, snap, p, retire) {
+                    Ok(()) => Outcome::Ok(Some(rdb.into_bytes())),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Outcome::Cancelled,
+                    Err(_) => Outcome::Err,
+                };
             }
-            Err(SaveError::Cancelled) => Outcome::Cancelled,
-            Err(e) => {
-                e.log();
-                Outcome::Err
+            match save::save_to_file(&filename, &temp_id, snap, p, retire) {
+                Ok(()) => {
+                    server_log!(Notice, "DB saved on disk");
+                    Outcome::Ok(None)
+                }
+                Err(SaveError::Cancelled) => Outcome::Cancelled,
+                Err(e) => {
+                    e.log();
+                    Outcome::Err
+                }
             }
         }
     });
     match spawned {
-        Ok(()) => {
+        Ok(pid) => {
             if target == SaveTarget::Sockets {
-                server_log!(Notice, "Background RDB transfer started by pid {}", s.pid);
+                server_log!(Notice, "Background RDB transfer started by pid {}", pid);
             } else {
-                server_log!(Notice, "Background saving started by pid {}", s.pid);
+                server_log!(Notice, "Background saving started by pid {}", pid);
             }
             s.rdb.save_time_start = unixtime();
             Ok(())
@@ -227,12 +235,18 @@ pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), 
 /// `job`, which returns how it ended; the done handler
 /// ([`check_child_done`]) runs when it wakes the loop. The stall the event
 /// loop sees, capture plus spawn, is what `latest_fork_usec` reports.
-pub fn spawn_writer(
+pub fn spawn_writer<J>(
     s: &mut Server,
     kind: ChildKind,
-    job: impl FnOnce(Snapshot, &SaveProgress, &mut dyn FnMut(Retired)) -> Outcome + Send + 'static,
-) -> std::io::Result<()> {
+    make_job: impl FnOnce(i32) -> J,
+) -> std::io::Result<i32>
+where
+    J: FnOnce(Snapshot, &SaveProgress, &mut dyn FnMut(Retired)) -> Outcome + Send + 'static,
+{
     let start = Instant::now();
+    let handle = spawn_handle(s, kind);
+    let pid = handle.as_ref().map_or(s.pid, |h| h.pid());
+    let job = make_job(pid);
     let mut snap = Snapshot::capture(s);
     snap.opts.aof_base = kind == ChildKind::Aof;
     let keys_total = snap.total_keys();
@@ -247,7 +261,7 @@ pub fn spawn_writer(
     } else {
         "rdb-bgsave"
     };
-    let handle = std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name(name.into())
         .spawn(move || {
             oxidis_sys::set_current_thread_nice(WRITER_NICE);
@@ -271,7 +285,7 @@ pub fn spawn_writer(
     s.rdb.stat_total_forks += 1;
     s.rdb.retired.push(retire_rx);
     s.rdb.child = Some(Child {
-        thread: Some(handle),
+        thread: Some(thread),
         rx,
         progress,
         keys_total,
@@ -279,22 +293,75 @@ pub fn spawn_writer(
         cow_peak: 0,
         started: start,
         kind,
+        handle,
+        pid,
     });
     update_dict_resize_policy(s);
-    Ok(())
+    Ok(pid)
+}
+
+/// Starts the job's handle process (child.rs), titled as Redis titles the
+/// child. None when it cannot start: the job then runs without one.
+fn spawn_handle(s: &Server, kind: ChildKind) -> Option<super::child::JobHandle> {
+    let exe = s.rdb.exe.as_ref()?;
+    let title = match kind {
+        ChildKind::Rdb(SaveTarget::Disk) => "redis-rdb-bgsave",
+        ChildKind::Rdb(SaveTarget::Sockets) => "redis-rdb-to-slaves",
+        ChildKind::Aof => "redis-aof-rewrite",
+    };
+    let title = crate::server::proctitle::expand_proc_title_template(
+        &s.config.proc_title_template,
+        title,
+        &s.config,
+    )
+    .unwrap_or_else(|| title.to_string());
+    match super::child::JobHandle::spawn(exe, &title) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            server_log!(Verbose, "Can't start the job handle process: {}", e);
+            None
+        }
+    }
 }
 
 /// Redis: checkChildrenDone() + backgroundSaveDoneHandler(). Runs when the waker
 /// fires (and from the cron, as a fallback).
 pub fn check_child_done(s: &mut Server) {
-    let outcome = match s.rdb.child.as_ref().map(|c| c.rx.try_recv()) {
-        Some(Ok(o)) => o,
-        Some(Err(mpsc::TryRecvError::Disconnected)) => Outcome::Err,
-        _ => return,
+    let Some(c) = s.rdb.child.as_mut() else {
+        return;
+    };
+    let mut outcome = match c.rx.try_recv() {
+        Ok(o) => o,
+        Err(mpsc::TryRecvError::Disconnected) => Outcome::Err,
+        Err(mpsc::TryRecvError::Empty) => {
+            // Redis: a child killed from outside. Its handle exiting before
+            // the job ended stops the writer.
+            let Some(exit) = c.handle.as_mut().and_then(|h| h.exited()) else {
+                return;
+            };
+            c.progress.cancel.store(true, Ordering::Relaxed);
+            let _ = c.rx.recv();
+            match exit {
+                super::child::Exit::Signal(sig) => Outcome::Killed(sig),
+                super::child::Exit::Code(_) => Outcome::Err,
+            }
+        }
     };
     let mut child = s.rdb.child.take().expect("child present");
     if let Some(t) = child.thread.take() {
         let _ = t.join();
+    }
+    if let Some(h) = child.handle.take() {
+        // A handle killed as the job ended still counts as killed.
+        if let super::child::Exit::Signal(sig) = h.finish() {
+            if !matches!(outcome, Outcome::Cancelled) {
+                outcome = Outcome::Killed(sig);
+            }
+        }
+    }
+    // Redis stops its child with SIGUSR1.
+    if let Outcome::Cancelled = outcome {
+        outcome = Outcome::Killed(libc::SIGUSR1);
     }
     if child.kind == ChildKind::Aof {
         update_dict_resize_policy(s);
@@ -311,14 +378,11 @@ pub fn check_child_done(s: &mut Server) {
                 server_log!(Warning, "Background transfer error");
                 None
             }
-            Outcome::Cancelled => {
-                server_log!(
-                    Warning,
-                    "Background transfer terminated by signal {}",
-                    libc::SIGUSR1
-                );
+            Outcome::Killed(sig) => {
+                server_log!(Warning, "Background transfer terminated by signal {}", sig);
                 None
             }
+            Outcome::Cancelled => None,
         };
         update_dict_resize_policy(s);
         let ok = payload.is_some();
@@ -336,15 +400,17 @@ pub fn check_child_done(s: &mut Server) {
             server_log!(Warning, "Background saving error");
             s.rdb.lastbgsave_ok = false;
         }
-        Outcome::Cancelled => {
-            // Redis kills the child with SIGUSR1, which does not count as an error.
-            server_log!(
-                Warning,
-                "Background saving terminated by signal {}",
-                libc::SIGUSR1
-            );
+        Outcome::Killed(sig) => {
+            server_log!(Warning, "Background saving terminated by signal {}", sig);
+            // Redis: SIGUSR1 is how it stops its own child, not an error.
+            if sig != libc::SIGUSR1 {
+                s.rdb.lastbgsave_ok = false;
+            }
         }
+        Outcome::Cancelled => {}
     }
+    // Redis: rdbRemoveTempFile(child_pid).
+    let _ = std::fs::remove_file(format!("temp-{}.rdb", child.pid));
     s.rdb.save_time_last = unixtime() - s.rdb.save_time_start;
     s.rdb.save_time_start = -1;
     update_dict_resize_policy(s);
@@ -373,6 +439,9 @@ pub fn kill_and_forget(s: &mut Server) {
         c.progress.cancel.store(true, Ordering::Relaxed);
         if let Some(t) = c.thread.take() {
             let _ = t.join();
+        }
+        if let Some(h) = c.handle.take() {
+            h.finish();
         }
     }
     update_dict_resize_policy(s);

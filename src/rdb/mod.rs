@@ -43,6 +43,7 @@
 //!   embedded redis-check-rdb report Redis prints.
 
 pub mod bgsave;
+pub mod child;
 pub mod dump;
 pub mod load;
 pub mod migrate;
@@ -80,6 +81,7 @@ pub struct RdbState {
     pub loading_loaded_bytes: u64,    // bytes consumed so far
     pub loading_rdb_used_mem: u64,    // the file's used-mem AUX field
     pub waker: Option<std::sync::Arc<mio::Waker>>, // wakes the loop when a save ends
+    pub exe: Option<std::path::PathBuf>, // this binary, started as each job's handle (child.rs)
     pub retired: Vec<std::sync::mpsc::Receiver<oxidis_ds::dict::Retired>>, // see bgsave::free_retired
     pub migrate_cache: migrate::SocketCache, // MIGRATE's cached connections
 }
@@ -105,6 +107,7 @@ impl Default for RdbState {
             loading_loaded_bytes: 0,
             loading_rdb_used_mem: 0,
             waker: None,
+            exe: std::env::current_exe().ok(),
             retired: Vec::new(),
             migrate_cache: migrate::SocketCache::default(),
         }

@@ -44,6 +44,7 @@ pub struct SaveOptions {
     pub used_mem: u64,                    // AUX used-mem
     pub repl: Option<(i64, String, i64)>, // AUX repl-stream-db, repl-id, repl-offset
     pub aof_base: bool,                   // AUX aof-base
+    pub functions: Vec<Vec<u8>>,          // the code of every function library
 }
 
 impl SaveOptions {
@@ -94,6 +95,13 @@ impl SaveOptions {
                 _ => None,
             },
             aof_base: false,
+            functions: s
+                .scripting
+                .functions
+                .libraries
+                .values()
+                .map(|l| l.code.clone())
+                .collect(),
         }
     }
 }
@@ -285,6 +293,11 @@ pub fn save_rio(
 ) -> std::io::Result<()> {
     rdb.write(format!("REDIS{:04}", RDB_VERSION).as_bytes())?;
     save_info_aux_fields(rdb, &snap.opts)?;
+    // Redis: rdbSaveFunctions — every library's code, before the keys.
+    for code in &snap.opts.functions {
+        rdb.save_type(RDB_OPCODE_FUNCTION2)?;
+        rdb.save_raw_string(code, snap.opts.compression)?;
+    }
     for db in snap.dbs {
         save_db(rdb, db, &snap.opts, progress, retire)?;
     }

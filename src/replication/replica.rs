@@ -595,6 +595,8 @@ fn finish_transfer(s: &mut Server, c: &mut Client) -> bool {
     }
     server_log!(Notice, "MASTER <-> REPLICA sync: Flushing old data");
     s.empty_data(None);
+    // Redis: the master's functions replace ours (they come in the payload).
+    s.scripting.functions.flush();
     server_log!(Notice, "MASTER <-> REPLICA sync: Loading DB in memory");
     s.repl.loaded_stream_db = None;
     crate::rdb::load::start_loading(s, payload.len() as u64);

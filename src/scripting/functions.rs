@@ -472,16 +472,13 @@ fn function_flush_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     c.add_reply_ok();
 }
 
-/// Redis: RDB_OPCODE_FUNCTION2, the RDB record of one library's code.
-const RDB_OPCODE_FUNCTION2: u8 = 245;
-
 /// FUNCTION DUMP: every library as an RDB function record, then the RDB
 /// version and a CRC64, as DUMP payloads. Redis: functionDumpCommand.
 fn function_dump_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     let mut rdb = oxidis_ds::rdb::encoding::Rio::buffer();
     // Writes to a memory buffer cannot fail.
     for lib in s.scripting.functions.libraries.values() {
-        let _ = rdb.save_type(RDB_OPCODE_FUNCTION2);
+        let _ = rdb.save_type(crate::rdb::RDB_OPCODE_FUNCTION2);
         let _ = rdb.save_raw_string(&lib.code, s.config.rdbcompression);
     }
     let mut buf = rdb.into_bytes();
@@ -526,7 +523,7 @@ fn function_restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         let Ok(t) = r.read_u8() else {
             return c.add_reply_error("can not read data type");
         };
-        if t != RDB_OPCODE_FUNCTION2 {
+        if t != crate::rdb::RDB_OPCODE_FUNCTION2 {
             return c.add_reply_error("given type is not a function");
         }
         let Ok(code) = r.load_string() else {

@@ -186,9 +186,25 @@ pub fn signal_name(sig: i32) -> &'static str {
     }
 }
 
-/// Sends `sig` to this process (DEBUG SEGFAULT-like helpers, tests).
+/// This process's id.
 pub fn getpid() -> i32 {
     std::process::id() as i32
+}
+
+/// Sends `sig` to process `pid`; false when it could not be sent.
+pub fn kill(pid: i32, sig: i32) -> bool {
+    // SAFETY: kill(2) takes two integers and touches no memory of ours.
+    unsafe { libc::kill(pid, sig) == 0 }
+}
+
+/// Asks the kernel to SIGKILL this process when its parent dies (Linux:
+/// prctl(PR_SET_PDEATHSIG)).
+pub fn die_with_parent() {
+    // SAFETY: PR_SET_PDEATHSIG takes a signal number as a plain integer;
+    // the call reads and writes no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    }
 }
 
 /// Creates a listening TCP socket the way Redis's anetTcpServer does:
