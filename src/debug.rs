@@ -143,6 +143,8 @@ const DEBUG_HELP: &[&str] = &[
     "    Stop the server for <seconds>. Decimals allowed.",
     "STRINGMATCH-LEN",
     "    Run a fuzz tester against the stringmatchlen() function.",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
     "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
     "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
     "    In case NEVER is provided the last observed peak will never be reset",
@@ -166,6 +168,10 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
         (b"set-active-expire", 3) => {
             s.active_expire_enabled = util::string2ll(&argv[2]).unwrap_or(0) != 0;
+            c.add_reply_ok();
+        }
+        (b"pause-cron", 3) => {
+            s.pause_cron = util::string2ll(&argv[2]).unwrap_or(0) != 0;
             c.add_reply_ok();
         }
         (b"set-disable-deny-scripts", 3) => {

@@ -91,7 +91,7 @@ fn main() {
     conf.exec_argv = argv.clone();
 
     log::configure(conf.loglevel.into(), &conf.logfile);
-    sys::install_signal_handlers();
+    sys::install_signal_handlers(&conf.logfile);
     server_log!(Warning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
     server_log!(
         Warning,

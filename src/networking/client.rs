@@ -175,6 +175,8 @@ pub enum BlockType {
     None,
     /// Held by CLIENT PAUSE; the command runs again on unpause.
     Postpone,
+    /// SHUTDOWN waiting for replicas; answered only if the shutdown fails.
+    Shutdown,
 }
 
 impl Client {

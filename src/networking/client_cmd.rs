@@ -197,12 +197,13 @@ fn client_pause_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_error("timeout is negative");
     }
     let end = util::mstime().saturating_add(tval);
-    s.pause.pause(end, t);
+    s.pause
+        .pause(super::pause::PausePurpose::ClientCommand, end, t);
     c.add_reply_ok();
 }
 
 fn client_unpause_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
-    s.pause.unpause();
+    s.pause.unpause(super::pause::PausePurpose::ClientCommand);
     c.add_reply_ok();
 }
 

@@ -512,6 +512,7 @@ pub fn free_client(s: &mut Server, slot: usize) {
         crate::replication::replica::master_client_freed(s, &c);
     }
     pause::forget_client(s, &mut c);
+    s.unblock_shutdown(&mut c);
     crate::blocked::free_client_blocked(s, &mut c);
     if let Some(mut conn) = c.conn.take() {
         let _ = s.registry.deregister(conn.source());

@@ -11,8 +11,9 @@
 //! parked commands again, oldest first, then the rest of their input.
 //! While paused, keys are not expired or evicted (db.rs, expire.rs, evict.rs
 //! ask `check_timeout_and_return_if_paused`), so the dataset stays still.
-//! Divergence: only the CLIENT PAUSE purpose exists (no failover/shutdown
-//! pauses yet).
+//! A pause has a purpose (Redis: pause_purpose): CLIENT PAUSE, or a SHUTDOWN
+//! waiting for its replicas. Each purpose pauses on its own; clients see the
+//! strictest, and lifting one purpose leaves the others in force.
 
 use oxidis_ds::util;
 
@@ -30,13 +31,23 @@ pub enum PauseType {
     All,
 }
 
-/// Redis: client_pause_type, client_pause_end_time, paused_clients.
+/// Why clients are paused. Redis: pause_purpose (PAUSE_BY_CLIENT_COMMAND,
+/// PAUSE_DURING_SHUTDOWN).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PausePurpose {
+    ClientCommand = 0,
+    Shutdown = 1,
+}
+
+/// Redis: client_pause_type, client_pause_end_time,
+/// client_pause_per_purpose, paused_clients.
 #[derive(Default)]
 pub struct PauseState {
-    pub ptype: PauseType,
-    pub end_ms: i64,
-    pub paused: Vec<Sub>,  // postponed clients, in arrival order
-    unblock_pending: bool, // the pause ended: re-run the postponed clients
+    pub ptype: PauseType,            // the strictest purpose's
+    pub end_ms: i64,                 // the latest purpose's deadline
+    purposes: [(PauseType, i64); 2], // (type, deadline) per purpose
+    pub paused: Vec<Sub>,            // postponed clients, in arrival order
+    unblock_pending: bool,           // the pause ended: re-run the postponed clients
 }
 
 impl PauseState {
@@ -52,25 +63,43 @@ impl PauseState {
         if self.ptype == PauseType::Off {
             return false;
         }
-        if self.end_ms < util::mstime() {
-            self.unpause();
+        // Redis: only CLIENT PAUSE has a deadline.
+        if self.purposes[PausePurpose::ClientCommand as usize].0 != PauseType::Off
+            && self.purposes[PausePurpose::ClientCommand as usize].1 < util::mstime()
+        {
+            self.unpause(PausePurpose::ClientCommand);
         }
         self.are_clients_paused()
     }
 
-    /// Redis: pauseClients — a second pause extends, never shortens.
-    pub fn pause(&mut self, end_ms: i64, t: PauseType) {
-        self.ptype = self.ptype.max(t);
-        self.end_ms = self.end_ms.max(end_ms);
+    /// Redis: pauseClients — a second pause for a purpose extends it, never
+    /// shortens it.
+    pub fn pause(&mut self, purpose: PausePurpose, end_ms: i64, t: PauseType) {
+        let p = &mut self.purposes[purpose as usize];
+        p.0 = p.0.max(t);
+        p.1 = p.1.max(end_ms);
+        self.update();
     }
 
     /// Redis: unpauseClients.
-    pub fn unpause(&mut self) {
-        self.ptype = PauseType::Off;
-        self.end_ms = 0;
-        if !self.paused.is_empty() {
+    pub fn unpause(&mut self, purpose: PausePurpose) {
+        self.purposes[purpose as usize] = (PauseType::Off, 0);
+        self.update();
+        if self.ptype == PauseType::Off && !self.paused.is_empty() {
             self.unblock_pending = true;
         }
+    }
+
+    /// Redis: updateClientPauseTypeAndEndTime.
+    fn update(&mut self) {
+        self.ptype = self.purposes.iter().map(|p| p.0).max().unwrap_or_default();
+        self.end_ms = self
+            .purposes
+            .iter()
+            .filter(|p| p.0 != PauseType::Off)
+            .map(|p| p.1)
+            .max()
+            .unwrap_or(0);
     }
 
     /// Whether `flags` of a command make it wait under the current pause.

@@ -144,6 +144,9 @@ impl Server {
         oxidis_sys::calibrate_clock();
         self.update_cached_time();
         self.hz = self.config.hz.clamp(1, 500);
+        if self.pause_cron {
+            return Some(1000 / self.hz as i64);
+        }
         self.track_metric(STATS_METRIC_COMMAND, self.stats.numcommands);
         self.track_metric(STATS_METRIC_NET_INPUT, self.stats.net_input_bytes);
         self.track_metric(STATS_METRIC_NET_OUTPUT, self.stats.net_output_bytes);
@@ -165,13 +168,9 @@ impl Server {
                 self.config.shutdown_on_sigterm
             };
         }
-        if self.shutdown_asap {
-            if self.prepare_for_shutdown(self.shutdown_flags).is_ok() {
-                self.exit_code = Some(0);
-                return None;
-            }
-            self.shutdown_asap = false;
-            oxidis_sys::reset_signal_count();
+        if self.shutdown_cron() {
+            self.exit_code = Some(0);
+            return None;
         }
         self.clients_cron();
         self.databases_cron();
@@ -183,38 +182,5 @@ impl Server {
         }
         self.cronloops += 1;
         Some(1000 / self.hz as i64)
-    }
-
-    /// Redis: prepareForShutdown + finishShutdown. `flags` are the SHUTDOWN_*
-    /// bits of config/mod.rs.
-    pub fn prepare_for_shutdown(&mut self, flags: u32) -> Result<(), String> {
-        use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_SAVE};
-        server_log!(Warning, "User requested shutdown...");
-        if crate::rdb::bgsave::shutdown_save(
-            self,
-            flags & SHUTDOWN_SAVE != 0,
-            flags & SHUTDOWN_NOSAVE != 0,
-            flags & SHUTDOWN_FORCE != 0,
-        )
-        .is_err()
-        {
-            server_log!(
-                Warning,
-                "Errors trying to shut down the server. Check the logs for more information."
-            );
-            return Err("save failed".into());
-        }
-        if let Some(pidfile) = self.config.pidfile.clone() {
-            if !pidfile.is_empty() && self.config.daemonize {
-                let _ = std::fs::remove_file(&pidfile);
-            }
-        }
-        for l in self.listeners.iter() {
-            if let super::Listener::Unix(_, path) = l {
-                let _ = std::fs::remove_file(path);
-            }
-        }
-        server_log!(Warning, "{} is now ready to exit, bye bye...", "Redis");
-        Ok(())
     }
 }

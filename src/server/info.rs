@@ -132,6 +132,13 @@ pub fn gen_info_string(
             s.executable,
             s.config_file.as_deref().unwrap_or("")
         );
+        if s.is_shutdown_initiated() {
+            let _ = write!(
+                info,
+                "shutdown_in_milliseconds:{}\r\n",
+                s.shutdown_mstime - util::mstime()
+            );
+        }
     }
     if want("clients") {
         sep(&mut info);
@@ -143,7 +150,7 @@ pub fn gen_info_string(
         let _ = write!(
             info,
             "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-            s.clients.len(),
+            s.clients.len().saturating_sub(s.repl.slaves.len()),
             s.config.maxclients,
             max_in,
             max_out,
@@ -157,11 +164,25 @@ pub fn gen_info_string(
         let rss = rss_bytes();
         let startup = s.used_memory_startup as u64;
         let total_mem = total_system_memory();
-        let mut clients_mem = 0u64;
+        // Replication buffers: the backlog, plus the stream waiting in each
+        // replica's output (Redis shares one buffer between them; here each
+        // replica holds its own copy, which is what it costs).
+        let backlog_mem = s.repl.backlog.as_ref().map_or(0, |b| b.buf.len()) as u64;
+        let mut repl_out = 0u64;
+        let (mut clients_mem, mut slaves_mem) = (0u64, 0u64);
         for (_, c) in s.clients.iter() {
-            clients_mem += (c.querybuf.capacity() + c.buf.capacity() + c.reply_bytes) as u64;
+            if c.flags & crate::networking::client::CLIENT_SLAVE != 0 {
+                repl_out += (c.buf.len() + c.reply_bytes) as u64;
+                slaves_mem += (c.querybuf.capacity() + c.buf.capacity() - c.buf.len()) as u64;
+            } else {
+                clients_mem += (c.querybuf.capacity() + c.buf.capacity() + c.reply_bytes) as u64;
+            }
         }
-        let overhead = startup + clients_mem;
+        for r in &s.repl.slaves {
+            repl_out += r.pending.len() as u64;
+        }
+        let repl_mem = backlog_mem + repl_out;
+        let overhead = startup + clients_mem + slaves_mem + repl_mem;
         let dataset = used.saturating_sub(overhead);
         let net = used.saturating_sub(startup).max(1);
         let frag = if used > 0 {
@@ -172,7 +193,7 @@ pub fn gen_info_string(
         let scripting = crate::scripting::info_memory_fields(s);
         let _ = write!(
             info,
-            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nallocator_allocated:{used}\r\nallocator_active:{used}\r\nallocator_resident:{rss}\r\ntotal_system_memory:{total_mem}\r\ntotal_system_memory_human:{}\r\n{scripting}maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:1.00\r\nallocator_frag_bytes:0\r\nallocator_rss_ratio:{:.2}\r\nallocator_rss_bytes:{}\r\nrss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\nmem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:{clients_mem}\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:libc\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
+            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nallocator_allocated:{used}\r\nallocator_active:{used}\r\nallocator_resident:{rss}\r\ntotal_system_memory:{total_mem}\r\ntotal_system_memory_human:{}\r\n{scripting}maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:1.00\r\nallocator_frag_bytes:0\r\nallocator_rss_ratio:{:.2}\r\nallocator_rss_bytes:{}\r\nrss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\nmem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:{backlog_mem}\r\nmem_total_replication_buffers:{repl_mem}\r\nmem_clients_slaves:{slaves_mem}\r\nmem_clients_normal:{clients_mem}\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:libc\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
             bytes_to_human(used),
             bytes_to_human(rss),
             bytes_to_human(peak),

@@ -37,55 +37,10 @@ fn lastsave_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     c.add_reply_long(s.lastsave);
 }
 
-pub use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE};
-
-/// Redis: shutdownCommand. The final save, and what SAVE / NOSAVE / NOW /
-/// FORCE change about it, is `Server::prepare_for_shutdown`'s.
-fn shutdown_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    let mut flags = 0;
-    let mut abort = false;
-    for a in &argv[1..] {
-        match a.to_ascii_lowercase().as_slice() {
-            b"nosave" => flags |= SHUTDOWN_NOSAVE,
-            b"save" => flags |= SHUTDOWN_SAVE,
-            b"now" => flags |= SHUTDOWN_NOW,
-            b"force" => flags |= SHUTDOWN_FORCE,
-            b"abort" => abort = true,
-            _ => return c.add_reply_syntax_err(),
-        }
-    }
-    if (abort && flags != 0) || (flags & SHUTDOWN_NOSAVE != 0 && flags & SHUTDOWN_SAVE != 0) {
-        return c.add_reply_syntax_err();
-    }
-    if abort {
-        return c.add_reply_error("No shutdown in progress.");
-    }
-    // Redis: a timed-out script allows only SHUTDOWN NOSAVE.
-    if flags & SHUTDOWN_NOSAVE == 0 && crate::scripting::script::is_timedout(s) {
-        let err = crate::scripting::script::busy_error(s);
-        return c.add_reply_error(err);
-    }
-    if s.prepare_for_shutdown(flags).is_ok() {
-        networking_flush_and_exit(s);
-    }
-    c.add_reply_error("Errors trying to SHUTDOWN. Check logs.");
-}
-
-fn networking_flush_and_exit(s: &mut Server) -> ! {
-    for l in s.listeners.iter() {
-        if let super::Listener::Unix(_, p) = l {
-            let _ = std::fs::remove_file(p);
-        }
-    }
-    // Redis: closeListeningSockets — nobody connects once clients see EOF.
-    s.listeners.clear();
-    std::process::exit(0);
-}
-
 pub static HANDLERS: &[(&str, CommandProc)] = &[
     ("ping", ping_command),
     ("echo", echo_command),
     ("time", time_command),
     ("lastsave", lastsave_command),
-    ("shutdown", shutdown_command),
+    ("shutdown", super::shutdown::shutdown_command),
 ];

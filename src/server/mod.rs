@@ -19,6 +19,7 @@ pub mod latency_hist;
 pub mod misc_cmds;
 pub mod proctitle;
 pub mod shared;
+pub mod shutdown;
 
 use std::collections::HashMap;
 
@@ -113,8 +114,10 @@ pub struct Server {
     pub config_file: Option<String>,
     pub shutdown_asap: bool,
     pub shutdown_flags: u32,
+    pub shutdown_mstime: i64, // waiting for replicas until then (0: not shutting down)
     pub exit_code: Option<i32>,
     pub active_expire_enabled: bool,
+    pub pause_cron: bool, // DEBUG PAUSE-CRON: server_cron does nothing
     pub lruclock: u32,
     pub cmd_time_ms: i64,
     /// The clock read that ended the previous command of the pipelined batch

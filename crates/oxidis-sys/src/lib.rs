@@ -140,10 +140,89 @@ static SHUTDOWN_SIGNAL: AtomicI32 = AtomicI32::new(0);
 static SIGNALS_SEEN: AtomicUsize = AtomicUsize::new(0);
 static IGNORE_SIGNALS: AtomicBool = AtomicBool::new(false);
 
+/// What the handler needs to exit cleanly on a repeated SIGINT, prepared
+/// before the handler is installed: the log file ("" for stdout) and the
+/// name of the temporary RDB a shutdown save writes (`temp-<pid>.rdb`,
+/// relative to the working directory, as the save names it).
+static EXIT_PATHS: std::sync::OnceLock<(std::ffi::CString, std::ffi::CString)> =
+    std::sync::OnceLock::new();
+
+/// A fixed line buffer a signal handler can fill without allocating.
+struct HandlerLine {
+    buf: [u8; 160],
+    len: usize,
+}
+
+impl HandlerLine {
+    fn put(&mut self, bytes: &[u8]) {
+        let n = bytes.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+        self.len += n;
+    }
+
+    fn put_u64(&mut self, mut v: u64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.put(&digits[i..]);
+    }
+}
+
+/// Appends `pid:signal-handler (unixtime) msg` to the log using only
+/// async-signal-safe calls. Redis: serverLogFromHandler.
+fn log_from_handler(logfile: &std::ffi::CStr, msg: &[u8]) {
+    let mut line = HandlerLine {
+        buf: [0; 160],
+        len: 0,
+    };
+    // SAFETY: getpid and time are async-signal-safe; time gets a null
+    // pointer, which it accepts.
+    let (pid, now) = unsafe { (libc::getpid(), libc::time(std::ptr::null_mut())) };
+    line.put_u64(pid as u64);
+    line.put(b":signal-handler (");
+    line.put_u64(now as u64);
+    line.put(b") ");
+    line.put(msg);
+    line.put(b"\n");
+    // SAFETY: open/write/close are async-signal-safe; the buffer outlives
+    // the write and `logfile` is a valid C string.
+    unsafe {
+        let fd = if logfile.to_bytes().is_empty() {
+            1
+        } else {
+            libc::open(
+                logfile.as_ptr(),
+                libc::O_APPEND | libc::O_CREAT | libc::O_WRONLY,
+                0o644,
+            )
+        };
+        if fd == -1 {
+            return;
+        }
+        let _ = libc::write(fd, line.buf.as_ptr().cast(), line.len);
+        if fd != 1 {
+            libc::close(fd);
+        }
+    }
+}
+
 extern "C" fn on_shutdown_signal(sig: libc::c_int) {
-    // Only async-signal-safe work: atomics, and _exit on a repeated SIGINT.
+    // Only async-signal-safe work: atomics, and on a repeated SIGINT a log
+    // line, unlink and _exit.
     let seen = SIGNALS_SEEN.fetch_add(1, Ordering::SeqCst);
     if seen > 0 && sig == libc::SIGINT {
+        if let Some((logfile, temp_rdb)) = EXIT_PATHS.get() {
+            log_from_handler(logfile, b"You insist... exiting now.");
+            // SAFETY: unlink is async-signal-safe; the path is a valid C string.
+            unsafe { libc::unlink(temp_rdb.as_ptr()) };
+        }
         // SAFETY: _exit is async-signal-safe. Redis exits at once on a second
         // SIGINT while a shutdown is already in progress.
         unsafe { libc::_exit(1) };
@@ -151,8 +230,15 @@ extern "C" fn on_shutdown_signal(sig: libc::c_int) {
     SHUTDOWN_SIGNAL.store(sig, Ordering::SeqCst);
 }
 
-pub fn install_signal_handlers() {
-    // SAFETY: installing a handler that only touches atomics (and _exit).
+/// Installs the SIGTERM/SIGINT handlers. `logfile` is the configured log
+/// file ("" for stdout), where a repeated SIGINT leaves its last line.
+pub fn install_signal_handlers(logfile: &str) {
+    let cstr = |s: String| std::ffi::CString::new(s).unwrap_or_default();
+    let _ = EXIT_PATHS.set((
+        cstr(logfile.to_string()),
+        cstr(format!("temp-{}.rdb", getpid())),
+    ));
+    // SAFETY: installing a handler that only makes async-signal-safe calls.
     unsafe {
         let h = on_shutdown_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
         libc::signal(libc::SIGTERM, h);
