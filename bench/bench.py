@@ -35,11 +35,15 @@ def free_port():
 
 
 class Server:
-    def __init__(self, kind, binary, port):
+    """A fresh server in a temp --dir, pinned to CPU 0. `extra` config pairs go
+    after the defaults (`--save '' --appendonly no`) and override them."""
+
+    def __init__(self, kind, binary, port, extra=()):
         self.kind, self.port = kind, port
         self.dir = tempfile.mkdtemp(prefix=f"bench-{kind}-")
         args = ["taskset", "-c", "0", binary, "--port", str(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", self.dir, "--logfile", "server.log"]
+                "--save", "", "--appendonly", "no", "--dir", self.dir, "--logfile", "server.log",
+                *extra]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:

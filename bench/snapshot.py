@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Snapshot benchmark: BGSAVE under a SET load, oxidis against Debian's redis-server 7.0.15.
+"""Snapshot benchmark: BGSAVE (or BGREWRITEAOF, --job) under a SET load, oxidis against
+Debian's redis-server 7.0.15.
 
-Every measurement starts one server fresh (--save '' --appendonly no, a temp --dir),
+Every measurement starts one server fresh (--save '' --appendonly no, a temp --dir;
+for BGREWRITEAOF --appendonly yes --appendfsync everysec with automatic rewrites off),
 pinned to CPU 0, loads N string keys through redis-cli --pipe, starts redis-benchmark
-SET (pinned to CPU 1), sends BGSAVE once a tenth of the benchmark's requests are done,
-and polls the server until rdb_bgsave_in_progress:0, sampling memory (Pss from
+SET (pinned to CPU 1), sends the job's command once a tenth of the benchmark's requests
+are done, and polls the server until the job is over, sampling memory (Pss from
 /proc/PID/smaps_rollup, the server plus its fork children) at every poll. The request
 count is sized from the previous run on the same server so that the load covers the
 save; a discarded calibration run comes first. See bench/README.md.
@@ -21,13 +23,32 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import namedtuple
 
 sys.dont_write_bytecode = True  # no bench/__pycache__ from the import below
 from bench import Server, free_port  # noqa: E402
 
-LEAD = 0.1  # share of the requests sent before BGSAVE
+LEAD = 0.1  # share of the requests sent before the job starts
 MARGIN = 1.1  # size the load 10% longer than the save it has to cover
 FIRST_GUESS = {1: 300_000, 16: 2_000_000}  # requests for the calibration lead
+
+# A background job the benchmark starts under load: the command, the start of its
+# reply, the INFO fields that are 0 once it is over, its status and copy-on-write
+# fields, the server options it needs, and the log lines that bracket the writing.
+Job = namedtuple("Job", "name noun command reply busy status cow server_args log_start log_done")
+JOBS = {
+    "bgsave": Job("bgsave", "save", "BGSAVE", "+Background saving started", ["rdb_bgsave_in_progress"],
+                  "rdb_last_bgsave_status", "rdb_last_cow_size", (),
+                  "Background saving started", "DB saved on disk"),
+    "bgrewriteaof": Job("bgrewriteaof", "rewrite", "BGREWRITEAOF",
+                        "+Background append only file rewriting started",
+                        ["aof_rewrite_in_progress", "aof_rewrite_scheduled"],
+                        "aof_last_bgrewrite_status", "aof_last_cow_size",
+                        ("--appendonly", "yes", "--appendfsync", "everysec",
+                         "--auto-aof-rewrite-percentage", "0"),
+                        "Background append only file rewriting started",
+                        "Successfully created the temporary AOF base file"),
+}
 
 
 class Conn:
@@ -97,16 +118,17 @@ def log_time(line):
     return datetime.datetime.strptime(stamp, "%d %b %Y %H:%M:%S.%f").timestamp()
 
 
-def writer_seconds(log_path):
-    """Log time from "Background saving started" to "DB saved on disk" (the child's
-    or writer thread's own line): the save without Redis's cron-paced reaping."""
+def writer_seconds(log_path, job):
+    """Log time from the job's start line ("Background saving started") to the
+    child's or writer thread's own done line ("DB saved on disk"): the job without
+    Redis's cron-paced reaping."""
     start = done = None
     try:
         with open(log_path) as f:
             for line in f:
-                if "Background saving started" in line:
+                if job.log_start in line:
                     start = log_time(line)
-                elif "DB saved on disk" in line and start is not None:
+                elif job.log_done in line and start is not None:
                     done = log_time(line)
     except (OSError, ValueError):
         return None
@@ -130,10 +152,10 @@ def parse_csv(text):
     return None
 
 
-def measure(kind, binary, pipeline, payload, keyspace, n, calibrate, poll):
-    """One fresh server, one BGSAVE under load. `n` is the request count (in a
-    calibration run, the lead is sized from it and the load is killed after the save)."""
-    srv = Server(kind, binary, free_port())
+def measure(kind, binary, pipeline, payload, keyspace, n, calibrate, poll, job=JOBS["bgsave"]):
+    """One fresh server, one job (BGSAVE) under load. `n` is the request count (in a
+    calibration run, the lead is sized from it and the load is killed after the job)."""
+    srv = Server(kind, binary, free_port(), job.server_args)
     bench = None
     try:
         with open(payload) as f:
@@ -167,9 +189,9 @@ def measure(kind, binary, pipeline, payload, keyspace, n, calibrate, poll):
                 return None
             time.sleep(0.002)
         t_save0 = time.time()
-        reply = conn.call("BGSAVE")
-        if not reply.startswith("+Background saving started"):
-            print(f"{kind}: BGSAVE answered {reply!r}", file=sys.stderr)
+        reply = conn.call(job.command)
+        if not reply.startswith(job.reply):
+            print(f"{kind}: {job.command} answered {reply!r}", file=sys.stderr)
             return None
         t_bgsave_reply = time.time()
         samples = []  # (time, commands processed) while the load runs and the save goes on
@@ -184,7 +206,7 @@ def measure(kind, binary, pipeline, payload, keyspace, n, calibrate, poll):
                     samples.append((now, int(inf["total_commands_processed"])))
                 else:
                     bench_end = now
-            if inf["rdb_bgsave_in_progress"] == "0":
+            if all(inf[f] == "0" for f in job.busy):
                 t_save1 = now
                 break
             time.sleep(poll)
@@ -200,8 +222,8 @@ def measure(kind, binary, pipeline, payload, keyspace, n, calibrate, poll):
             if res is None:
                 return None
         inf = conn.info("persistence", "stats")
-        if inf.get("rdb_last_bgsave_status") != "ok":
-            print(f"{kind}: BGSAVE failed", file=sys.stderr)
+        if inf.get(job.status) != "ok":
+            print(f"{kind}: {job.command} failed", file=sys.stderr)
             return None
         save_s = t_save1 - t_save0
         # Rate of the load during the save, for sizing the next run on this server.
@@ -216,10 +238,10 @@ def measure(kind, binary, pipeline, payload, keyspace, n, calibrate, poll):
             "stall_us": int(inf["latest_fork_usec"]),
             "bgsave_rtt_ms": (t_bgsave_reply - t_save0) * 1e3,
             "save_s": save_s,
-            "writer_s": writer_seconds(os.path.join(srv.dir, "server.log")),
+            "writer_s": writer_seconds(os.path.join(srv.dir, "server.log"), job),
             "mem_before_mb": mem_before / 1024,
             "mem_peak_mb": peak / 1024,
-            "cow_mb": int(inf.get("rdb_last_cow_size", 0)) / 2**20,
+            "cow_mb": int(inf.get(job.cow, 0)) / 2**20,
             "rate": rate,
             "run_saving": overlap / (t_run1 - t_run0),
             "save_loaded": overlap / save_s if save_s > 0 else 0.0,
@@ -241,10 +263,53 @@ def fmt(v, spec):
     return "n/a" if v is None else format(v, spec)
 
 
+def collect(job, oxidis, redis, rounds, nkeys, pipelines, insert, poll):
+    """Calibration, then `rounds` measurements per server and pipeline depth."""
+    servers = [("oxidis", oxidis), ("redis", redis)]
+    tmp = tempfile.mkdtemp(prefix="bench-snapshot-")
+    payload = os.path.join(tmp, "keys.resp")
+    make_payload(payload, nkeys, insert)
+    runs = {(k, p): [] for k, _ in servers for p in pipelines}
+    size = {}
+    try:
+        for p in pipelines:
+            guess = max(2000, FIRST_GUESS.get(p, 2_000_000) * nkeys // 1_000_000)
+            for kind, binary in servers:
+                cal = measure(kind, binary, p, payload, nkeys, guess, True, poll, job)
+                if cal is None:
+                    sys.exit(f"{kind} P={p}: calibration run failed")
+                size[(kind, p)] = size_for(cal)
+                print(f"calibration {kind:6} P={p:<2} {job.noun} {cal['save_s']:.2f}s at "
+                      f"{cal['rate']:.0f} req/s -> {size[(kind, p)]} requests", file=sys.stderr)
+        for r in range(rounds):
+            order = servers if r % 2 == 0 else servers[::-1]
+            for p in pipelines:
+                for kind, binary in order:
+                    res = measure(kind, binary, p, payload, nkeys, size[(kind, p)], False, poll, job)
+                    if res is None:
+                        print(f"round {r + 1} {kind} P={p}: failed", file=sys.stderr)
+                        continue
+                    res["round"] = r
+                    runs[(kind, p)].append(res)
+                    if res["rate"] > 0:
+                        size[(kind, p)] = size_for(res)
+                    print(f"round {r + 1} {kind:6} P={p:<2} stall {res['stall_us']}us "
+                          f"p99 {res['p99']:.3f}ms (no {job.noun} {res['base_p99']:.3f}ms) "
+                          f"max {res['max']:.3f}ms peak {res['mem_peak_mb']:.0f}MiB "
+                          f"{job.noun} {res['save_s']:.2f}s "
+                          f"coverage {res['run_saving']:.0%}/{res['save_loaded']:.0%}",
+                          file=sys.stderr)
+    finally:
+        subprocess.run(["rm", "-rf", tmp])
+    return runs
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--oxidis", required=True)
     ap.add_argument("--redis", default="/usr/bin/redis-server")
+    ap.add_argument("--job", choices=sorted(JOBS), default="bgsave",
+                    help="the background job to start under load")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="smoke mode: 1 round, 100k keys")
     ap.add_argument("--keys", type=int, default=None, help="keys to load (default 1,000,000)")
@@ -259,43 +324,11 @@ def main():
     rounds = 1 if a.quick else max(3, a.rounds)
     nkeys = a.keys or (100_000 if a.quick else 1_000_000)
     pipelines = [int(p) for p in a.pipelines.split(",")]
-    servers = [("oxidis", a.oxidis), ("redis", a.redis)]
-    tmp = tempfile.mkdtemp(prefix="bench-snapshot-")
-    payload = os.path.join(tmp, "keys.resp")
-    make_payload(payload, nkeys, a.insert)
-    poll = a.poll_ms / 1000
-    runs = {(k, p): [] for k, _ in servers for p in pipelines}
-    size = {}
-    try:
-        for p in pipelines:
-            guess = max(2000, FIRST_GUESS.get(p, 2_000_000) * nkeys // 1_000_000)
-            for kind, binary in servers:
-                cal = measure(kind, binary, p, payload, nkeys, guess, True, poll)
-                if cal is None:
-                    sys.exit(f"{kind} P={p}: calibration run failed")
-                size[(kind, p)] = size_for(cal)
-                print(f"calibration {kind:6} P={p:<2} save {cal['save_s']:.2f}s at "
-                      f"{cal['rate']:.0f} req/s -> {size[(kind, p)]} requests", file=sys.stderr)
-        for r in range(rounds):
-            order = servers if r % 2 == 0 else servers[::-1]
-            for p in pipelines:
-                for kind, binary in order:
-                    res = measure(kind, binary, p, payload, nkeys, size[(kind, p)], False, poll)
-                    if res is None:
-                        print(f"round {r + 1} {kind} P={p}: failed", file=sys.stderr)
-                        continue
-                    res["round"] = r
-                    runs[(kind, p)].append(res)
-                    if res["rate"] > 0:
-                        size[(kind, p)] = size_for(res)
-                    print(f"round {r + 1} {kind:6} P={p:<2} stall {res['stall_us']}us "
-                          f"p99 {res['p99']:.3f}ms (no save {res['base_p99']:.3f}ms) max {res['max']:.3f}ms "
-                          f"peak {res['mem_peak_mb']:.0f}MiB save {res['save_s']:.2f}s "
-                          f"coverage {res['run_saving']:.0%}/{res['save_loaded']:.0%}",
-                          file=sys.stderr)
-    finally:
-        subprocess.run(["rm", "-rf", tmp])
-    table = render(a, runs, pipelines, rounds, nkeys)
+    job = JOBS[a.job]
+    runs = collect(job, a.oxidis, a.redis, rounds, nkeys, pipelines, a.insert, a.poll_ms / 1000)
+    table = render(job, f"bench/run --snapshot{' --quick' if a.quick else ''}"
+                        f"{'' if a.job == 'bgsave' else ' --job ' + a.job}",
+                   a.insert, runs, pipelines, rounds, nkeys)
     print(table)
     if a.out:
         with open(a.out, "w") as f:
@@ -303,23 +336,23 @@ def main():
 
 
 METRICS = [
-    # key in a run's result, row label, format
+    # key in a run's result, row label ({cmd}, {noun}, {busy}, {done}, {cow} from the job), format
     ("stall_us", "main-thread stall at snapshot start (`latest_fork_usec`), µs", ".0f"),
     ("stall_min_us", "the same, lowest over the rounds, µs", ".0f"),
-    ("bgsave_rtt_ms", "BGSAVE round trip seen by a client under load, ms", ".2f"),
+    ("bgsave_rtt_ms", "{cmd} round trip seen by a client under load, ms", ".2f"),
     ("p99", "SET p99 latency over the run, ms", ".3f"),
     ("max", "SET max latency over the run, ms", ".3f"),
-    ("base_p99", "SET p99 latency, same load without a save, ms", ".3f"),
-    ("base_max", "SET max latency, same load without a save, ms", ".3f"),
+    ("base_p99", "SET p99 latency, same load without a {noun}, ms", ".3f"),
+    ("base_max", "SET max latency, same load without a {noun}, ms", ".3f"),
     ("p50", "SET p50 latency over the run, ms", ".3f"),
     ("rps", "SET throughput over the run, req/s", ".0f"),
-    ("mem_before_mb", "memory before BGSAVE (Pss), MiB", ".1f"),
-    ("mem_peak_mb", "peak memory during the save (Pss, server + child), MiB", ".1f"),
-    ("cow_mb", "copied on write (`rdb_last_cow_size`), MiB", ".1f"),
-    ("save_s", "time to save (BGSAVE to `rdb_bgsave_in_progress:0`, polled), s", ".2f"),
-    ("writer_s", "of which writing (log: started to `DB saved on disk`), s", ".2f"),
-    ("run_saving", "share of the SET run spent saving", ".0%"),
-    ("save_loaded", "share of the save under the SET load", ".0%"),
+    ("mem_before_mb", "memory before {cmd} (Pss), MiB", ".1f"),
+    ("mem_peak_mb", "peak memory during the {noun} (Pss, server + child), MiB", ".1f"),
+    ("cow_mb", "copied on write (`{cow}`), MiB", ".1f"),
+    ("save_s", "time to {noun} ({cmd} to `{busy}:0`, polled), s", ".2f"),
+    ("writer_s", "of which writing (log: started to `{done}`), s", ".2f"),
+    ("run_saving", "share of the SET run spent in the {noun}", ".0%"),
+    ("save_loaded", "share of the {noun} under the SET load", ".0%"),
 ]
 
 
@@ -333,16 +366,19 @@ def goal_of(key, ox, ratio):
     return ""
 
 
-def render(a, runs, pipelines, rounds, nkeys):
+def render(job, how, insert, runs, pipelines, rounds, nkeys):
     lines = []
-    keys = "`key:NNNNNNNN` (the SETs insert new keys)" if a.insert else \
+    keys = "`key:NNNNNNNN` (the SETs insert new keys)" if insert else \
         "`key:NNNNNNNNNNNN` (redis-benchmark's own key names, so the SETs overwrite them)"
+    opts = " ".join(job.server_args)
     lines.append(
         f"Measured {datetime.date.today()} on a {os.cpu_count()}-core machine (shared, noisy): "
-        f"`bench/run --snapshot{' --quick' if a.quick else ''}` ({rounds} round(s) after a calibration run; "
-        f"servers on CPU 0, redis-benchmark `-t set -c 50 -r {nkeys} -d 16` on CPU 1). "
+        f"`{how}` ({rounds} round(s) after a calibration run; "
+        f"servers on CPU 0{' with `' + opts + '`' if opts else ''}, "
+        f"redis-benchmark `-t set -c 50 -r {nkeys} -d 16` on CPU 1). "
         f"{nkeys:,} keys {keys} with 16-byte values loaded through `redis-cli --pipe`; "
-        "BGSAVE sent once a tenth of the SETs are done, the request count sized so the run covers the save. "
+        f"{job.command} sent once a tenth of the SETs are done, the request count sized so the run "
+        f"covers the {job.noun}. "
         "Medians over rounds; the ratio is the median of per-round oxidis/Redis ratios.")
     lines.append("")
     lines.append("| P | metric | oxidis | Redis | oxidis/Redis | goal |")
@@ -357,6 +393,8 @@ def render(a, runs, pipelines, rounds, nkeys):
             for x in runs_of:
                 x["stall_min_us"] = low
         for key, label, spec in METRICS:
+            label = label.format(cmd=job.command, noun=job.noun, busy=job.busy[0],
+                                 done=job.log_done, cow=job.cow)
             oxv = [x[key] for x in ox if x.get(key) is not None]
             rdv = [x[key] for x in rd if x.get(key) is not None]
             om = statistics.median(oxv) if oxv else None

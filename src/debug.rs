@@ -100,9 +100,9 @@ const DEBUG_HELP: &[&str] = &[
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
     "    Output a hex signature of the values of all the specified keys.",
-    "HTSTATS <dbid> [full]",
+    "HTSTATS <dbid>",
     "    Return hash table statistics of the specified Redis database.",
-    "HTSTATS-KEY <key> [full]",
+    "HTSTATS-KEY <key>",
     "    Like HTSTATS but for the hash table stored at <key>'s value.",
     "LOADAOF",
     "    Flush the AOF buffers on disk and reload the AOF in memory.",
@@ -229,30 +229,28 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             );
             c.add_reply_ok();
         }
-        (b"htstats", 3 | 4) => {
-            let full = argc == 4 && argv[3].eq_ignore_ascii_case(b"full");
+        (b"htstats", 3) => {
             let dbid = match util::string2ll(&argv[2]) {
                 Some(n) if n >= 0 && (n as usize) < s.dbs.len() => n as usize,
                 Some(_) => return c.add_reply_error("Out of range database"),
                 None => return c.add_reply_error(shared::NOT_INTEGER),
             };
             let d = &s.dbs[dbid];
-            let mut out = format!("[Dictionary HT]\n{}", d.dict.stats(full));
-            out.push_str(&format!("[Expires HT]\n{}", d.expires.stats(full)));
+            let mut out = format!("[Dictionary HT]\n{}", d.dict.stats());
+            out.push_str(&format!("[Expires HT]\n{}", d.expires.stats()));
             c.add_reply_verbatim(out.as_bytes(), "txt");
         }
-        (b"htstats-key", 3 | 4) => {
-            let full = argc == 4 && argv[3].eq_ignore_ascii_case(b"full");
+        (b"htstats-key", 3) => {
             let Some(o) = s.dbs[c.db].dict.get(&argv[2]) else {
                 return c.add_reply_error(shared::NO_SUCH_KEY);
             };
             let stats = match &o.v {
                 Value::Set(set) => match &**set {
-                    oxidis_ds::set::SetObj::Ht(d) => Some(d.stats(full)),
+                    oxidis_ds::set::SetObj::Ht(d) => Some(d.stats()),
                     _ => None,
                 },
                 Value::Hash(h) => match &**h {
-                    oxidis_ds::hash::HashObj::Ht(d) => Some(d.stats(full)),
+                    oxidis_ds::hash::HashObj::Ht(d) => Some(d.stats()),
                     _ => None,
                 },
                 _ => None,

@@ -7,9 +7,7 @@
 //!
 //! Divergences: Redis writes into a caller's fixed buffer (4096 bytes in debug.c) and
 //! truncates; this returns a `String`. The `[Dictionary HT]` / `[Expires HT]` banners
-//! are added by the caller, as in Redis's debug.c, not here. The `full = false`
-//! form (table size and element count only) follows Redis 7.2's short mode; 7.0
-//! always prints the full form, so a 7.0-compatible `DEBUG HTSTATS` passes `true`.
+//! are added by the caller, as in Redis's debug.c, not here.
 
 use std::fmt::Write;
 
@@ -20,17 +18,17 @@ const STATS_VECTLEN: usize = 50;
 
 impl<K, V> Dict<K, V> {
     /// Redis: dictGetStats(). Stats for `ht[0]`, plus `ht[1]` while rehashing.
-    pub fn stats(&self, full: bool) -> String {
+    pub fn stats(&self) -> String {
         let mut out = String::new();
-        self.table_stats(&mut out, 0, full);
+        self.table_stats(&mut out, 0);
         if self.is_rehashing() {
-            self.table_stats(&mut out, 1, full);
+            self.table_stats(&mut out, 1);
         }
         out
     }
 
     /// Redis: _dictGetStatsHt().
-    fn table_stats(&self, out: &mut String, table: usize, full: bool) {
+    fn table_stats(&self, out: &mut String, table: usize) {
         let t = &self.ht[table];
         let name = if table == 0 {
             "main hash table"
@@ -42,12 +40,6 @@ impl<K, V> Dict<K, V> {
             out.push_str("No stats available for empty dictionaries\n");
             return;
         }
-        if !full {
-            let _ = writeln!(out, " table size: {}", t.size);
-            let _ = writeln!(out, " number of elements: {}", t.used);
-            return;
-        }
-
         let mut clvector = [0usize; STATS_VECTLEN];
         let (mut slots, mut maxchainlen, mut totchainlen) = (0usize, 0usize, 0usize);
         for b in 0..t.size {
@@ -104,8 +96,7 @@ mod tests {
         let d: Dict<Vec<u8>, ()> = Dict::new();
         let want = "Hash table 0 stats (main hash table):\n\
                     No stats available for empty dictionaries\n";
-        assert_eq!(d.stats(true), want);
-        assert_eq!(d.stats(false), want);
+        assert_eq!(d.stats(), want);
     }
 
     #[test]
@@ -123,11 +114,7 @@ mod tests {
                     Chain length distribution:\n   \
                     0: 3 (75.00%)\n   \
                     1: 1 (25.00%)\n";
-        assert_eq!(d.stats(true), want);
-        assert_eq!(
-            d.stats(false),
-            "Hash table 0 stats (main hash table):\n table size: 4\n number of elements: 1\n"
-        );
+        assert_eq!(d.stats(), want);
     }
 
     #[test]
@@ -140,7 +127,7 @@ mod tests {
         // The fifth insertion starts a grow from 4 to 8 buckets and lands in ht[1].
         d.insert(vec![9], ());
         assert!(d.is_rehashing());
-        let s = d.stats(true);
+        let s = d.stats();
         assert!(s.contains("Hash table 1 stats (rehashing target):\n table size: 8\n"));
         let lines_pct: f64 = s
             .lines()
