@@ -83,28 +83,6 @@ impl Cursor<'_> {
     }
 }
 
-/// C's atoi/strtol on the digits after the type byte.
-fn leading_number(s: &[u8]) -> i64 {
-    let s = match s.iter().position(|c| !c.is_ascii_whitespace()) {
-        Some(i) => &s[i..],
-        None => return 0,
-    };
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut v: i64 = 0;
-    for &d in digits.iter().take_while(|c| c.is_ascii_digit()) {
-        v = v.saturating_mul(10).saturating_add(i64::from(d - b'0'));
-    }
-    if neg {
-        -v
-    } else {
-        v
-    }
-}
-
 /// Why reading a command stopped.
 enum ReadEnd {
     Eof,       // the file ended where a command could start
@@ -129,7 +107,7 @@ fn read_command(cur: &mut Cursor<'_>) -> Result<Vec<Vec<u8>>, ReadEnd> {
     if header.len() == 1 {
         return Err(ReadEnd::ShortRead);
     }
-    let argc = leading_number(&header[1..]);
+    let argc = util::atoi(&header[1..]);
     if argc < 1 {
         return Err(ReadEnd::Format);
     }
@@ -141,7 +119,7 @@ fn read_command(cur: &mut Cursor<'_>) -> Result<Vec<Vec<u8>>, ReadEnd> {
         if line[0] != b'$' {
             return Err(ReadEnd::Format);
         }
-        let len = leading_number(&line[1..]);
+        let len = util::atoi(&line[1..]);
         if len < 0 {
             return Err(ReadEnd::Format);
         }
@@ -394,16 +372,9 @@ fn unexpected_eof_or_fail(
 /// Redis: aofUpgradePrepare — an old single-file `appendonly.aof` in the
 /// data folder becomes the base of a new multi-part AOF. Exits on failure.
 fn upgrade_prepare(s: &mut Server) {
-    let dir = dir(s);
-    if let Err(e) = super::create_dir_if_missing(&dir) {
-        server_log!(
-            Warning,
-            "Can't open or create append-only dir {}: {}",
-            dir.display(),
-            crate::rdb::save::strerror(&e)
-        );
+    let Ok(dir) = super::ensure_dir(s) else {
         std::process::exit(1);
-    }
+    };
     let name = s.config.appendfilename.clone();
     let am = &mut s.aof.manifest;
     am.base = Some(AofInfo {

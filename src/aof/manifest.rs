@@ -109,28 +109,6 @@ pub fn is_base_name(p: &str) -> bool {
     !p.contains('/') && !p.contains('\\')
 }
 
-/// C's atoll: leading blanks, a sign, digits; anything after is ignored.
-fn atoll(s: &[u8]) -> i64 {
-    let s = match s.iter().position(|c| !c.is_ascii_whitespace()) {
-        Some(i) => &s[i..],
-        None => return 0,
-    };
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut v: i64 = 0;
-    for &d in digits.iter().take_while(|c| c.is_ascii_digit()) {
-        v = v.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
-    }
-    if neg {
-        v.wrapping_neg()
-    } else {
-        v
-    }
-}
-
 impl Manifest {
     /// Redis: getAofManifestAsString — base, then history, then INCR files.
     pub fn to_text(&self) -> String {
@@ -193,7 +171,7 @@ impl Manifest {
                     }
                     name = Some(n);
                 } else if k.eq_ignore_ascii_case(b"seq") {
-                    seq = atoll(v);
+                    seq = util::atoi(v);
                 } else if k.eq_ignore_ascii_case(b"type") {
                     kind = v.first().copied().unwrap_or(0);
                 }

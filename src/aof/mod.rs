@@ -588,16 +588,9 @@ pub fn open_if_needed_on_server_start(s: &mut Server) {
     if s.aof.status != AofStatus::On {
         return;
     }
-    let dir = dir(s);
-    if let Err(e) = create_dir_if_missing(&dir) {
-        server_log!(
-            Warning,
-            "Can't open or create append-only dir {}: {}",
-            dir.display(),
-            crate::rdb::save::strerror(&e)
-        );
+    let Ok(dir) = ensure_dir(s) else {
         std::process::exit(1);
-    }
+    };
     let aof_filename = s.config.appendfilename.clone();
     let incr_len = s.aof.manifest.incr.len();
     if s.aof.manifest.base.is_none() && incr_len == 0 {
@@ -640,7 +633,7 @@ fn open_append(p: &Path) -> io::Result<File> {
 }
 
 /// Redis: dirCreateIfMissing.
-pub fn create_dir_if_missing(d: &Path) -> io::Result<()> {
+fn create_dir_if_missing(d: &Path) -> io::Result<()> {
     match std::fs::create_dir(d) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -651,6 +644,23 @@ pub fn create_dir_if_missing(d: &Path) -> io::Result<()> {
             }
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The AOF folder, created if missing; on failure Redis's line is logged.
+pub fn ensure_dir(s: &Server) -> Result<PathBuf, AofFailed> {
+    let d = dir(s);
+    match create_dir_if_missing(&d) {
+        Ok(()) => Ok(d),
+        Err(e) => {
+            server_log!(
+                Warning,
+                "Can't open or create append-only dir {}: {}",
+                d.display(),
+                crate::rdb::save::strerror(&e)
+            );
+            Err(AofFailed)
+        }
     }
 }
 

@@ -167,14 +167,7 @@ pub fn rewrite_background(s: &mut Server) -> Result<(), AofFailed> {
     if crate::rdb::has_active_child(s) {
         return Err(AofFailed);
     }
-    let dir = dir(s);
-    if let Err(e) = super::create_dir_if_missing(&dir) {
-        server_log!(
-            Warning,
-            "Can't open or create append-only dir {}: {}",
-            dir.display(),
-            save::strerror(&e)
-        );
+    if super::ensure_dir(s).is_err() {
         s.aof.lastbgrewrite_ok = false;
         return Err(AofFailed);
     }
@@ -366,7 +359,18 @@ struct Batcher<'k> {
     width: usize,
 }
 
-impl Batcher<'_> {
+impl<'k> Batcher<'k> {
+    /// `left` items of `width` arguments each, at most ITEMS_PER_CMD per command.
+    fn new(cmd: &'static [u8], key: &'k [u8], left: usize, width: usize) -> Self {
+        Batcher {
+            cmd,
+            key,
+            left,
+            in_cmd: 0,
+            width,
+        }
+    }
+
     fn next_item(&mut self, w: &mut Resp<'_>) -> io::Result<()> {
         if self.in_cmd == 0 {
             let n = self.left.min(ITEMS_PER_CMD);
@@ -467,13 +471,7 @@ fn write_key(w: &mut Resp<'_>, key: &[u8], v: &Value) -> io::Result<()> {
             w.bulk(b)
         }
         Value::List(ql) => {
-            let mut b = Batcher {
-                cmd: b"RPUSH",
-                key,
-                left: ql.len(),
-                in_cmd: 0,
-                width: 1,
-            };
+            let mut b = Batcher::new(b"RPUSH", key, ql.len(), 1);
             let mut res = Ok(());
             ql.for_range(0, ql.len(), false, |e| {
                 res = b.next_item(w).and_then(|()| w.entry(e));
@@ -482,13 +480,7 @@ fn write_key(w: &mut Resp<'_>, key: &[u8], v: &Value) -> io::Result<()> {
             res
         }
         Value::Set(set) => {
-            let mut b = Batcher {
-                cmd: b"SADD",
-                key,
-                left: set.len(),
-                in_cmd: 0,
-                width: 1,
-            };
+            let mut b = Batcher::new(b"SADD", key, set.len(), 1);
             for e in set.iter() {
                 b.next_item(w)?;
                 match e {
@@ -499,13 +491,7 @@ fn write_key(w: &mut Resp<'_>, key: &[u8], v: &Value) -> io::Result<()> {
             Ok(())
         }
         Value::ZSet(z) => {
-            let mut b = Batcher {
-                cmd: b"ZADD",
-                key,
-                left: z.len(),
-                in_cmd: 0,
-                width: 2,
-            };
+            let mut b = Batcher::new(b"ZADD", key, z.len(), 2);
             let mut res = Ok(());
             z.for_each(|member, score| {
                 if res.is_ok() {
@@ -518,13 +504,7 @@ fn write_key(w: &mut Resp<'_>, key: &[u8], v: &Value) -> io::Result<()> {
             res
         }
         Value::Hash(h) => {
-            let mut b = Batcher {
-                cmd: b"HMSET",
-                key,
-                left: h.len(),
-                in_cmd: 0,
-                width: 2,
-            };
+            let mut b = Batcher::new(b"HMSET", key, h.len(), 2);
             for (f, v) in h.iter() {
                 b.next_item(w)?;
                 w.entry(f)?;
@@ -803,13 +783,7 @@ mod tests {
     #[test]
     fn variadic_commands_split_at_64_items() {
         let out = resp(|w| {
-            let mut b = Batcher {
-                cmd: b"SADD",
-                key: b"k",
-                left: 65,
-                in_cmd: 0,
-                width: 1,
-            };
+            let mut b = Batcher::new(b"SADD", b"k", 65, 1);
             for i in 0..65 {
                 b.next_item(w).unwrap();
                 w.long(i).unwrap();

@@ -161,33 +161,11 @@ pub fn get_keys_from_command_with_specs(def: &CommandDef, argv: &[Vec<u8>]) -> V
     }
 }
 
-/// C's atoi: optional blanks and sign, then digits; 0 when there are none.
-fn atoi(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && (s[i] == b' ' || (b'\t'..=b'\r').contains(&s[i])) {
-        i += 1;
-    }
-    let neg = i < s.len() && s[i] == b'-';
-    if i < s.len() && (s[i] == b'-' || s[i] == b'+') {
-        i += 1;
-    }
-    let mut v: i64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        v = v.saturating_mul(10).saturating_add((s[i] - b'0') as i64);
-        i += 1;
-    }
-    if neg {
-        -v
-    } else {
-        v
-    }
-}
-
 /// `CMD [destkey] <numkeys> <key> ... <options>`: no keys at all when
 /// numkeys is out of range, since the command will answer a syntax error.
 /// Redis: genericGetKeys.
 fn generic_get_keys(store: usize, count: usize, first: usize, argv: &[Vec<u8>]) -> Vec<KeyRef> {
-    let Some(n) = argv.get(count).map(|a| atoi(a)) else {
+    let Some(n) = argv.get(count).map(|a| util::atoi(a)) else {
         return Vec::new();
     };
     if n < 1 || n > (argv.len() as i64 - first as i64) {
@@ -483,12 +461,5 @@ mod tests {
 
     fn names_of(v: Vec<KeyRef>) -> Vec<usize> {
         v.into_iter().map(|k| k.pos).collect()
-    }
-
-    #[test]
-    fn atoi_is_c_like() {
-        assert_eq!(atoi(b"12abc"), 12);
-        assert_eq!(atoi(b"  -3"), -3);
-        assert_eq!(atoi(b"x"), 0);
     }
 }

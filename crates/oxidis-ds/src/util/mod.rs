@@ -156,6 +156,29 @@ fn match_impl(pat: &[u8], s: &[u8], nocase: bool, skip_longer: &mut bool) -> boo
 /// valid number (Redis's LONG_STR_SIZE).
 const LONG_STR_SIZE: usize = 21;
 
+/// C's atoi/atoll: optional blanks and sign, then digits; anything after is
+/// ignored, 0 when there are none. Saturates where C would overflow.
+pub fn atoi(s: &[u8]) -> i64 {
+    let mut i = 0;
+    while i < s.len() && (s[i] == b' ' || (b'\t'..=b'\r').contains(&s[i])) {
+        i += 1;
+    }
+    let neg = i < s.len() && s[i] == b'-';
+    if i < s.len() && (s[i] == b'-' || s[i] == b'+') {
+        i += 1;
+    }
+    let mut v: i64 = 0;
+    while i < s.len() && s[i].is_ascii_digit() {
+        v = v.saturating_mul(10).saturating_add(i64::from(s[i] - b'0'));
+        i += 1;
+    }
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
 /// Strict string → i64: optional `-`, no `+`, no spaces, no leading zeroes
 /// (except "0" itself), no overflow. "-0" is rejected, as in Redis, because
 /// it would not print back the same.

@@ -8,6 +8,15 @@ fn m(p: &str, s: &str) -> bool {
 }
 
 #[test]
+fn atoi_is_c_like() {
+    assert_eq!(atoi(b"12abc"), 12);
+    assert_eq!(atoi(b"  -3"), -3);
+    assert_eq!(atoi(b"\x0b+7"), 7);
+    assert_eq!(atoi(b"x"), 0);
+    assert_eq!(atoi(b""), 0);
+}
+
+#[test]
 fn glob_basics() {
     // Redis quirk: an empty string matches only the empty pattern.
     assert!(!m("*", ""));
