@@ -45,10 +45,20 @@ fn tmpdir(name: &str) -> PathBuf {
     d
 }
 
+/// Starts `exe` with AOF on in `dir` and returns once it has loaded its data:
+/// both servers answer INFO while loading, and -LOADING to everything else.
 fn spawn(exe: &str, dir: &Path, extra: &[&str]) -> Server {
     let mut args = vec!["--enable-debug-command", "yes", "--appendonly", "yes"];
     args.extend_from_slice(extra);
-    start_exe_in(exe, Some(dir), &args).unwrap_or_else(|| panic!("{} did not start", exe))
+    let srv =
+        start_exe_in(exe, Some(dir), &args).unwrap_or_else(|| panic!("{} did not start", exe));
+    let mut c = conn(&srv);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while info_field(&mut c, b"persistence", "loading") != "0" {
+        assert!(Instant::now() < deadline, "{exe} is still loading");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    srv
 }
 
 fn conn(p: &Server) -> TcpStream {
@@ -140,7 +150,7 @@ fn kill_9_loses_no_acknowledged_write() {
         let got: i64 = text.lines().nth(1).unwrap_or("0").parse().unwrap();
         assert!(
             got == *n || got == n + 1,
-            "{key}: {n} acknowledged, {got} after the restart"
+            "{key}: {n} acknowledged, {got} after the restart (reply {text:?})"
         );
     }
     drop(srv);
