@@ -85,14 +85,16 @@ impl PauseState {
     pub fn unpause(&mut self, purpose: PausePurpose) {
         self.purposes[purpose as usize] = (PauseType::Off, 0);
         self.update();
-        if self.ptype == PauseType::Off && !self.paused.is_empty() {
-            self.unblock_pending = true;
-        }
     }
 
-    /// Redis: updateClientPauseTypeAndEndTime.
+    /// Redis: updateClientPauseTypeAndEndTime. When the pause gets less
+    /// strict, the postponed clients run again (and wait again if they must).
     fn update(&mut self) {
+        let old = self.ptype;
         self.ptype = self.purposes.iter().map(|p| p.0).max().unwrap_or_default();
+        if self.ptype < old && !self.paused.is_empty() {
+            self.unblock_pending = true;
+        }
         self.end_ms = self
             .purposes
             .iter()
@@ -174,5 +176,41 @@ pub fn handle_paused_clients(s: &mut Server) {
         {
             process_input_buffer(s, sub.slot);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purposes_pause_on_their_own() {
+        let mut p = PauseState::default();
+        p.pause(PausePurpose::Shutdown, i64::MAX, PauseType::Write);
+        p.pause(PausePurpose::ClientCommand, 1_000, PauseType::All);
+        assert_eq!(p.ptype, PauseType::All);
+        assert_eq!(p.end_ms, i64::MAX);
+        p.paused.push(Sub { id: 1, slot: 0 });
+        // CLIENT UNPAUSE lifts only its own pause: writes stay paused, and the
+        // postponed clients run again to see whether they still must wait.
+        p.unpause(PausePurpose::ClientCommand);
+        assert_eq!(p.ptype, PauseType::Write);
+        assert!(p.unblock_pending);
+        p.unblock_pending = false;
+        // A pause for a purpose extends, never shortens or weakens.
+        p.pause(PausePurpose::Shutdown, 5, PauseType::Write);
+        assert_eq!((p.ptype, p.end_ms), (PauseType::Write, i64::MAX));
+        p.unpause(PausePurpose::Shutdown);
+        assert_eq!((p.ptype, p.end_ms), (PauseType::Off, 0));
+        assert!(p.unblock_pending);
+    }
+
+    #[test]
+    fn only_client_pause_expires() {
+        let mut p = PauseState::default();
+        p.pause(PausePurpose::Shutdown, 0, PauseType::Write);
+        p.pause(PausePurpose::ClientCommand, 0, PauseType::All);
+        assert!(p.check_timeout_and_return_if_paused());
+        assert_eq!(p.ptype, PauseType::Write);
     }
 }
