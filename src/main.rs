@@ -91,6 +91,12 @@ fn main() {
     conf.exec_argv = argv.clone();
 
     log::configure(conf.loglevel.into(), &conf.logfile);
+    // Redis: redisIsSupervised, then daemonize before anything else starts.
+    let supervised = server::supervised::detect(conf.supervised);
+    let background = conf.daemonize && supervised == server::supervised::SupervisedMode::None;
+    if background {
+        sys::daemonize();
+    }
     sys::install_signal_handlers(&conf.logfile);
     server_log!(Warning, "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
     server_log!(
@@ -129,10 +135,13 @@ fn main() {
             std::process::exit(1);
         }
     };
-    if let Some(pidfile) = srv.config.pidfile.clone().filter(|p| !p.is_empty()) {
-        if srv.config.daemonize || srv.config_file.is_some() {
-            let _ = std::fs::write(&pidfile, format!("{}\n", sys::getpid()));
-        }
+    srv.supervised_mode = supervised;
+    // Redis: createPidFile, when daemonized or asked for.
+    let pidfile = srv.config.pidfile.clone().filter(|p| !p.is_empty());
+    if background || pidfile.is_some() {
+        let path = pidfile.unwrap_or_else(|| server::supervised::DEFAULT_PID_FILE.to_string());
+        server::supervised::create_pid_file(&path);
+        srv.config.pidfile = Some(path);
     }
     if srv.config.set_proc_title {
         let _ = server::proctitle::redis_set_proc_title(&srv.config);
@@ -161,6 +170,15 @@ fn main() {
     oxidis::aof::open_if_needed_on_server_start(&mut srv);
     let _ = oxidis::aof::del_history_files(&mut srv);
     server_log!(Notice, "Ready to accept connections");
+    if srv.supervised_mode == server::supervised::SupervisedMode::Systemd {
+        let status = if srv.config.masterhost.is_none() {
+            "STATUS=Ready to accept connections\n"
+        } else {
+            "STATUS=Ready to accept connections in read-only mode. Waiting for MASTER <-> REPLICA sync\n"
+        };
+        server::supervised::notify_systemd(status);
+        server::supervised::notify_systemd("READY=1\n");
+    }
     let hz = srv.config.hz.clamp(1, 500) as i64;
     el.create_time_event(1000 / hz, |s| s.server_cron());
     el.run(&mut srv);

@@ -503,11 +503,20 @@ pub fn shutdown_save(
     }
     if (!s.config.save_params.is_empty() && !nosave) || save {
         server_log!(Notice, "Saving the final RDB snapshot before exiting.");
+        let systemd = s.supervised_mode == crate::server::supervised::SupervisedMode::Systemd;
+        if systemd {
+            crate::server::supervised::notify_systemd("STATUS=Saving the final RDB snapshot\n");
+        }
         if rdb_save(s).is_err() {
             if force {
                 server_log!(Warning, "Error trying to save the DB. Exit anyway.");
             } else {
                 server_log!(Warning, "Error trying to save the DB, can't exit.");
+                if systemd {
+                    crate::server::supervised::notify_systemd(
+                        "STATUS=Error trying to save the DB, can't exit.\n",
+                    );
+                }
                 return Err(SaveFailed);
             }
         }

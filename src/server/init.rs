@@ -228,6 +228,7 @@ pub fn init_server(
         shutdown_asap: false,
         shutdown_flags: 0,
         shutdown_mstime: 0,
+        supervised_mode: Default::default(),
         exit_code: None,
         active_expire_enabled: true,
         pause_cron: false,

@@ -20,6 +20,7 @@ pub mod misc_cmds;
 pub mod proctitle;
 pub mod shared;
 pub mod shutdown;
+pub mod supervised;
 
 use std::collections::HashMap;
 
@@ -114,6 +115,7 @@ pub struct Server {
     pub config_file: Option<String>,
     pub shutdown_asap: bool,
     pub shutdown_flags: u32,
+    pub supervised_mode: supervised::SupervisedMode, // systemd/upstart, once detected
     pub shutdown_mstime: i64, // waiting for replicas until then (0: not shutting down)
     pub exit_code: Option<i32>,
     pub active_expire_enabled: bool,

@@ -12,6 +12,7 @@
 //! written), cancels it, and the blocked callers get an error. `SHUTDOWN
 //! NOW`, or `shutdown-timeout 0`, skips the wait.
 
+use super::supervised::SupervisedMode;
 use super::Server;
 use crate::config::{SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE};
 use crate::networking::client::{BlockType, CLIENT_BLOCKED, CLIENT_DENY_BLOCKING};
@@ -48,6 +49,9 @@ impl Server {
         }
         self.shutdown_flags = flags;
         server_log!(Warning, "User requested shutdown...");
+        if self.supervised_mode == SupervisedMode::Systemd {
+            super::supervised::notify_systemd("STOPPING=1\n");
+        }
         if flags & SHUTDOWN_NOW == 0
             && self.config.shutdown_timeout != 0
             && !self.is_ready_to_shutdown()
@@ -117,11 +121,9 @@ impl Server {
             self.cancel_shutdown();
             return false;
         }
-        if let Some(pidfile) = self.config.pidfile.clone() {
-            if !pidfile.is_empty() && self.config.daemonize {
-                server_log!(Notice, "Removing the pid file.");
-                let _ = std::fs::remove_file(&pidfile);
-            }
+        if let Some(pidfile) = self.config.pidfile.clone().filter(|p| !p.is_empty()) {
+            server_log!(Notice, "Removing the pid file.");
+            let _ = std::fs::remove_file(&pidfile);
         }
         // Redis: flushSlavesOutputBuffers — best effort.
         let slots: Vec<usize> = self.repl.slaves.iter().map(|r| r.slot).collect();

@@ -277,6 +277,42 @@ pub fn getpid() -> i32 {
     std::process::id() as i32
 }
 
+/// Detaches from the terminal: the parent exits, the child leads a new
+/// session with stdin, stdout and stderr on /dev/null. Call it before any
+/// thread is started: only the calling thread survives the fork.
+/// Redis: daemonize.
+pub fn daemonize() {
+    // SAFETY: fork in a process that has started no threads yet; the parent
+    // leaves with _exit, running no destructors or atexit handlers that could
+    // touch state the child shares. setsid, open and dup2 take no pointers
+    // but the NUL-terminated literal.
+    unsafe {
+        match libc::fork() {
+            -1 => return,
+            0 => {}
+            _ => libc::_exit(0),
+        }
+        libc::setsid();
+        let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR, 0);
+        if fd != -1 {
+            libc::dup2(fd, 0);
+            libc::dup2(fd, 1);
+            libc::dup2(fd, 2);
+            if fd > 2 {
+                libc::close(fd);
+            }
+        }
+    }
+}
+
+/// Stops the process until a SIGCONT: how an upstart job signals readiness.
+pub fn raise_sigstop() {
+    // SAFETY: raise only delivers a signal to this process.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+}
+
 /// Sends `sig` to process `pid`; false when it could not be sent.
 pub fn kill(pid: i32, sig: i32) -> bool {
     // SAFETY: kill(2) takes two integers and touches no memory of ours.
