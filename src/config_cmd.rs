@@ -20,7 +20,8 @@ fn config_get_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 
 /// Applies what a configuration change means for the running server.
 /// Redis: the `apply` functions of config.c (updatePort, changeBindAddr, ...).
-fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String> {
+/// Err names the setting whose apply failed, with Redis's reason.
+fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), (&'static str, String)> {
     let mut rebind = false;
     for name in changed {
         match *name {
@@ -28,12 +29,21 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
             "loglevel" | "logfile" => {
                 crate::log::configure(s.config.loglevel.into(), &s.config.logfile)
             }
+            // Redis: updateOOMScoreAdj.
+            "oom-score-adj" | "oom-score-adj-values"
+                if crate::server::oom_score::update(s).is_err() =>
+            {
+                return Err((
+                    name,
+                    "Failed to set current oom_score_adj. Check server logs.".into(),
+                ));
+            }
             // Redis: updateAppendonly.
             "appendonly" => {
                 if !s.config.appendonly && s.aof.is_on() {
                     crate::aof::stop(s);
                 } else if s.config.appendonly && !s.aof.is_on() && crate::aof::start(s).is_err() {
-                    return Err("Unable to turn on AOF. Check server logs.".into());
+                    return Err((name, "Unable to turn on AOF. Check server logs.".into()));
                 }
             }
             // Redis: updateAofAutoGCEnabled — history goes once gc is back on.
@@ -42,7 +52,8 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
             }
             // Redis: updateProcTitleTemplate (whatever set-proc-title says).
             "proc-title-template" => {
-                crate::server::proctitle::redis_set_proc_title(&s.config)?;
+                crate::server::proctitle::redis_set_proc_title(&s.config)
+                    .map_err(|e| (*name, e.to_string()))?;
             }
             "maxmemory" => {
                 let used = oxidis_sys::used_memory() as u64;
@@ -64,13 +75,20 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
             || s.bind_addrs != s.config.bind
             || changed.contains(&"unixsocket"))
     {
-        // Redis: changeBindAddr — close the old listeners, open the new ones,
-        // and reopen the old ones if that fails.
+        // Redis: updatePort / changeBindAddr — close the old listeners, open
+        // the new ones, and reopen the old ones if that fails.
+        let failed = if s.port != s.config.port {
+            ("port", "Unable to listen on this port. Check server logs.")
+        } else if s.bind_addrs != s.config.bind {
+            ("bind", "Failed to bind to specified addresses.")
+        } else {
+            ("unixsocket", "Failed to bind to specified addresses.")
+        };
         close_listeners(s);
         match crate::server::init::open_listeners(&s.config) {
             Ok(new) => s.listeners = new,
             Err(e) => {
-                server_log!(Warning, "Failed to bind");
+                server_log!(Warning, "{}", e);
                 let mut old = s.config.clone();
                 old.port = s.port;
                 old.bind = s.bind_addrs.clone();
@@ -78,10 +96,10 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), String>
                     s.listeners = l;
                     let _ = crate::server::init::register_listeners(s);
                 }
-                return Err(e);
+                return Err((failed.0, failed.1.into()));
             }
         }
-        crate::server::init::register_listeners(s).map_err(|e| e.to_string())?;
+        crate::server::init::register_listeners(s).map_err(|e| (failed.0, e.to_string()))?;
         s.port = s.config.port;
         s.bind_addrs = s.config.bind.clone();
     }
@@ -123,12 +141,17 @@ fn config_set_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let before = s.config.clone();
     match s.config.set(&pairs) {
         Ok(changed) => {
-            if let Err(e) = apply_changes(s, &changed) {
+            if let Err((name, e)) = apply_changes(s, &changed) {
+                // Redis: restoreBackupConfig — the old values, and their
+                // apply functions run again (an applied OOM score goes back).
                 s.config = before;
-                let name = pairs
-                    .first()
-                    .map(|p| String::from_utf8_lossy(p.0).into_owned())
-                    .unwrap_or_default();
+                if let Err((_, e)) = apply_changes(s, &changed) {
+                    server_log!(
+                        Warning,
+                        "Failed applying restored failed CONFIG SET command: {}",
+                        e
+                    );
+                }
                 return c.add_reply_error(&format!(
                     "CONFIG SET failed (possibly related to argument '{}') - {}",
                     name, e

@@ -179,6 +179,7 @@ fn main() {
         server::supervised::notify_systemd(status);
         server::supervised::notify_systemd("READY=1\n");
     }
+    let _ = server::oom_score::update(&mut srv);
     let hz = srv.config.hz.clamp(1, 500) as i64;
     el.create_time_event(1000 / hz, |s| s.server_cron());
     el.run(&mut srv);

@@ -214,6 +214,14 @@ pub(crate) mod oom_values {
                 }
             }
         }
+        // Redis keeps values that may only work for a privileged process,
+        // with a warning.
+        if values[1] < values[0] || values[2] < values[1] {
+            crate::server_log!(
+                Warning,
+                "The oom-score-adj-values configuration may not work for non-privileged processes! Please consult the documentation."
+            );
+        }
         let changed = values != c.oom_score_adj_values;
         c.oom_score_adj_values = values;
         Ok(changed)

@@ -316,7 +316,10 @@ fn spawn_handle(s: &Server, kind: ChildKind) -> Option<super::child::JobHandle> 
     )
     .unwrap_or_else(|| title.to_string());
     match super::child::JobHandle::spawn(exe, &title) {
-        Ok(h) => Some(h),
+        Ok(h) => {
+            crate::server::oom_score::set_for_child(s, h.pid());
+            Some(h)
+        }
         Err(e) => {
             server_log!(Verbose, "Can't start the job handle process: {}", e);
             None

@@ -108,6 +108,7 @@ pub fn set_master(s: &mut Server, host: &str, port: i32) {
     }
     s.repl.link.state = LinkState::Connect;
     s.repl.link.down_since = 0;
+    let _ = crate::server::oom_score::update(s);
     server_log!(Notice, "Connecting to MASTER {}:{}", host, port);
     connect_with_master(s);
 }
@@ -137,6 +138,7 @@ pub fn unset_master(s: &mut Server) {
     disconnect_slaves(s);
     s.repl.slaveseldb = -1;
     s.repl.no_slaves_since = unixtime();
+    let _ = crate::server::oom_score::update(s);
 }
 
 /// Closes the link to the master, if any. `cache`: keep its ID and offset for

@@ -229,6 +229,7 @@ pub fn init_server(
         shutdown_flags: 0,
         shutdown_mstime: 0,
         supervised_mode: Default::default(),
+        oom: Default::default(),
         exit_code: None,
         active_expire_enabled: true,
         pause_cron: false,

@@ -17,6 +17,7 @@ pub mod info;
 pub mod init;
 pub mod latency_hist;
 pub mod misc_cmds;
+pub mod oom_score;
 pub mod proctitle;
 pub mod shared;
 pub mod shutdown;
@@ -115,8 +116,9 @@ pub struct Server {
     pub config_file: Option<String>,
     pub shutdown_asap: bool,
     pub shutdown_flags: u32,
+    pub oom: oom_score::OomState, // the OOM score from before oom-score-adj changed it
     pub supervised_mode: supervised::SupervisedMode, // systemd/upstart, once detected
-    pub shutdown_mstime: i64, // waiting for replicas until then (0: not shutting down)
+    pub shutdown_mstime: i64,     // waiting for replicas until then (0: not shutting down)
     pub exit_code: Option<i32>,
     pub active_expire_enabled: bool,
     pub pause_cron: bool, // DEBUG PAUSE-CRON: server_cron does nothing
