@@ -168,6 +168,31 @@ pub fn register_listeners(s: &mut Server) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `path` made absolute against the working directory, each leading `../`
+/// taking one directory off it; INFO's `executable`. Redis: getAbsolutePath.
+pub fn absolute_path(path: &str) -> String {
+    let mut rel = path.trim_matches(|c| matches!(c, ' ' | '\r' | '\n' | '\t'));
+    if rel.starts_with('/') {
+        return rel.to_string();
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return rel.to_string();
+    };
+    let mut abs = cwd.to_string_lossy().into_owned();
+    if !abs.ends_with('/') {
+        abs.push('/');
+    }
+    while let Some(rest) = rel.strip_prefix("../") {
+        rel = rest;
+        if abs.len() > 1 {
+            let cut = abs[..abs.len() - 1].rfind('/').map_or(0, |i| i + 1);
+            abs.truncate(cut);
+        }
+    }
+    abs.push_str(rel);
+    abs
+}
+
 /// Redis: initServer. Builds the server and its event loop.
 pub fn init_server(
     config: Config,
@@ -223,7 +248,7 @@ pub fn init_server(
         run_id: util::get_random_hex_chars(40),
         replid: util::get_random_hex_chars(40),
         replid2: "0".repeat(40),
-        executable,
+        executable: absolute_path(&executable),
         config_file,
         shutdown_asap: false,
         shutdown_flags: 0,
@@ -276,4 +301,21 @@ pub fn init_server(
         crate::log::set_role('S');
     }
     Ok((s, el))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::absolute_path;
+
+    #[test]
+    fn absolute_path_joins_the_working_directory() {
+        let cwd = std::env::current_dir().unwrap();
+        let cwd = cwd.to_string_lossy();
+        let parent = &cwd[..cwd.rfind('/').unwrap()];
+        assert_eq!(absolute_path("/usr/bin/x"), "/usr/bin/x");
+        assert_eq!(absolute_path(" bin/x\n"), format!("{cwd}/bin/x"));
+        assert_eq!(absolute_path("../x"), format!("{parent}/x"));
+        // Redis leaves "./" as it is.
+        assert_eq!(absolute_path("./x"), format!("{cwd}/./x"));
+    }
 }
