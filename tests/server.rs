@@ -137,10 +137,7 @@ fn bad_config_directive_fails_start_up() {
 
 #[test]
 fn sigterm_shuts_down_cleanly() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = common::free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_oxidis-server"))
         .args([
             "--port",

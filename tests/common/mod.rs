@@ -39,7 +39,8 @@ impl Server {
     }
 }
 
-fn free_port() -> u16 {
+/// A port nobody listens on right now (another process may still take it).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
