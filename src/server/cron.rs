@@ -154,20 +154,6 @@ impl Server {
         if used > self.stats.peak_memory {
             self.stats.peak_memory = used;
         }
-        if let Some(sig) = oxidis_sys::take_shutdown_signal() {
-            let msg = if sig == libc::SIGINT {
-                "Received SIGINT scheduling shutdown..."
-            } else {
-                "Received SIGTERM scheduling shutdown..."
-            };
-            server_log!(Warning, "{}", msg);
-            self.shutdown_asap = true;
-            self.shutdown_flags = if sig == libc::SIGINT {
-                self.config.shutdown_on_sigint
-            } else {
-                self.config.shutdown_on_sigterm
-            };
-        }
         if self.shutdown_cron() {
             self.exit_code = Some(0);
             return None;

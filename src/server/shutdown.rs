@@ -175,11 +175,16 @@ impl Server {
             .collect();
         for slot in slots {
             crate::networking::with_client(self, slot, |s, c| {
-                c.add_reply_error(SHUTDOWN_FAILED);
-                s.unblock_shutdown(c);
+                s.fail_blocked_shutdown(c);
                 s.mark_pending_write(slot, c);
             });
         }
+    }
+
+    /// A SHUTDOWN caller hears that the shutdown did not happen.
+    fn fail_blocked_shutdown(&mut self, c: &mut Client) {
+        c.add_reply_error(SHUTDOWN_FAILED);
+        self.unblock_shutdown(c);
     }
 
     /// Redis: unblockClient for BLOCKED_SHUTDOWN.
@@ -191,8 +196,27 @@ impl Server {
         }
     }
 
-    /// The shutdown part of serverCron. True when the server must exit now.
+    /// The shutdown part of serverCron, with the signal handler's part
+    /// (sigShutdownHandler) that cannot run in a handler. True when the
+    /// server must exit now.
     pub fn shutdown_cron(&mut self) -> bool {
+        if let Some(sig) = oxidis_sys::take_shutdown_signal() {
+            let name = if sig == libc::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            server_log!(Warning, "Received {} scheduling shutdown...", name);
+            self.shutdown_asap = true;
+            // A shutdown already waiting for replicas keeps its own flags.
+            if !self.is_shutdown_initiated() {
+                self.shutdown_flags = if sig == libc::SIGINT {
+                    self.config.shutdown_on_sigint
+                } else {
+                    self.config.shutdown_on_sigterm
+                };
+            }
+        }
         if self.shutdown_asap && !self.is_shutdown_initiated() {
             return self.prepare_for_shutdown(self.shutdown_flags);
         }
@@ -250,7 +274,6 @@ pub fn shutdown_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     // Failed at once: the caller (lent out of the table) was not among the
     // clients cancel_shutdown answered.
     if !s.is_shutdown_initiated() && c.btype == BlockType::Shutdown {
-        c.add_reply_error(SHUTDOWN_FAILED);
-        s.unblock_shutdown(c);
+        s.fail_blocked_shutdown(c);
     }
 }
