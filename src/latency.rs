@@ -55,7 +55,7 @@ impl Server {
 /// Redis: latencyAddSample.
 #[cold]
 pub fn latency_add_sample(s: &mut Server, event: &str, ms: u64) {
-    let now = util::mstime() / 1000;
+    let now = util::unixtime();
     let ev = &mut s.latency.events;
     let pos = match ev.iter().position(|(n, _)| n == event) {
         Some(p) => p,
@@ -195,7 +195,7 @@ fn latency_graph_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         g.push_str(line.trim_end());
         g.push('\n');
     }
-    let now = util::mstime() / 1000;
+    let now = util::unixtime();
     let labels: Vec<String> = shown.iter().map(|x| ago(now, x.time)).collect();
     let width = labels.iter().map(|l| l.len()).max().unwrap_or(0);
     for row in 0..width {
@@ -221,7 +221,7 @@ fn latency_doctor_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
             let n = samples.len().max(1) as u64;
             let avg = samples.iter().map(|x| x.latency).sum::<u64>() / n;
             let first = samples.first().map_or(0, |x| x.time);
-            let period = (util::mstime() / 1000 - first).max(1);
+            let period = (util::unixtime() - first).max(1);
             r.push_str(&format!(
                 "{}. {}: {} latency spikes (average {}ms, mean deviation 0ms, period {} sec). Worst all time event {}ms.\n",
                 i + 1,

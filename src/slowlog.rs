@@ -83,7 +83,7 @@ fn push_entry(s: &mut Server, c: &Client, argv: &[Vec<u8>], dur_us: u64) {
     s.slowlog.next_id += 1;
     s.slowlog.entries.push_front(SlowlogEntry {
         id,
-        time: util::mstime() / 1000,
+        time: util::unixtime(),
         duration: dur_us,
         argv,
         peerid: c.addr.clone(),

@@ -132,7 +132,7 @@ impl Default for AofState {
             rewrite_base_size: 0,
             last_incr_size: 0,
             last_incr_fsync_offset: 0,
-            last_fsync: unixtime(),
+            last_fsync: util::unixtime(),
             flush_postponed_start: 0,
             flush_sleep_us: 0,
             delayed_fsync: 0,
@@ -154,10 +154,6 @@ impl Default for AofState {
             waker: None,
         }
     }
-}
-
-fn unixtime() -> i64 {
-    util::mstime() / 1000
 }
 
 impl AofState {
@@ -230,7 +226,7 @@ pub fn timestamp_annotation(cur: &mut i64, now: i64, force: bool) -> Option<Vec<
 /// Redis: feedAppendOnlyFile. Appends one propagated command to `buf`.
 pub fn feed(s: &mut Server, db: usize, argv: &[Vec<u8>]) {
     let rewriting = rewrite::in_progress(s);
-    let now = unixtime();
+    let now = util::unixtime();
     let a = &mut s.aof;
     // Redis: in AOF_WAIT_REWRITE the buffer only collects while the
     // rewrite that will switch AOF on runs (into its temp INCR file).
@@ -274,7 +270,7 @@ fn aof_write(mut f: &File, buf: &[u8]) -> io::Result<usize> {
 /// fsync `appendfsync` asks for. `force`: write even while an everysec
 /// fsync is still running.
 pub fn flush(s: &mut Server, force: bool) {
-    let now = unixtime();
+    let now = util::unixtime();
     let policy = s.config.appendfsync;
     let child = crate::rdb::has_active_child(s);
     let Some(file) = s.aof.file.clone() else {
@@ -752,7 +748,7 @@ pub fn del_history_files(s: &mut Server) -> io::Result<()> {
 pub fn stop(s: &mut Server) {
     flush(s, true);
     match fsync_now(s) {
-        Ok(()) => s.aof.last_fsync = unixtime(),
+        Ok(()) => s.aof.last_fsync = util::unixtime(),
         Err(e) => server_log!(
             Warning,
             "Fail to fsync the AOF file: {}",
@@ -805,7 +801,7 @@ pub fn start(s: &mut Server) -> Result<(), AofFailed> {
             return Err(AofFailed);
         }
     }
-    s.aof.last_fsync = unixtime();
+    s.aof.last_fsync = util::unixtime();
     if let Some(b) = &s.aof.bio {
         if b.fsync_error().is_some() {
             server_log!(
@@ -915,7 +911,7 @@ pub fn write_error(s: &Server) -> Option<String> {
 /// The AOF fields of `# Persistence`, after `rdb_last_load_keys_loaded`.
 pub fn info_fields(s: &Server) -> String {
     let a = &s.aof;
-    let now = unixtime();
+    let now = util::unixtime();
     let write_ok = a.last_write_ok && a.bio.as_ref().is_none_or(|b| b.fsync_error().is_none());
     let mut out = format!(
         "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:{}\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",

@@ -31,7 +31,7 @@ use oxidis_ds::listpack::LpEntry;
 use oxidis_ds::util;
 
 use super::manifest;
-use super::{dir, unixtime, AofFailed, AofStatus};
+use super::{dir, AofFailed, AofStatus};
 use crate::networking::Client;
 use crate::object::Value;
 use crate::rdb::bgsave::{self, ChildKind, Outcome};
@@ -68,7 +68,7 @@ pub fn in_progress(s: &Server) -> bool {
 /// Redis: aofRewriteLimited. After three failures in a row, automatic
 /// rewrites wait 1, 2, 4, ... up to 60 minutes; BGREWRITEAOF resets it.
 pub fn rewrite_limited(s: &mut Server) -> bool {
-    let now = unixtime();
+    let now = util::unixtime();
     let l = &mut s.aof.limit;
     if s.aof.consecutive_failures < LIMIT_THRESHOLD {
         l.next_delay_minutes = 0;
@@ -151,7 +151,7 @@ fn open_new_incr(s: &mut Server) -> Result<(), AofFailed> {
             s.aof.bio().note_synced(upto);
         }
         s.aof.bio().fsync_and_close(old);
-        s.aof.last_fsync = unixtime();
+        s.aof.last_fsync = util::unixtime();
     }
     s.aof.file = Some(Arc::new(f));
     s.aof.last_incr_size = 0;
@@ -193,7 +193,7 @@ pub fn rewrite_background(s: &mut Server) -> Result<(), AofFailed> {
                 pid
             );
             s.aof.rewrite_scheduled = false;
-            s.aof.rewrite_time_start = unixtime();
+            s.aof.rewrite_time_start = util::unixtime();
             Ok(())
         }
         Err(e) => {
@@ -398,7 +398,7 @@ fn write_commands(
 ) -> io::Result<()> {
     if timestamps {
         let mut cur = 0;
-        let ts = super::timestamp_annotation(&mut cur, unixtime(), true).expect("forced");
+        let ts = super::timestamp_annotation(&mut cur, util::unixtime(), true).expect("forced");
         rio.write(&ts)?;
     }
     // Redis: rewriteFunctions — every library, before the keys.
@@ -599,7 +599,7 @@ fn write_stream(w: &mut Resp<'_>, key: &[u8], st: &oxidis_ds::stream::Stream) ->
 
 /// Redis: backgroundRewriteDoneHandler.
 pub fn done_handler(s: &mut Server, outcome: Outcome, child: &bgsave::Child) {
-    let now = unixtime();
+    let now = util::unixtime();
     let tmp = temp_file(child.pid);
     match outcome {
         Outcome::Ok(_) => {

@@ -46,7 +46,7 @@ fn limits_reached(s: &Server, c: &mut Client) -> bool {
     let hard = lim.hard_limit_bytes != 0 && used >= lim.hard_limit_bytes;
     let mut soft = lim.soft_limit_bytes != 0 && used >= lim.soft_limit_bytes;
     if soft {
-        let now = util::mstime() / 1000;
+        let now = util::unixtime();
         if c.obuf_soft_limit_reached_time == 0 {
             c.obuf_soft_limit_reached_time = now;
             soft = false;

@@ -111,10 +111,6 @@ impl Child {
     }
 }
 
-fn unixtime() -> i64 {
-    util::mstime() / 1000
-}
-
 /// Redis: updateDictResizePolicy().
 fn update_dict_resize_policy(s: &Server) {
     oxidis_ds::dict::set_resize_allowed(!has_active_child(s));
@@ -161,7 +157,7 @@ pub fn rdb_save(s: &mut Server) -> Result<(), SaveFailed> {
         Ok(()) => {
             server_log!(Notice, "DB saved on disk");
             s.dirty = 0;
-            s.lastsave = unixtime();
+            s.lastsave = util::unixtime();
             s.rdb.lastbgsave_ok = true;
             Ok(())
         }
@@ -186,7 +182,7 @@ pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), 
     }
     s.rdb.stat_rdb_saves += 1;
     s.rdb.dirty_before_bgsave = s.dirty;
-    s.rdb.lastbgsave_try = unixtime();
+    s.rdb.lastbgsave_try = util::unixtime();
     let filename = s.config.dbfilename.clone();
     let spawned = spawn_writer(s, ChildKind::Rdb(target), |pid| {
         // Redis: the child writes temp-<its pid>.rdb.
@@ -220,7 +216,7 @@ pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), 
             } else {
                 server_log!(Notice, "Background saving started by pid {}", pid);
             }
-            s.rdb.save_time_start = unixtime();
+            s.rdb.save_time_start = util::unixtime();
             Ok(())
         }
         Err(e) => {
@@ -395,7 +391,7 @@ pub fn check_child_done(s: &mut Server) {
         Outcome::Ok(_) => {
             server_log!(Notice, "Background saving terminated with success");
             s.dirty -= s.rdb.dirty_before_bgsave;
-            s.lastsave = unixtime();
+            s.lastsave = util::unixtime();
             s.rdb.lastbgsave_ok = true;
             s.rdb.stat_rdb_cow_bytes = child.cow_size();
         }
@@ -414,7 +410,7 @@ pub fn check_child_done(s: &mut Server) {
     }
     // Redis: rdbRemoveTempFile(child_pid).
     let _ = std::fs::remove_file(format!("temp-{}.rdb", child.pid));
-    s.rdb.save_time_last = unixtime() - s.rdb.save_time_start;
+    s.rdb.save_time_last = util::unixtime() - s.rdb.save_time_start;
     s.rdb.save_time_start = -1;
     update_dict_resize_policy(s);
     crate::replication::master::bgsave_done(s, matches!(outcome, Outcome::Ok(_)), None);
@@ -457,7 +453,7 @@ pub fn rdb_cron(s: &mut Server) {
         c.cow_peak = c.cow_peak.max(cow);
         check_child_done(s);
     } else {
-        let now = unixtime();
+        let now = util::unixtime();
         let retry_ok = now - s.rdb.lastbgsave_try > BGSAVE_RETRY_DELAY || s.rdb.lastbgsave_ok;
         let due = s
             .config
@@ -471,7 +467,7 @@ pub fn rdb_cron(s: &mut Server) {
         }
     }
     if !has_active_child(s) && s.rdb.bgsave_scheduled {
-        let now = unixtime();
+        let now = util::unixtime();
         if (now - s.rdb.lastbgsave_try > BGSAVE_RETRY_DELAY || s.rdb.lastbgsave_ok)
             && rdb_save_background(s).is_ok()
         {
@@ -544,7 +540,7 @@ pub fn flushall_reset_rdb(s: &mut Server) {
 /// The `# Persistence` section of INFO. Redis: genRedisInfoString().
 pub fn info_persistence(s: &Server) -> String {
     let r = &s.rdb;
-    let now = unixtime();
+    let now = util::unixtime();
     let (cow_peak, cow, processed, total) = match &r.child {
         Some(c) => (
             c.cow_peak.max(c.cow_size()),

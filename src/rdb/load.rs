@@ -317,7 +317,7 @@ fn handle_aux_field(s: &mut Server, key: &[u8], val: &[u8]) {
     match key.to_ascii_lowercase().as_slice() {
         b"redis-ver" => server_log!(Notice, "Loading RDB produced by version {}", v),
         b"ctime" => {
-            let age = (util::mstime() / 1000 - util::string2ll(val).unwrap_or(0)).max(0);
+            let age = (util::unixtime() - util::string2ll(val).unwrap_or(0)).max(0);
             server_log!(Notice, "RDB age {} seconds", age);
         }
         b"used-mem" => {
@@ -401,7 +401,7 @@ fn load_function(s: &mut Server, r: &mut Reader, t: u8, replace: bool) -> Result
 /// Redis: startLoading().
 pub fn start_loading(s: &mut Server, size: u64) {
     s.loading = true;
-    s.rdb.loading_start_time = util::mstime() / 1000;
+    s.rdb.loading_start_time = util::unixtime();
     s.rdb.loading_loaded_bytes = 0;
     s.rdb.loading_total_bytes = size;
     s.rdb.loading_rdb_used_mem = 0;

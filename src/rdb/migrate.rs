@@ -49,13 +49,9 @@ impl SocketCache {
     }
 }
 
-fn now_secs() -> i64 {
-    util::mstime() / 1000
-}
-
 /// Redis: migrateCloseTimedoutSockets(), run once a second from the cron.
 pub fn close_timedout_sockets(s: &mut Server) {
-    let now = now_secs();
+    let now = util::unixtime();
     s.rdb
         .migrate_cache
         .map
@@ -77,7 +73,7 @@ fn get_socket(
     );
     let cache = &mut s.rdb.migrate_cache.map;
     if let Some(cs) = cache.get_mut(&name) {
-        cs.last_use_time = now_secs();
+        cs.last_use_time = util::unixtime();
         return Some(name);
     }
     if cache.len() == CACHE_ITEMS {
@@ -105,7 +101,7 @@ fn get_socket(
         CachedSocket {
             reader: BufReader::new(stream),
             last_dbid: -1,
-            last_use_time: now_secs(),
+            last_use_time: util::unixtime(),
         },
     );
     Some(name)

@@ -60,7 +60,7 @@ impl SaveOptions {
             lru_clock: object::lru_clock(oxidis_ds::util::mstime()),
             now_ms: oxidis_ds::util::mstime(),
             lfu_decay_time: s.config.lfu_decay_time,
-            ctime: oxidis_ds::util::mstime() / 1000,
+            ctime: oxidis_ds::util::unixtime(),
             used_mem: oxidis_sys::used_memory() as u64,
             // Redis: rdbPopulateSaveInfo — a master with a backlog records where
             // its replication stream stands, so a replica loading the file can

@@ -33,10 +33,6 @@ pub struct ReplConf {
     pub capa_psync2: bool,
 }
 
-fn unixtime() -> i64 {
-    util::mstime() / 1000
-}
-
 /// Redis: replicationGetSlaveName — "ip:port" with the listening port when known.
 fn slave_name(c: &Client) -> String {
     let conf = c.replconf.as_deref().cloned().unwrap_or_default();
@@ -97,7 +93,7 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         capa_psync2: conf.capa_psync2,
         psync_initial_offset: 0,
         ack_off: 0,
-        ack_time: unixtime(),
+        ack_time: util::unixtime(),
         old_protocol: !psync,
         pending: Vec::new(),
         addr: c.addr.clone(),
@@ -222,7 +218,7 @@ fn try_partial_resync(
         capa_psync2: conf.capa_psync2,
         psync_initial_offset: offset,
         ack_off: 0,
-        ack_time: unixtime(),
+        ack_time: util::unixtime(),
         old_protocol: false,
         pending: Vec::new(),
         addr: c.addr.clone(),
@@ -372,7 +368,7 @@ pub fn bgsave_done(s: &mut Server, ok: bool, image: Option<Vec<u8>>) {
         let r = &mut s.repl.slaves[i];
         let pending = std::mem::take(&mut r.pending);
         r.state = SlaveState::Online;
-        r.ack_time = unixtime();
+        r.ack_time = util::unixtime();
         let Some(c) = s.clients.get_mut(slot).filter(|c| c.id == id) else {
             s.repl.slaves.remove(i);
             continue;
@@ -420,7 +416,7 @@ fn start_pending_fork(s: &mut Server) {
     if s.rdb.child.is_some() {
         return;
     }
-    let now = unixtime();
+    let now = util::unixtime();
     let waiting: Vec<&Replica> = s
         .repl
         .slaves
@@ -469,7 +465,7 @@ pub fn replication_cron(s: &mut Server) {
             }
         }
     }
-    let now = unixtime();
+    let now = util::unixtime();
     let timeout = s.config.repl_timeout as i64;
     let timed_out: Vec<usize> = s
         .repl
@@ -552,7 +548,7 @@ fn replconf_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 if off > r.ack_off {
                     r.ack_off = off;
                 }
-                r.ack_time = unixtime();
+                r.ack_time = util::unixtime();
             }
             return;
         } else if opt.eq_ignore_ascii_case(b"getack") {

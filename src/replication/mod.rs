@@ -175,7 +175,7 @@ impl Default for ReplState {
             also_propagate: Vec::new(),
             in_nested_call: 0,
             last_ping_ms: 0,
-            no_slaves_since: oxidis_ds::util::mstime() / 1000,
+            no_slaves_since: oxidis_ds::util::unixtime(),
             bgsave_for_repl: false,
             good_slaves: 0,
             cron_loops: 0,
@@ -405,7 +405,7 @@ impl Server {
 
     /// Redis: refreshGoodSlavesCount.
     pub fn refresh_good_slaves(&mut self) {
-        let now = oxidis_ds::util::mstime() / 1000;
+        let now = oxidis_ds::util::unixtime();
         let max_lag = self.config.min_replicas_max_lag as i64;
         self.repl.good_slaves = self
             .repl
@@ -428,7 +428,7 @@ impl Server {
         if self.config.min_replicas_to_write > 0 && self.config.min_replicas_max_lag > 0 {
             let _ = write!(s, "min_slaves_good_slaves:{}\r\n", self.repl.good_slaves);
         }
-        let now = oxidis_ds::util::mstime() / 1000;
+        let now = oxidis_ds::util::unixtime();
         for (i, r) in self.repl.slaves.iter().enumerate() {
             let ip = r.ip();
             let state = match r.state {
@@ -502,7 +502,7 @@ pub fn forget_replica(s: &mut Server, c: &Client) {
     if s.repl.slaves.len() != before {
         crate::server_log!(Notice, "Connection with replica {} lost.", c.addr);
         if s.repl.slaves.is_empty() {
-            s.repl.no_slaves_since = oxidis_ds::util::mstime() / 1000;
+            s.repl.no_slaves_since = oxidis_ds::util::unixtime();
         }
         s.refresh_good_slaves();
     }

@@ -84,10 +84,6 @@ pub enum Expect {
     Psync,
 }
 
-fn unixtime() -> i64 {
-    util::mstime() / 1000
-}
-
 /// Redis: replicationSetMaster.
 pub fn set_master(s: &mut Server, host: &str, port: i32) {
     let was_master = s.config.masterhost.is_none();
@@ -137,7 +133,7 @@ pub fn unset_master(s: &mut Server) {
     );
     disconnect_slaves(s);
     s.repl.slaveseldb = -1;
-    s.repl.no_slaves_since = unixtime();
+    s.repl.no_slaves_since = util::unixtime();
     let _ = crate::server::oom_score::update(s);
 }
 
@@ -210,8 +206,8 @@ fn connect_with_master(s: &mut Server) {
     let id = s.clients[slot].id;
     s.repl.link.client = Some((id, slot));
     s.repl.link.state = LinkState::Connecting;
-    s.repl.link.last_io = unixtime();
-    s.repl.link.handshake_start = unixtime();
+    s.repl.link.last_io = util::unixtime();
+    s.repl.link.handshake_start = util::unixtime();
     server_log!(Notice, "MASTER <-> REPLICA sync started");
 }
 
@@ -272,7 +268,7 @@ fn take_line(c: &mut Client) -> Option<String> {
 /// RDB payload. Returns true when the link just became Connected and the rest
 /// of the buffer is the stream. Redis: syncWithMaster + readSyncBulkPayload.
 pub fn handshake_input(s: &mut Server, c: &mut Client) -> bool {
-    s.repl.link.last_io = unixtime();
+    s.repl.link.last_io = util::unixtime();
     loop {
         match s.repl.link.state {
             LinkState::Handshake => {
@@ -581,7 +577,7 @@ fn finish_transfer(s: &mut Server, c: &mut Client) -> bool {
     // Redis: replicationAttachToNewMaster — the history changes, so our own
     // replicas must resync.
     disconnect_slaves(s);
-    let tmp = format!("temp-{}.{}.rdb", unixtime(), s.pid);
+    let tmp = format!("temp-{}.{}.rdb", util::unixtime(), s.pid);
     let written =
         std::fs::write(&tmp, &payload).and_then(|_| std::fs::rename(&tmp, &s.config.dbfilename));
     if let Err(e) = written {
@@ -633,7 +629,7 @@ fn finish_transfer(s: &mut Server, c: &mut Client) -> bool {
 /// The link is up: the master client applies the stream from now on.
 fn link_up(s: &mut Server, c: &mut Client) {
     s.repl.link.state = LinkState::Connected;
-    s.repl.link.last_io = unixtime();
+    s.repl.link.last_io = util::unixtime();
     s.repl.link.down_since = 0;
     // Redis: a replica keeps a backlog of the master's stream, so its own
     // replicas (and it, after a failover) can continue with PSYNC.
@@ -663,7 +659,7 @@ pub fn send_ack(s: &Server, c: &mut Client) {
 /// and go to this server's backlog and replicas. Redis: commandProcessed +
 /// replicationFeedStreamFromMasterStream.
 pub fn master_applied(s: &mut Server, bytes: &[u8]) {
-    s.repl.link.last_io = unixtime();
+    s.repl.link.last_io = util::unixtime();
     s.feed_stream_bytes(bytes);
 }
 
@@ -679,7 +675,7 @@ pub fn master_client_freed(s: &mut Server, c: &Client) {
         server_log!(Notice, "Caching the disconnected master state.");
         s.repl.link.cached = Some((s.replid.clone(), s.repl.master_repl_offset));
         s.repl.link.cached_db = c.db;
-        s.repl.link.down_since = unixtime();
+        s.repl.link.down_since = util::unixtime();
     }
     if s.config.masterhost.is_some() {
         s.repl.link.state = LinkState::Connect;
@@ -691,7 +687,7 @@ pub fn replica_cron(s: &mut Server) {
     if s.config.masterhost.is_none() {
         return;
     }
-    let now = unixtime();
+    let now = util::unixtime();
     let timeout = s.config.repl_timeout as i64;
     match s.repl.link.state {
         LinkState::Connect => {
@@ -776,7 +772,7 @@ pub fn restore_replication_info_from_rdb(s: &mut Server) {
     if let Some(b) = s.repl.backlog.as_mut() {
         b.offset = s.repl.master_repl_offset - b.histlen() as i64 + 1;
     }
-    s.repl.no_slaves_since = unixtime();
+    s.repl.no_slaves_since = util::unixtime();
 }
 
 /// Redis: replicaofCommand (also SLAVEOF).
@@ -830,7 +826,7 @@ pub fn info_slave_fields(s: &Server, out: &mut String) {
         return;
     };
     let l = &s.repl.link;
-    let now = unixtime();
+    let now = util::unixtime();
     let up = l.state == LinkState::Connected;
     let _ = write!(
         out,

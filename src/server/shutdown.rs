@@ -72,7 +72,7 @@ impl Server {
     pub fn finish_shutdown(&mut self) -> bool {
         let flags = self.shutdown_flags;
         let off = self.repl.master_repl_offset;
-        let now = util::mstime() / 1000;
+        let now = util::unixtime();
         let mut lagging = 0;
         for r in &self.repl.slaves {
             if r.ack_off != off {

@@ -848,6 +848,11 @@ pub fn mstime() -> i64 {
     ustime() / 1000
 }
 
+/// Wall-clock seconds since the Unix epoch (Redis: time(NULL)).
+pub fn unixtime() -> i64 {
+    mstime() / 1000
+}
+
 /// Monotonic microseconds since an arbitrary origin fixed at first use
 /// (Redis's getMonotonicUs).
 pub fn monotonic_us() -> u64 {
