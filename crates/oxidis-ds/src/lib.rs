@@ -41,6 +41,7 @@ pub mod rdb;
 pub mod sds;
 pub mod set;
 pub mod sha1;
+pub mod sha256;
 pub mod siphash;
 pub mod skiplist;
 pub mod stream;

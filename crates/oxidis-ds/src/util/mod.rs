@@ -915,3 +915,13 @@ pub fn clamp_rank_range(mut start: i64, mut end: i64, len: usize) -> Option<(usi
 
 #[cfg(test)]
 mod tests;
+
+/// `s` without the bytes of `set` at either end (Redis: sdstrim).
+pub fn trim_bytes<'a>(s: &'a [u8], set: &[u8]) -> &'a [u8] {
+    let start = s.iter().position(|b| !set.contains(b)).unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| !set.contains(b))
+        .map_or(start, |e| e + 1);
+    &s[start..end]
+}
