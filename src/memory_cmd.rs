@@ -1,9 +1,12 @@
-//! MEMORY HELP and MEMORY USAGE. Redis counterpart: object.c
-//! (memoryCommand, objectComputeSize).
-//! Divergence: sizes are estimates from this process's own layouts (no
+//! MEMORY HELP, USAGE and DOCTOR. Redis counterpart: object.c
+//! (memoryCommand, objectComputeSize, getMemoryDoctorReport).
+//! Divergences: sizes are estimates from this process's own layouts (no
 //! jemalloc size classes), sampling like objectComputeSize for big
-//! aggregates. MEMORY STATS, DOCTOR, MALLOC-STATS and PURGE are not
-//! implemented: they answer "unknown subcommand".
+//! aggregates. DOCTOR checks what a libc-malloc build of Redis can check:
+//! the allocator's own fragmentation and RSS figures are not visible, so
+//! those two findings never fire (as in Redis built with libc malloc).
+//! MEMORY STATS, MALLOC-STATS and PURGE are not implemented: they answer
+//! "unknown subcommand".
 
 use oxidis_ds::hash::HashObj;
 use oxidis_ds::set::SetObj;
@@ -125,7 +128,57 @@ fn memory_usage_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     c.add_reply_long(usage as i64);
 }
 
+/// MEMORY DOCTOR. Redis: getMemoryDoctorReport.
+fn memory_doctor_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
+    let used = oxidis_sys::used_memory() as u64;
+    let mh = crate::server::info::memory_overhead(s, used);
+    let mut findings: Vec<&str> = Vec::new();
+    let empty = mh.total_allocated < 5 * 1024 * 1024;
+    if !empty {
+        if mh.peak as f64 / mh.total_allocated as f64 > 1.5 {
+            findings.push(DOCTOR_BIG_PEAK);
+        }
+        let frag = mh.rss as f64 / mh.total_allocated as f64;
+        if frag > 1.4 && mh.rss.saturating_sub(mh.total_allocated) > 10 << 20 {
+            findings.push(DOCTOR_HIGH_FRAG);
+        }
+        let slaves = s.repl.slaves.len() as u64;
+        let clients = (s.clients.len() as u64).saturating_sub(slaves).max(1);
+        if mh.clients_normal / clients > 1024 * 200 {
+            findings.push(DOCTOR_BIG_CLIENT_BUF);
+        }
+        if slaves > 0 && mh.clients_slaves > 1024 * 1024 * 10 {
+            findings.push(DOCTOR_BIG_SLAVE_BUF);
+        }
+        if s.scripting.scripts.len() > 1000 {
+            findings.push(DOCTOR_MANY_SCRIPTS);
+        }
+    }
+    let report = if empty {
+        "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n".to_string()
+    } else if findings.is_empty() {
+        "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n".to_string()
+    } else {
+        let mut r =
+            "Sam, I detected a few issues in this Redis instance memory implants:\n\n".to_string();
+        for f in findings {
+            r.push_str(f);
+            r.push_str("\n\n");
+        }
+        r.push_str("I'm here to keep you safe, Sam. I want to help you.\n");
+        r
+    };
+    c.add_reply_verbatim(report.as_bytes(), "txt");
+}
+
+const DOCTOR_BIG_PEAK: &str = " * Peak memory: In the past this instance used more than 150% the memory that is currently using. The allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the instance.";
+const DOCTOR_HIGH_FRAG: &str = " * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is \"libc\".";
+const DOCTOR_BIG_SLAVE_BUF: &str = " * Big replica buffers: The replica output buffers in this instance are greater than 10MB for each replica (on average). This likely means that there is some replica instance that is struggling receiving data, either because it is too slow or because of networking issues. As a result, data piles on the master output buffers. Please try to identify what replica is not receiving data correctly and why. You can use the INFO output in order to check the replicas delays and the CLIENT LIST command to check the output buffers of each replica.";
+const DOCTOR_BIG_CLIENT_BUF: &str = " * Big client buffers: The clients output buffers in this instance are greater than 200K per client (on average). This may result from different causes, like Pub/Sub clients subscribed to channels bot not receiving data fast enough, so that data piles on the Redis instance output buffer, or clients sending commands with large replies or very large sequences of commands in the same pipeline. Please use the CLIENT LIST command in order to investigate the issue if it causes problems in your instance, or to understand better why certain clients are using a big amount of memory.";
+const DOCTOR_MANY_SCRIPTS: &str = " * Many scripts: There seem to be many cached scripts in this instance (more than 1000). This may be because scripts are generated and `EVAL`ed, instead of being parameterized (with KEYS and ARGV), `SCRIPT LOAD`ed and `EVALSHA`ed. Unless `SCRIPT FLUSH` is called periodically, the scripts' caches may end up consuming most of your memory.";
+
 pub static HANDLERS: &[(&str, CommandProc)] = &[
     ("memory|help", memory_help_command),
+    ("memory|doctor", memory_doctor_command),
     ("memory|usage", memory_usage_command),
 ];

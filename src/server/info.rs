@@ -48,6 +48,63 @@ fn rss_bytes() -> u64 {
         .unwrap_or(0)
 }
 
+/// Where the memory goes. Redis: struct redisMemOverhead and
+/// getMemoryOverheadData (the parts oxidis can account for; allocator
+/// internals are not visible through libc malloc).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemOverhead {
+    pub total_allocated: u64,
+    pub peak: u64,
+    pub rss: u64,
+    pub startup: u64,
+    /// The replication backlog.
+    pub repl_backlog: u64,
+    /// The backlog plus the stream waiting in replicas' output.
+    pub repl_total: u64,
+    pub clients_slaves: u64,
+    pub clients_normal: u64,
+    pub overhead: u64,
+    pub dataset: u64,
+}
+
+/// Redis: getMemoryOverheadData. `used` is the allocated total.
+pub fn memory_overhead(s: &Server, used: u64) -> MemOverhead {
+    let peak = (s.stats.peak_memory as u64).max(used);
+    let rss = rss_bytes();
+    let startup = s.used_memory_startup as u64;
+    // Replication buffers: the backlog, plus the stream waiting in each
+    // replica's output (Redis shares one buffer between them; here each
+    // replica holds its own copy, which is what it costs).
+    let backlog_mem = s.repl.backlog.as_ref().map_or(0, |b| b.buf.len()) as u64;
+    let mut repl_out = 0u64;
+    let (mut clients_mem, mut slaves_mem) = (0u64, 0u64);
+    for (_, c) in s.clients.iter() {
+        if c.flags & crate::networking::client::CLIENT_SLAVE != 0 {
+            repl_out += (c.buf.len() + c.reply_bytes) as u64;
+            slaves_mem += (c.querybuf.capacity() + c.buf.capacity() - c.buf.len()) as u64;
+        } else {
+            clients_mem += (c.querybuf.capacity() + c.buf.capacity() + c.reply_bytes) as u64;
+        }
+    }
+    for r in &s.repl.slaves {
+        repl_out += r.pending.len() as u64;
+    }
+    let repl_mem = backlog_mem + repl_out;
+    let overhead = startup + clients_mem + slaves_mem + repl_mem;
+    MemOverhead {
+        total_allocated: used,
+        peak,
+        rss,
+        startup,
+        repl_backlog: backlog_mem,
+        repl_total: repl_mem,
+        clients_slaves: slaves_mem,
+        clients_normal: clients_mem,
+        overhead,
+        dataset: used.saturating_sub(overhead),
+    }
+}
+
 fn total_system_memory() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -161,30 +218,19 @@ pub fn gen_info_string(
     if want("memory") {
         sep(&mut info);
         let used = used_at_entry;
-        let peak = (s.stats.peak_memory as u64).max(used);
-        let rss = rss_bytes();
-        let startup = s.used_memory_startup as u64;
+        let MemOverhead {
+            peak,
+            rss,
+            startup,
+            repl_backlog: backlog_mem,
+            repl_total: repl_mem,
+            clients_slaves: slaves_mem,
+            clients_normal: clients_mem,
+            overhead,
+            dataset,
+            ..
+        } = memory_overhead(s, used);
         let total_mem = total_system_memory();
-        // Replication buffers: the backlog, plus the stream waiting in each
-        // replica's output (Redis shares one buffer between them; here each
-        // replica holds its own copy, which is what it costs).
-        let backlog_mem = s.repl.backlog.as_ref().map_or(0, |b| b.buf.len()) as u64;
-        let mut repl_out = 0u64;
-        let (mut clients_mem, mut slaves_mem) = (0u64, 0u64);
-        for (_, c) in s.clients.iter() {
-            if c.flags & crate::networking::client::CLIENT_SLAVE != 0 {
-                repl_out += (c.buf.len() + c.reply_bytes) as u64;
-                slaves_mem += (c.querybuf.capacity() + c.buf.capacity() - c.buf.len()) as u64;
-            } else {
-                clients_mem += (c.querybuf.capacity() + c.buf.capacity() + c.reply_bytes) as u64;
-            }
-        }
-        for r in &s.repl.slaves {
-            repl_out += r.pending.len() as u64;
-        }
-        let repl_mem = backlog_mem + repl_out;
-        let overhead = startup + clients_mem + slaves_mem + repl_mem;
-        let dataset = used.saturating_sub(overhead);
         let net = used.saturating_sub(startup).max(1);
         let frag = if used > 0 {
             rss as f64 / used as f64
