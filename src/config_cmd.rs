@@ -55,6 +55,10 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), (&'stat
                 crate::server::proctitle::redis_set_proc_title(&s.config)
                     .map_err(|e| (*name, e.to_string()))?;
             }
+            // Redis: updateRequirePass — the default user's password.
+            "requirepass" => s
+                .acl
+                .set_default_password(&s.commands, s.config.requirepass.as_deref()),
             "maxmemory" => {
                 let used = oxidis_sys::used_memory() as u64;
                 if s.config.maxmemory > 0 && s.config.maxmemory < used {
@@ -139,7 +143,11 @@ fn config_set_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
     }
     let before = s.config.clone();
-    match s.config.set(&pairs) {
+    let ctx = crate::config::SetContext {
+        loading: s.loading,
+        local_client: c.unix || crate::networking::is_loopback(&c.addr),
+    };
+    match s.config.set_ext(&pairs, ctx) {
         Ok(changed) => {
             if let Err((name, e)) = apply_changes(s, &changed) {
                 // Redis: restoreBackupConfig — the old values, and their
@@ -184,7 +192,7 @@ fn config_rewrite_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     let Some(path) = s.config.config_file.clone() else {
         return c.add_reply_error("The server is running without a config file");
     };
-    match s.config.rewrite(&path) {
+    match rewrite_config(s, &path, false) {
         Ok(()) => {
             server_log!(Warning, "CONFIG REWRITE executed with success.");
             c.add_reply_ok();
@@ -194,6 +202,20 @@ fn config_rewrite_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
             c.add_reply_error(&format!("Rewriting config file: {}", e));
         }
     }
+}
+
+/// CONFIG REWRITE with the server's own lines: the users, unless an ACL
+/// file keeps them (then old `user` lines are dropped). Redis:
+/// rewriteConfig's rewriteConfigUserOption.
+pub fn rewrite_config(s: &Server, path: &std::path::Path, force_all: bool) -> Result<(), String> {
+    let mut users = Vec::new();
+    if s.config.aclfile.is_empty() {
+        for (id, _) in s.acl.iter() {
+            users
+                .push(String::from_utf8_lossy(&crate::acl::acl_cmd::user_line(s, id)).into_owned());
+        }
+    }
+    s.config.rewrite_with(path, force_all, &[("user", users)])
 }
 
 fn config_help_command(_s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {

@@ -290,6 +290,16 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             c.add_reply_ok();
         }
         (b"populate", 3..=5) => debug_populate(s, c, argv),
+        (b"config-rewrite-force-all", 2) => {
+            let result = match s.config.config_file.clone() {
+                Some(path) => crate::config_cmd::rewrite_config(s, &path, true),
+                None => Err("No such file or directory".to_string()),
+            };
+            match result {
+                Ok(()) => c.add_reply_ok(),
+                Err(e) => c.add_reply_error(&format!("CONFIG-REWRITE-FORCE-ALL failed: {}", e)),
+            }
+        }
         (b"segfault", 2) => crash_report("crashed by signal: 11, si_code: 0"),
         (b"quicklist-packed-threshold", 3) => crate::t_list::debug_packed_threshold(c, &argv[2]),
         (b"listpack", 3) | (b"quicklist", 3 | 4) => {

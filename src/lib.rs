@@ -5,6 +5,7 @@
 //! one allowed `unsafe`; the workspace lints forbid it here).
 //! docs/architecture.md maps every module to its Redis file.
 
+pub mod acl;
 pub mod ae;
 pub mod aof;
 pub mod args;

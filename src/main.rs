@@ -155,6 +155,20 @@ fn main() {
         server_log!(Notice, "Running mode=standalone, port={}.", port);
     }
     server_log!(Warning, "Server initialized");
+    // Redis: moduleLoadFromQueue, then ACLLoadUsersAtStartup.
+    server::module_cmd::load_from_config(&srv);
+    let users: Vec<config::Directive> = srv
+        .config
+        .deferred
+        .iter()
+        .filter(|d| d.args.first().map(|a| a.as_slice()) == Some(b"user".as_slice()))
+        .cloned()
+        .collect();
+    let users: Vec<&config::Directive> = users.iter().collect();
+    if let Err(msg) = oxidis::acl::file::load_users_at_startup(&mut srv, &users) {
+        server_log!(Warning, "{}", msg);
+        std::process::exit(1);
+    }
     // Redis: aofLoadManifestFromDisk, loadDataFromDisk (the AOF when it is
     // on, else the RDB), aofOpenIfNeededOnServerStart, aofDelHistoryFiles.
     oxidis::aof::load_manifest_from_disk(&mut srv);

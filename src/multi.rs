@@ -212,6 +212,27 @@ fn exec_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     c.flags |= CLIENT_DENY_BLOCKING;
     for (idx, argv) in commands.iter() {
         c.cmd = Some(*idx);
+        // Redis: the ACL is checked again, in case the rules changed while
+        // the transaction was queued.
+        if let Err(d) = crate::acl::check_command(s, c.user, *idx, argv) {
+            let reason = match d {
+                crate::acl::Denied::Cmd => "no permission to execute the command or subcommand",
+                crate::acl::Denied::Key(_) => "no permission to touch the specified keys",
+                crate::acl::Denied::Channel(_) => {
+                    "no permission to access one of the channels used as arguments"
+                }
+            };
+            let _ = crate::acl::acl_cmd::denial_error(
+                s,
+                c,
+                *idx,
+                argv,
+                d,
+                crate::acl::log::Context::Multi,
+            );
+            c.add_reply_error(&format!("-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {}", reason));
+            continue;
+        }
         s.call(c, *idx, argv);
     }
     if old_flags & CLIENT_DENY_BLOCKING == 0 {

@@ -81,6 +81,8 @@ struct SortOptions<'a> {
 enum ParseError {
     Syntax,
     NotAnInteger,
+    /// BY with a real pattern, or GET, for a user who cannot read every key.
+    AclDenied(&'static str),
 }
 
 /// The bytes a C string function sees: everything before the first NUL.
@@ -98,7 +100,13 @@ fn has_star(pattern: &[u8]) -> bool {
 
 /// Redis: the option loop of sortCommandGeneric. `args` are the arguments
 /// after the key.
-fn parse_options(args: &[Vec<u8>], readonly: bool) -> Result<SortOptions<'_>, ParseError> {
+/// `all_keys_readable`: the user may read any key, which BY and GET need
+/// since they read keys the ACL cannot see in advance.
+fn parse_options(
+    args: &[Vec<u8>],
+    readonly: bool,
+    all_keys_readable: bool,
+) -> Result<SortOptions<'_>, ParseError> {
     let mut o = SortOptions {
         limit_count: -1,
         ..SortOptions::default()
@@ -128,8 +136,18 @@ fn parse_options(args: &[Vec<u8>], readonly: bool) -> Result<SortOptions<'_>, Pa
         } else if a.eq_ignore_ascii_case(b"by") && leftargs >= 1 {
             o.sortby = Some(&args[j + 1]);
             o.dontsort = !has_star(&args[j + 1]);
+            if !o.dontsort && !all_keys_readable {
+                return Err(ParseError::AclDenied(
+                    "BY option of SORT denied due to insufficient ACL permissions.",
+                ));
+            }
             j += 1;
         } else if a.eq_ignore_ascii_case(b"get") && leftargs >= 1 {
+            if !all_keys_readable {
+                return Err(ParseError::AclDenied(
+                    "GET option of SORT denied due to insufficient ACL permissions.",
+                ));
+            }
             o.getops.push(&args[j + 1]);
             j += 1;
         } else {
@@ -395,10 +413,21 @@ fn weight(byval: LpEntry<'_>, alpha: bool, bypattern: bool) -> Weight {
 
 /// Redis: sortCommandGeneric.
 fn sort_command_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], readonly: bool) {
-    let mut opts = match parse_options(&argv[2..], readonly) {
+    let readable = match c.cmd {
+        Some(idx) => crate::acl::user_has_unrestricted_key_access(
+            s,
+            c.user,
+            idx,
+            argv,
+            crate::acl::selector::PERM_READ,
+        ),
+        None => true,
+    };
+    let mut opts = match parse_options(&argv[2..], readonly, readable) {
         Ok(o) => o,
         Err(ParseError::Syntax) => return c.add_reply_syntax_err(),
         Err(ParseError::NotAnInteger) => return c.add_reply_error(shared::NOT_INTEGER),
+        Err(ParseError::AclDenied(msg)) => return c.add_reply_error(msg),
     };
     let db = c.db;
 
@@ -565,14 +594,14 @@ mod tests {
             "by", "w_*", "limit", "1", "2", "get", "#", "GET", "h_*->f", "desc", "alpha", "store",
             "dst",
         ]);
-        let o = parse_options(&a, false).unwrap();
+        let o = parse_options(&a, false, true).unwrap();
         assert!(o.desc && o.alpha && !o.dontsort);
         assert_eq!((o.limit_start, o.limit_count), (1, 2));
         assert_eq!(o.sortby, Some(&b"w_*"[..]));
         assert_eq!(o.getops, vec![&b"#"[..], &b"h_*->f"[..]]);
         assert_eq!(o.storekey, Some(&b"dst"[..]));
         let a = args(&["BY", "nosort", "ASC"]);
-        let o = parse_options(&a, false).unwrap();
+        let o = parse_options(&a, false, true).unwrap();
         assert!(o.dontsort && !o.desc);
         assert_eq!(o.limit_count, -1);
     }
@@ -580,23 +609,23 @@ mod tests {
     #[test]
     fn parse_errors() {
         assert_eq!(
-            parse_options(&args(&["limit", "1"]), false),
+            parse_options(&args(&["limit", "1"]), false, true),
             Err(ParseError::Syntax)
         );
         assert_eq!(
-            parse_options(&args(&["limit", "x", "1"]), false),
+            parse_options(&args(&["limit", "x", "1"]), false, true),
             Err(ParseError::NotAnInteger)
         );
         assert_eq!(
-            parse_options(&args(&["store", "d"]), true),
+            parse_options(&args(&["store", "d"]), true, true),
             Err(ParseError::Syntax)
         );
         assert_eq!(
-            parse_options(&args(&["get"]), false),
+            parse_options(&args(&["get"]), false, true),
             Err(ParseError::Syntax)
         );
         assert_eq!(
-            parse_options(&args(&["foo"]), false),
+            parse_options(&args(&["foo"]), false, true),
             Err(ParseError::Syntax)
         );
     }

@@ -140,6 +140,7 @@ fn aof_client() -> Client {
     let mut c = Client::new(CLIENT_ID_AOF, usize::MAX - 2, None, 0);
     c.flags |= CLIENT_DENY_BLOCKING | CLIENT_REPLY_OFF;
     c.authenticated = true;
+    c.user = crate::acl::SUPERUSER;
     c
 }
 

@@ -118,6 +118,7 @@ pub struct Client {
     pub db: usize,
     pub resp: u8, // 2 or 3
     pub authenticated: bool,
+    pub user: crate::acl::UserId, // the ACL user the client runs as (Redis: c->user)
     pub flags: u64,
     pub ctime: i64,            // creation, ms
     pub last_interaction: i64, // ms, for `timeout` and CLIENT LIST idle
@@ -194,6 +195,7 @@ impl Client {
             db: 0,
             resp: 2,
             authenticated: false,
+            user: crate::acl::DEFAULT_USER,
             flags: 0,
             ctime: now_ms,
             last_interaction: now_ms,
@@ -603,7 +605,10 @@ impl Client {
     pub fn add_reply_subcommand_syntax_error(&mut self, cmd: &[u8], sub: &[u8]) {
         let sub = String::from_utf8_lossy(&sub[..sub.len().min(128)]).into_owned();
         let cmd = String::from_utf8_lossy(cmd).to_uppercase();
-        self.add_reply_error(&format!("unknown subcommand '{}'. Try {} HELP.", sub, cmd));
+        self.add_reply_error(&format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+            sub, cmd
+        ));
     }
 
     /// Redis: addReplyDeferredLen. Remembers where a length header goes.

@@ -1,8 +1,6 @@
 //! Connection commands. Redis counterpart: networking.c (clientCommand and
-//! its subcommands, helloCommand, resetCommand, quitCommand) and the
-//! default-user part of acl.c (authCommand).
-//! Divergence: there are no ACL users: only the default user exists, and
-//! AUTH and HELLO AUTH check `requirepass`.
+//! its subcommands, helloCommand, resetCommand, quitCommand). AUTH and the
+//! users HELLO AUTH logs in as are in acl/.
 
 use oxidis_ds::util;
 
@@ -30,43 +28,6 @@ fn set_name_or_reply(c: &mut Client, name: &[u8]) -> bool {
     true
 }
 
-/// Redis: ACLAuthenticateUser for the default user.
-fn authenticate(s: &Server, c: &mut Client, user: &[u8], pass: &[u8]) -> bool {
-    if user != b"default" {
-        return false;
-    }
-    let ok = match &s.config.requirepass {
-        None => true,
-        Some(p) => p.as_slice() == pass,
-    };
-    if ok {
-        c.authenticated = true;
-    }
-    ok
-}
-
-fn auth_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
-    c.redacted.extend(1..argv.len()); // Redis: redactClientCommandArgument
-    if argv.len() > 3 {
-        return c.add_reply_syntax_err();
-    }
-    let (user, pass): (&[u8], &[u8]) = if argv.len() == 2 {
-        if s.config.requirepass.is_none() {
-            return c.add_reply_error(
-                "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
-            );
-        }
-        (b"default", &argv[1])
-    } else {
-        (&argv[1], &argv[2])
-    };
-    if authenticate(s, c, user, pass) {
-        c.add_reply_ok();
-    } else {
-        c.add_reply_error("-WRONGPASS invalid username-password pair or user is disabled.");
-    }
-}
-
 fn hello_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let mut ver = 0;
     let mut j = 1;
@@ -85,7 +46,7 @@ fn hello_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         let opt = &argv[j];
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
             c.redacted.extend([j + 1, j + 2]);
-            if !authenticate(s, c, &argv[j + 1], &argv[j + 2]) {
+            if !crate::acl::authenticate(s, c, &argv[j + 1], &argv[j + 2], &argv[0]) {
                 return c.add_reply_error(
                     "-WRONGPASS invalid username-password pair or user is disabled.",
                 );
@@ -141,7 +102,7 @@ fn reset_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     }
     c.db = 0;
     c.resp = 2;
-    c.authenticated = s.config.requirepass.is_none();
+    crate::acl::acl_cmd::set_default_auth(s, c);
     c.name = None;
     c.flags &= !(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT);
     c.add_reply_status("RESET");
@@ -317,7 +278,7 @@ fn client_kill_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let mut ctype: Option<&str> = None;
     let mut id: u64 = 0;
     let mut skipme = true;
-    let mut user_ok = true;
+    let mut user: Option<crate::acl::UserId> = None;
     if argv.len() == 3 {
         addr = Some(&argv[2]);
         skipme = false;
@@ -347,15 +308,15 @@ fn client_kill_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 },
                 b"addr" => addr = Some(val),
                 b"laddr" => laddr = Some(val),
-                b"user" => {
-                    if val.as_slice() != b"default" {
+                b"user" => match s.acl.lookup(val) {
+                    Some(id) => user = Some(id),
+                    None => {
                         return c.add_reply_error(&format!(
                             "No such user '{}'",
                             String::from_utf8_lossy(val)
-                        ));
+                        ))
                     }
-                    user_ok = true;
-                }
+                },
                 b"skipme" => match val.to_ascii_lowercase().as_slice() {
                     b"yes" => skipme = true,
                     b"no" => skipme = false,
@@ -373,7 +334,7 @@ fn client_kill_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             && laddr.is_none_or(|a| cl.laddr.as_bytes() == a)
             && ctype.is_none_or(|t| client_type_name(cl) == t)
             && (id == 0 || cl.id == id)
-            && user_ok
+            && user.is_none_or(|u| cl.user == u)
     };
     let mut killed = 0;
     let mut victims = Vec::new();
@@ -461,7 +422,6 @@ fn client_help_command(_s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
 }
 
 pub static HANDLERS: &[(&str, CommandProc)] = &[
-    ("auth", auth_command),
     ("hello", hello_command),
     ("quit", quit_command),
     ("reset", reset_command),

@@ -72,15 +72,16 @@ pub fn accept_on(s: &mut Server, li: usize) {
 fn fmt_addr(a: &std::net::SocketAddr) -> String {
     match a {
         std::net::SocketAddr::V4(v) => format!("{}:{}", v.ip(), v.port()),
-        std::net::SocketAddr::V6(v) => format!("{}:{}", v.ip(), v.port()),
+        std::net::SocketAddr::V6(v) => format!("[{}]:{}", v.ip(), v.port()),
     }
 }
 
 const PROTECTED_MODE_ERR: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
-/// Redis: islocalClient — loopback peers ("127.*" and "::1").
-fn is_loopback(addr: &str) -> bool {
-    addr.starts_with("127.") || addr.starts_with("::1:") || addr.starts_with("::ffff:127.")
+/// Redis: islocalClient for TCP peers — exactly 127.0.0.1 or ::1 (a
+/// client of 127.0.0.2 is not local).
+pub fn is_loopback(addr: &str) -> bool {
+    addr.starts_with("127.0.0.1:") || addr.starts_with("[::1]:")
 }
 
 /// Redis: createClient + acceptCommonHandler (maxclients check).
@@ -94,7 +95,8 @@ fn create_client(s: &mut Server, mut conn: Conn, addr: String, laddr: String, un
     }
     // Redis: clientAcceptHandler's protected mode. Without a password, only
     // loopback and unix-socket peers may connect.
-    if s.config.protected_mode && s.config.requirepass.is_none() && !unix && !is_loopback(&addr) {
+    let default_nopass = s.acl.default_user().flags & crate::acl::user::USER_NOPASS != 0;
+    if s.config.protected_mode && default_nopass && !unix && !is_loopback(&addr) {
         let _ = conn.write(PROTECTED_MODE_ERR);
         s.stats.rejected_conn += 1;
         return;
@@ -117,7 +119,7 @@ fn create_client(s: &mut Server, mut conn: Conn, addr: String, laddr: String, un
     c.laddr = laddr;
     c.unix = unix;
     c.fd = slot as i32 + 8;
-    c.authenticated = s.config.requirepass.is_none();
+    c.authenticated = s.acl.default_needs_no_auth();
     s.clients.insert(c);
     s.stats.numconnections += 1;
 }
@@ -140,6 +142,7 @@ pub fn create_master_client(s: &mut Server, mut conn: Conn, addr: String) -> Opt
     c.addr = addr;
     c.fd = slot as i32 + 8;
     c.authenticated = true;
+    c.user = crate::acl::SUPERUSER; // the master's stream is obeyed, not checked
     c.flags |= CLIENT_MASTER;
     s.clients.insert(c);
     Some(slot)
@@ -568,7 +571,7 @@ pub fn client_info_string(s: &Server, c: &Client) -> String {
         None => "",
     };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -594,6 +597,7 @@ pub fn client_info_string(s: &Server, c: &Client) -> String {
         tot,
         events,
         cmd,
+        s.acl.user_name(c.user),
         c.resp
     )
 }

@@ -638,6 +638,7 @@ fn link_up(s: &mut Server, c: &mut Client) {
         s.repl.backlog = Some(Backlog::new(size, s.repl.master_repl_offset));
     }
     c.authenticated = true;
+    c.user = crate::acl::SUPERUSER;
     send_ack(s, c);
 }
 

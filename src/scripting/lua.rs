@@ -521,6 +521,11 @@ pub fn call_function(
     let mut fake = s.scripting.take_client(s.next_client_id);
     fake.db = caller.db;
     fake.resp = 2;
+    fake.user = caller.user;
+    if !s.acl.is_unrestricted(caller.user) {
+        // A denial inside the script is logged with the caller's details.
+        s.acl.log.script_caller = Some(crate::networking::client_info_string(s, caller));
+    }
     if caller.mstate.active {
         fake.flags |= crate::networking::client::CLIENT_MULTI;
     }
@@ -617,6 +622,7 @@ pub fn call_function(
         r
     });
     let RunCtx { s, mut fake } = cell.into_inner();
+    s.acl.log.script_caller = None;
     let script_resp = fake.resp;
     fake.flags &= !crate::networking::client::CLIENT_MULTI;
     s.scripting.put_client(fake);

@@ -303,6 +303,26 @@ pub fn script_call(s: &mut Server, fake: &mut Client, argv: &[Vec<u8>]) -> Resul
             "Can not execute the command on a stale replica",
         );
     }
+    // Redis: scriptVerifyACL — the script runs as its caller's user.
+    if let Err(d) = crate::acl::check_command(s, fake.user, idx, argv) {
+        let _ =
+            crate::acl::acl_cmd::denial_error(s, fake, idx, argv, d, crate::acl::log::Context::Lua);
+        let what = match d {
+            crate::acl::Denied::Cmd => "can't run this command or subcommand",
+            crate::acl::Denied::Key(_) => {
+                "can't access at least one of the keys mentioned in the command arguments"
+            }
+            crate::acl::Denied::Channel(_) => {
+                "can't publish to the channel mentioned in the command"
+            }
+        };
+        return reject(
+            s,
+            fake,
+            Some(idx),
+            &format!("The user executing the script {}", what),
+        );
+    }
     let (run_flags, caller_master) = match s.scripting.run.as_ref() {
         Some(r) => (r.flags, r.caller_master),
         None => (0, false),

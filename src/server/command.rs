@@ -64,6 +64,9 @@ pub const CMD_X_EVAL: u64 = 1 << 44;
 pub const CMD_X_FCALL: u64 = 1 << 45;
 /// Allowed only as `enable-debug-command` says.
 pub const CMD_X_DEBUG: u64 = 1 << 46;
+/// MODULE LOAD / LOADEX / UNLOAD: allowed only as `enable-module-command`
+/// says.
+pub const CMD_X_MODULE: u64 = 1 << 55;
 /// Refused with -MISCONF after a failed save, as writes are (PING).
 pub const CMD_X_DISK_ERROR_DENIED: u64 = 1 << 47;
 /// MULTI itself (an AOF cut back to before an unfinished transaction).
@@ -75,6 +78,14 @@ pub const CMD_X_WARM_OLD_SCORE: u64 = 1 << 48;
 pub const CMD_X_WARM_NEW_SCORE: u64 = 1 << 49;
 /// Batch prefetch: argument 2 is added to the member's score (ZINCRBY).
 pub const CMD_X_WARM_INCR_SCORE: u64 = 1 << 50;
+
+/// ACL: every argument from 1 on is a channel the command subscribes to
+/// (Redis: db.c's commands_with_channels, CMD_CHANNEL_SUBSCRIBE).
+pub const CMD_X_CHANNEL_SUBSCRIBE: u64 = 1 << 52;
+/// ACL: the channels are patterns (PSUBSCRIBE), compared literally.
+pub const CMD_X_CHANNEL_PATTERN: u64 = 1 << 53;
+/// ACL: argument 1 is a channel the command publishes to.
+pub const CMD_X_CHANNEL_PUBLISH: u64 = 1 << 54;
 
 /// Which commands carry oxidis's own flags. Applied to the table once, at
 /// start-up; after that only flags are tested.
@@ -92,9 +103,14 @@ const DISPATCH_FLAGS: &[(&str, u64)] = &[
         CMD_X_NOT_QUEUED | CMD_X_MULTI_OOM_OK | CMD_X_SUBSCRIBED_OK,
     ),
     ("ping", CMD_X_SUBSCRIBED_OK | CMD_X_DISK_ERROR_DENIED),
-    ("subscribe", CMD_X_SUBSCRIBED_OK),
-    ("ssubscribe", CMD_X_SUBSCRIBED_OK),
-    ("psubscribe", CMD_X_SUBSCRIBED_OK),
+    ("subscribe", CMD_X_SUBSCRIBED_OK | CMD_X_CHANNEL_SUBSCRIBE),
+    ("ssubscribe", CMD_X_SUBSCRIBED_OK | CMD_X_CHANNEL_SUBSCRIBE),
+    (
+        "psubscribe",
+        CMD_X_SUBSCRIBED_OK | CMD_X_CHANNEL_SUBSCRIBE | CMD_X_CHANNEL_PATTERN,
+    ),
+    ("publish", CMD_X_CHANNEL_PUBLISH),
+    ("spublish", CMD_X_CHANNEL_PUBLISH),
     ("unsubscribe", CMD_X_SUBSCRIBED_OK),
     ("sunsubscribe", CMD_X_SUBSCRIBED_OK),
     ("punsubscribe", CMD_X_SUBSCRIBED_OK),
@@ -105,6 +121,9 @@ const DISPATCH_FLAGS: &[(&str, u64)] = &[
     ("fcall", CMD_X_FCALL),
     ("fcall_ro", CMD_X_FCALL),
     ("debug", CMD_X_DEBUG),
+    ("module|load", CMD_X_MODULE),
+    ("module|loadex", CMD_X_MODULE),
+    ("module|unload", CMD_X_MODULE),
     ("zadd", CMD_X_WARM_OLD_SCORE | CMD_X_WARM_NEW_SCORE),
     ("zincrby", CMD_X_WARM_OLD_SCORE | CMD_X_WARM_INCR_SCORE),
     ("zrem", CMD_X_WARM_OLD_SCORE),
@@ -312,6 +331,9 @@ type NameMap = HashMap<Vec<u8>, usize, BuildHasherDefault<NameHasher>>;
 pub struct CommandTable {
     pub cmds: Vec<RedisCommand>,
     by_name: NameMap,
+    /// Top-level commands by their original name, untouched by
+    /// rename-command (Redis: server.orig_commands, which ACL rules use).
+    orig: NameMap,
 }
 
 fn find_def<'a>(defs: &'a [CommandDef], name: &str) -> Option<&'a CommandDef> {
@@ -326,6 +348,7 @@ impl CommandTable {
         let mut t = CommandTable {
             cmds: Vec::new(),
             by_name: NameMap::default(),
+            orig: NameMap::default(),
         };
         for table in handler_tables {
             for &(name, proc_) in table.iter() {
@@ -371,8 +394,13 @@ impl CommandTable {
         parent: Option<usize>,
     ) -> usize {
         let id = self.cmds.len();
+        assert!(
+            id < crate::acl::COMMAND_BITS - 1,
+            "the ACL command bitmap is full"
+        );
         if parent.is_none() {
             self.by_name.insert(fullname.as_bytes().to_vec(), id);
+            self.orig.insert(fullname.as_bytes().to_vec(), id);
         }
         let extra = DISPATCH_FLAGS
             .iter()
@@ -428,6 +456,27 @@ impl CommandTable {
             }
             None => self.lookup_top(&lower),
         }
+    }
+
+    /// A command as ACL rules name it: "get" or "config|get", by original
+    /// name, case-insensitive; a container named alone is the container.
+    /// Redis: ACLLookupCommand (lookupCommandBySdsLogic, strict).
+    pub fn lookup_acl(&self, name: &[u8]) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        let mut parts = lower.split(|&b| b == b'|');
+        let top = *self.orig.get(parts.next()?)?;
+        match (parts.next(), parts.next()) {
+            (None, _) => Some(top),
+            (Some(sub), None) => self.cmds[top].subcommands.get(sub).copied(),
+            _ => None,
+        }
+    }
+
+    /// A container's subcommands, in table order.
+    pub fn subcommand_ids(&self, id: usize) -> Vec<usize> {
+        let mut ids: Vec<usize> = self.cmds[id].subcommands.values().copied().collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Redis: the rename-command directive. The command keeps its fullname

@@ -17,6 +17,8 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         super::info::HANDLERS,
         super::command_cmd::HANDLERS,
         crate::networking::client_cmd::HANDLERS,
+        crate::acl::acl_cmd::HANDLERS,
+        super::module_cmd::HANDLERS,
         crate::keyspace::HANDLERS,
         crate::expire::HANDLERS,
         crate::t_string::HANDLERS,
@@ -222,6 +224,28 @@ pub fn init_server(
         }
     }
     let ncmds = commands.len();
+    let mut acl = crate::acl::AclState::new(&commands);
+    acl.set_default_password(&commands, config.requirepass.as_deref());
+    let users: Vec<&crate::config::Directive> = config
+        .deferred
+        .iter()
+        .filter(|d| d.args.first().map(|a| a.as_slice()) == Some(b"user".as_slice()))
+        .collect();
+    let ctx = crate::acl::RuleCtx {
+        cmds: &commands,
+        pubsub_allchannels: config.acl_pubsub_default
+            == crate::config::AclPubsubDefault::AllChannels,
+    };
+    if let Err((i, msg)) = crate::acl::file::validate_config_users(ctx, &users) {
+        let e = crate::config::ConfigFileError {
+            line_no: users[i].line_no,
+            line: users[i].line.clone(),
+            msg,
+            header: true,
+        };
+        eprint!("{}", e);
+        std::process::exit(1);
+    }
     let listeners = open_listeners(&config)?;
     let now = util::mstime();
     let dbs = (0..config.databases.max(1) as usize).map(Db::new).collect();
@@ -284,6 +308,7 @@ pub fn init_server(
         pause: Default::default(),
         repl: Default::default(),
         scripting: Default::default(),
+        acl,
     };
     register_listeners(&mut s).map_err(|e| e.to_string())?;
     // The BGSAVE writer thread wakes the loop through this (rdb/bgsave.rs).

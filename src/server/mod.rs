@@ -17,6 +17,7 @@ pub mod info;
 pub mod init;
 pub mod latency_hist;
 pub mod misc_cmds;
+pub mod module_cmd;
 pub mod oom_score;
 pub mod proctitle;
 pub mod shared;
@@ -154,6 +155,7 @@ pub struct Server {
     pub pause: crate::networking::pause::PauseState,
     pub repl: crate::replication::ReplState, // replicas, backlog, propagation (replication/)
     pub scripting: crate::scripting::ScriptingState, // Lua, the script cache, the running script (scripting/)
+    pub acl: crate::acl::AclState,                   // users and the ACL LOG (acl/)
 }
 
 impl Server {
@@ -174,7 +176,7 @@ impl Server {
 
     /// Redis: authRequired().
     pub fn auth_required(&self, c: &Client) -> bool {
-        self.config.requirepass.is_some() && !c.authenticated
+        crate::acl::auth_required(self, c)
     }
 
     /// Puts a client on the write list once. Redis: putClientInPendingWriteQueue.
@@ -303,21 +305,37 @@ impl Server {
         }
         c.cmd = Some(idx);
         c.lastcmd = Some(idx);
-        if flags & command::CMD_PROTECTED != 0
-            && flags & command::CMD_X_DEBUG != 0
-            && !self.allow_protected(c, self.config.enable_debug_command)
-        {
-            return self.reject(
-                c,
-                Some(idx),
-                "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
-            );
+        if flags & command::CMD_PROTECTED != 0 {
+            let refused = if flags & command::CMD_X_DEBUG != 0
+                && !self.allow_protected(c, self.config.enable_debug_command)
+            {
+                Some(("DEBUG", "enable-debug-command"))
+            } else if flags & command::CMD_X_MODULE != 0
+                && !self.allow_protected(c, self.config.enable_module_command)
+            {
+                Some(("MODULE", "enable-module-command"))
+            } else {
+                None
+            };
+            if let Some((cmd, option)) = refused {
+                let err = format!("{cmd} command not allowed. If the {option} option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
+                return self.reject(c, Some(idx), &err);
+            }
         }
         if self.auth_required(c) && flags & CMD_NO_AUTH == 0 {
             return self.reject(c, Some(idx), "-NOAUTH Authentication required.");
         }
         if c.mstate.active && flags & command::CMD_NO_MULTI != 0 {
             return self.reject(c, Some(idx), "Command not allowed inside a transaction");
+        }
+        if let Err(d) = crate::acl::check_command(self, c.user, idx, argv) {
+            let context = if c.mstate.active {
+                crate::acl::log::Context::Multi
+            } else {
+                crate::acl::log::Context::Toplevel
+            };
+            let err = crate::acl::acl_cmd::denial_error(self, c, idx, argv, d, context);
+            return self.reject(c, Some(idx), &err);
         }
         let is_exec = c.mstate.active && flags & command::CMD_X_EXEC != 0;
         // Redis: EXEC counts as the union of the flags it queued.
@@ -444,9 +462,7 @@ impl Server {
         match setting {
             ProtectedMode::Yes => true,
             ProtectedMode::No => false,
-            ProtectedMode::Local => {
-                c.unix || c.addr.starts_with("127.0.0.1:") || c.addr.starts_with("[::1]:")
-            }
+            ProtectedMode::Local => c.unix || crate::networking::is_loopback(&c.addr),
         }
     }
 
