@@ -129,10 +129,10 @@ impl User {
             self.passwords.remove(pos);
         } else if op[0] == b'(' && op[op.len() - 1] == b')' {
             // Redis: aclCreateSelectorFromOpSet — the rules inside are split
-            // as sdssplitargs splits them.
+            // as sdssplitargs splits them (unbalanced quotes give no rules).
             let mut s = Selector::new(0, ctx.pubsub_allchannels);
             let inner = &op[1..op.len() - 1];
-            let args = oxidis_ds::util::split_args(inner).ok_or(RuleError::Syntax)?;
+            let args = oxidis_ds::util::split_args(inner).unwrap_or_default();
             for a in args {
                 s.apply(ctx.cmds, &a)?;
             }

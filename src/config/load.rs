@@ -305,6 +305,13 @@ impl Config {
                 "replicaof directive not allowed in cluster mode",
             ));
         }
+        if self.cluster_enabled {
+            return Err(file_error(
+                0,
+                "",
+                "cluster-enabled yes is not supported: oxidis does not implement Redis Cluster yet",
+            ));
+        }
         self.clamp_hz();
         Ok(())
     }

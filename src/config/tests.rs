@@ -585,6 +585,8 @@ fn fatal_error_texts() {
         err("cluster-enabled yes\nreplicaof 1.2.3.4 5"),
         "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nreplicaof directive not allowed in cluster mode\n"
     );
+    // No cluster mode yet: refused rather than ignored.
+    assert!(err("cluster-enabled yes").ends_with("oxidis does not implement Redis Cluster yet\n"));
     let e = cfg()
         .load_server_config(Some(Path::new("/nonexistent/x.conf")), None, "")
         .unwrap_err();

@@ -1,5 +1,6 @@
 //! MODULE, and the `loadmodule` directive. Redis counterpart: the command
-//! half of module.c (moduleCommand, moduleLoadFromQueue).
+//! half of module.c (moduleCommand, moduleLoadFromQueue); and the commands
+//! of cluster.c as a server without cluster mode answers them.
 //!
 //! oxidis cannot load Redis modules: they are C shared libraries written
 //! against Redis's own structures. MODULE LIST answers an empty list, so
@@ -67,9 +68,9 @@ pub fn load_from_config(s: &Server) {
     }
 }
 
-/// READONLY, READWRITE and ASKING outside cluster mode. Redis:
-/// readonlyCommand / readwriteCommand / askingCommand with
-/// cluster_enabled == 0.
+/// CLUSTER, READONLY, READWRITE and ASKING outside cluster mode. Redis:
+/// clusterCommand / readonlyCommand / readwriteCommand / askingCommand
+/// with cluster_enabled == 0 (and oxidis has no cluster mode).
 fn cluster_only_command(_s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     c.add_reply_error("This instance has cluster support disabled");
 }
@@ -83,4 +84,31 @@ pub static HANDLERS: &[(&str, CommandProc)] = &[
     ("readonly", cluster_only_command),
     ("readwrite", cluster_only_command),
     ("asking", cluster_only_command),
+    ("cluster|addslots", cluster_only_command),
+    ("cluster|addslotsrange", cluster_only_command),
+    ("cluster|bumpepoch", cluster_only_command),
+    ("cluster|count-failure-reports", cluster_only_command),
+    ("cluster|countkeysinslot", cluster_only_command),
+    ("cluster|delslots", cluster_only_command),
+    ("cluster|delslotsrange", cluster_only_command),
+    ("cluster|failover", cluster_only_command),
+    ("cluster|flushslots", cluster_only_command),
+    ("cluster|forget", cluster_only_command),
+    ("cluster|getkeysinslot", cluster_only_command),
+    ("cluster|help", cluster_only_command),
+    ("cluster|info", cluster_only_command),
+    ("cluster|keyslot", cluster_only_command),
+    ("cluster|links", cluster_only_command),
+    ("cluster|meet", cluster_only_command),
+    ("cluster|myid", cluster_only_command),
+    ("cluster|nodes", cluster_only_command),
+    ("cluster|replicas", cluster_only_command),
+    ("cluster|replicate", cluster_only_command),
+    ("cluster|reset", cluster_only_command),
+    ("cluster|saveconfig", cluster_only_command),
+    ("cluster|set-config-epoch", cluster_only_command),
+    ("cluster|setslot", cluster_only_command),
+    ("cluster|shards", cluster_only_command),
+    ("cluster|slaves", cluster_only_command),
+    ("cluster|slots", cluster_only_command),
 ];
