@@ -446,14 +446,7 @@ impl Selector {
         if self.flags & SELECTOR_ALLKEYS != 0 {
             return b"~*".to_vec();
         }
-        let mut out = Vec::new();
-        for (i, p) in self.patterns.iter().enumerate() {
-            if i > 0 {
-                out.push(b' ');
-            }
-            p.describe(&mut out);
-        }
-        out
+        join_described(self.patterns.iter(), |p, out| p.describe(out))
     }
 
     /// The `channels` field of ACL GETUSER.
@@ -461,15 +454,10 @@ impl Selector {
         if self.flags & SELECTOR_ALLCHANNELS != 0 {
             return b"&*".to_vec();
         }
-        let mut out = Vec::new();
-        for (i, ch) in self.channels.iter().enumerate() {
-            if i > 0 {
-                out.push(b' ');
-            }
+        join_described(self.channels.iter(), |ch, out| {
             out.push(b'&');
             out.extend_from_slice(ch);
-        }
-        out
+        })
     }
 
     /// Whether argv[1] is one of the first-args allowed for a command whose
@@ -499,6 +487,18 @@ impl Selector {
                 .iter()
                 .any(|p| p.perm & perm == perm && p.pattern == b"*")
     }
+}
+
+/// Each item described by `f`, separated by single spaces.
+fn join_described<T>(items: impl Iterator<Item = T>, f: impl Fn(T, &mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        f(item, &mut out);
+    }
+    out
 }
 
 /// Redis: ACLCheckChannelAgainstList. A channel given as a pattern

@@ -49,6 +49,18 @@ fn valid_hash(h: &[u8]) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
 }
 
+/// The digest a password rule names: of the clear text after `clear`
+/// (`>pass`, `<pass`), or the hash itself (`#hash`, `!hash`).
+fn password_digest(op: &[u8], clear: u8) -> Result<String, RuleError> {
+    if op[0] == clear {
+        return Ok(sha256_hex(&op[1..]));
+    }
+    if !valid_hash(&op[1..]) {
+        return Err(RuleError::BadHash);
+    }
+    Ok(String::from_utf8_lossy(&op[1..]).into_owned())
+}
+
 impl User {
     /// A new user: off, no passwords, no permissions. Redis: ACLCreateUser.
     pub fn new(name: &[u8], pubsub_allchannels: bool) -> User {
@@ -100,27 +112,13 @@ impl User {
             self.flags &= !USER_NOPASS;
             self.passwords.clear();
         } else if op[0] == b'>' || op[0] == b'#' {
-            let hash = if op[0] == b'>' {
-                sha256_hex(&op[1..])
-            } else {
-                if !valid_hash(&op[1..]) {
-                    return Err(RuleError::BadHash);
-                }
-                String::from_utf8_lossy(&op[1..]).into_owned()
-            };
+            let hash = password_digest(op, b'>')?;
             if !self.passwords.contains(&hash) {
                 self.passwords.push(hash);
             }
             self.flags &= !USER_NOPASS;
         } else if op[0] == b'<' || op[0] == b'!' {
-            let hash = if op[0] == b'<' {
-                sha256_hex(&op[1..])
-            } else {
-                if !valid_hash(&op[1..]) {
-                    return Err(RuleError::BadHash);
-                }
-                String::from_utf8_lossy(&op[1..]).into_owned()
-            };
+            let hash = password_digest(op, b'<')?;
             let pos = self
                 .passwords
                 .iter()
