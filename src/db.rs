@@ -76,6 +76,13 @@ impl Server {
     /// Redis: expireIfNeeded. Deletes `key` if its TTL has passed and returns
     /// true when the key is (now) logically absent.
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_if_needed_ext(db, key, false)
+    }
+
+    /// [`Server::expire_if_needed`]; `force_delete` deletes the expired key
+    /// even on a replica (a write on a writable replica: Redis's
+    /// EXPIRE_FORCE_DELETE_EXPIRED).
+    pub fn expire_if_needed_ext(&mut self, db: usize, key: &[u8], force_delete: bool) -> bool {
         if !self.key_is_expired(db, key) {
             return false;
         }
@@ -83,10 +90,16 @@ impl Server {
         // the key as it is (the DEL will come in the stream); its other
         // clients see it as gone.
         if self.config.masterhost.is_some() {
-            return !self
+            if self
                 .clients
                 .current()
-                .is_some_and(|slot| crate::replication::replica::is_master_slot(self, slot));
+                .is_some_and(|slot| crate::replication::replica::is_master_slot(self, slot))
+            {
+                return false;
+            }
+            if !force_delete {
+                return true;
+            }
         }
         // Redis: during CLIENT PAUSE the key is logically expired but kept,
         // so a paused replica-consistent dataset does not change.
@@ -108,7 +121,11 @@ impl Server {
     /// Redis: lookupKey with flags — expiry, hit/miss statistics and the
     /// LRU/LFU stamp, with a single probe of the keyspace dict.
     pub fn lookup_key(&mut self, db: usize, key: &[u8], flags: u32) -> Option<&mut RObj> {
-        let expired = !self.dbs[db].expires.is_empty() && self.expire_if_needed(db, key);
+        // Redis: a write on a writable replica deletes the expired key, so
+        // the command starts from nothing (and no stale TTL survives).
+        let force = flags & LOOKUP_WRITE != 0
+            && !(self.config.masterhost.is_some() && self.config.replica_read_only);
+        let expired = !self.dbs[db].expires.is_empty() && self.expire_if_needed_ext(db, key, force);
         let lfu = self.config.maxmemory_policy.is_lfu();
         let touch = flags & LOOKUP_NOTOUCH == 0;
         let r = if lfu && touch {

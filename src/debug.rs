@@ -290,6 +290,11 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             c.add_reply_ok();
         }
         (b"populate", 3..=5) => debug_populate(s, c, argv),
+        (b"replicate", 3..) => {
+            let db = s.repl.slaveseldb;
+            s.feed_slaves(db, &argv[2..]);
+            c.add_reply_ok();
+        }
         (b"config-rewrite-force-all", 2) => {
             let result = match s.config.config_file.clone() {
                 Some(path) => crate::config_cmd::rewrite_config(s, &path, true),

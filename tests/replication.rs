@@ -277,3 +277,52 @@ fn diskless_sync_streams_the_image_with_an_eof_mark() {
     // A save made for sockets leaves no file behind and does not count as a save.
     assert!(!master.dir.join("dump.rdb").exists());
 }
+
+#[test]
+fn failover_swaps_the_roles_without_a_full_sync() {
+    let master = start(&[]);
+    let replica = start(&[]);
+    let mut mc = connect(&master);
+    let mut rc = connect(&replica);
+    // Without replicas there is nothing to fail over to.
+    assert_eq!(
+        call(&mut mc, &[b"FAILOVER"]),
+        b"-ERR FAILOVER requires connected replicas.\r\n".to_vec()
+    );
+    let mport = master.port.to_string();
+    let rport = replica.port.to_string();
+    call(&mut rc, &[b"REPLICAOF", b"127.0.0.1", mport.as_bytes()]);
+    let info = |c: &mut TcpStream| String::from_utf8(call(c, &[b"INFO", b"replication"])).unwrap();
+    assert!(wait_for(|| info(&mut rc).contains("master_link_status:up")));
+    call(&mut mc, &[b"SET", b"k", b"v"]);
+    assert_eq!(
+        call(
+            &mut mc,
+            &[b"FAILOVER", b"TO", b"127.0.0.1", rport.as_bytes(), b"FORCE"]
+        ),
+        b"-ERR FAILOVER with force option requires both a timeout and target HOST and IP.\r\n"
+            .to_vec()
+    );
+    assert_eq!(
+        call(
+            &mut mc,
+            &[b"FAILOVER", b"TO", b"127.0.0.1", rport.as_bytes()]
+        ),
+        b"+OK\r\n"
+    );
+    assert!(wait_for(|| {
+        let i = info(&mut mc);
+        i.contains("role:slave") && i.contains("master_failover_state:no-failover")
+    }));
+    assert!(wait_for(|| info(&mut mc).contains("master_link_status:up")));
+    assert!(info(&mut rc).contains("role:master"));
+    let stats = String::from_utf8(call(&mut rc, &[b"INFO", b"stats"])).unwrap();
+    assert!(
+        stats.contains("sync_partial_ok:1") && stats.contains("sync_full:0"),
+        "{stats}"
+    );
+    assert_eq!(call(&mut rc, &[b"GET", b"k"]), b"$1\r\nv\r\n");
+    // The old master follows the new one.
+    call(&mut rc, &[b"SET", b"k", b"w"]);
+    assert!(wait_for(|| call(&mut mc, &[b"GET", b"k"]) == b"$1\r\nw\r\n"));
+}

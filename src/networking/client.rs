@@ -149,6 +149,7 @@ pub struct Client {
     pub duration_us: u64, // how long the last call() ran (Redis: c->duration)
     pub cur_errors: u32,  // error replies emitted by the current command
     pub err_prefixes: Vec<String>, // their codes, drained by call() into errorstats
+    pub critical_errors: Vec<String>, // errors a master/replica/AOF client got, for the log
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
     pub pending_read: bool, // hit the read cap: more input may be waiting
@@ -220,6 +221,7 @@ impl Client {
             duration_us: 0,
             cur_errors: 0,
             err_prefixes: Vec::new(),
+            critical_errors: Vec::new(),
             net_input_bytes: 0,
             net_output_bytes: 0,
             pending_read: false,
@@ -394,6 +396,15 @@ impl Client {
         self.cur_errors += 1;
         if self.err_prefixes.len() < 128 {
             self.err_prefixes.push(code);
+        }
+        // An error to our master, a replica or the AOF loader means the
+        // datasets may diverge: account_errors logs it (Redis: the second
+        // half of afterErrorReply).
+        if (self.flags & (CLIENT_MASTER | CLIENT_SLAVE) != 0
+            || self.id == crate::aof::load::CLIENT_ID_AOF)
+            && self.critical_errors.len() < 128
+        {
+            self.critical_errors.push(text.to_string());
         }
         if text.starts_with('-') {
             self.add_reply_raw_parts(b"", text.as_bytes(), b"\r\n");

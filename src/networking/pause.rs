@@ -32,11 +32,12 @@ pub enum PauseType {
 }
 
 /// Why clients are paused. Redis: pause_purpose (PAUSE_BY_CLIENT_COMMAND,
-/// PAUSE_DURING_SHUTDOWN).
+/// PAUSE_DURING_SHUTDOWN, PAUSE_DURING_FAILOVER).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum PausePurpose {
     ClientCommand = 0,
     Shutdown = 1,
+    Failover = 2,
 }
 
 /// Redis: client_pause_type, client_pause_end_time,
@@ -45,7 +46,7 @@ pub enum PausePurpose {
 pub struct PauseState {
     pub ptype: PauseType,            // the strictest purpose's
     pub end_ms: i64,                 // the latest purpose's deadline
-    purposes: [(PauseType, i64); 2], // (type, deadline) per purpose
+    purposes: [(PauseType, i64); 3], // (type, deadline) per purpose
     pub paused: Vec<Sub>,            // postponed clients, in arrival order
     unblock_pending: bool,           // the pause ended: re-run the postponed clients
 }

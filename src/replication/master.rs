@@ -56,6 +56,18 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if c.flags & CLIENT_SLAVE != 0 {
         return; // already a replica (or a monitor): ignore
     }
+    if argv.len() > 3
+        && argv[0].eq_ignore_ascii_case(b"psync")
+        && argv[3].eq_ignore_ascii_case(b"failover")
+    {
+        if let Err(e) = super::failover::psync_failover_request(s, c, &argv[1]) {
+            return c.add_reply_error(e);
+        }
+    }
+    // Redis: replicas do not sync with us while we are failing over.
+    if s.repl.failover.state != super::failover::FailoverState::None {
+        return c.add_reply_error("-NOMASTERLINK Can't SYNC while failing over");
+    }
     if super::replica::link_down(s) {
         return c.add_reply_error("-NOMASTERLINK Can't SYNC while not connected with my master");
     }

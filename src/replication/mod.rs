@@ -37,6 +37,7 @@
 //!
 //! `replica.rs` holds the other side, a replica's link to its master.
 
+pub mod failover;
 pub mod master;
 pub mod replica;
 pub mod wait;
@@ -97,6 +98,24 @@ pub struct Backlog {
     pub buf: VecDeque<u8>,
     pub size: usize,
     pub offset: i64, // replication offset of the first byte in `buf`
+}
+
+/// Logs the last 256 bytes of the backlog, quoted: what the master sent
+/// just before an error we answered it with. Redis: showLatestBacklog.
+pub fn show_latest_backlog(s: &Server) {
+    let Some(b) = s.repl.backlog.as_ref() else {
+        return;
+    };
+    if b.buf.is_empty() {
+        return;
+    }
+    let n = b.buf.len().min(256);
+    let tail: Vec<u8> = b.buf.iter().skip(b.buf.len() - n).copied().collect();
+    crate::server_log!(
+        Warning,
+        "Latest backlog is: '{}'",
+        oxidis_ds::util::repr(&tail)
+    );
 }
 
 impl Backlog {
@@ -161,6 +180,7 @@ pub struct ReplState {
     pub loaded_stream_db: Option<usize>, // repl-stream-db of the last RDB loaded
     pub loaded_repl: Option<(String, i64)>, // its repl-id and repl-offset
     pub waiting_acks: Vec<(u64, usize)>, // clients blocked in WAIT
+    pub failover: failover::Failover,    // a FAILOVER in progress
     pub get_ack_from_slaves: bool,       // send REPLCONF GETACK in before_sleep
 }
 
@@ -187,6 +207,7 @@ impl Default for ReplState {
             loaded_stream_db: None,
             loaded_repl: None,
             waiting_acks: Vec::new(),
+            failover: Default::default(),
             get_ack_from_slaves: false,
         }
     }
@@ -452,7 +473,8 @@ impl Server {
         };
         let _ = write!(
             s,
-            "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+            "master_failover_state:{}\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+            self.repl.failover.state.name(),
             self.replid,
             self.replid2,
             self.repl.master_repl_offset,

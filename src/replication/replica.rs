@@ -510,16 +510,28 @@ fn send_psync(s: &mut Server, c: &mut Client) {
         }
     };
     let mut out = Vec::new();
-    encode_command(
-        &mut out,
-        &[b"PSYNC".to_vec(), replid.into_bytes(), offset.into_bytes()],
-    );
+    let mut argv = vec![b"PSYNC".to_vec(), replid.into_bytes(), offset.into_bytes()];
+    // A master failing over asks its target to take over (failover.rs).
+    if s.repl.failover.state == super::failover::FailoverState::InProgress {
+        argv.push(b"FAILOVER".to_vec());
+    }
+    encode_command(&mut out, &argv);
     c.add_reply_raw_force(&out);
     s.repl.link.replies_expected = vec![Expect::Psync];
 }
 
 /// Redis: slaveTryPartialResynchronization's read half.
 fn psync_reply(s: &mut Server, c: &mut Client, line: &str) -> bool {
+    // Redis: a planned failover ends with the target's answer, full or
+    // partial; anything else aborts it.
+    if s.repl.failover.state == super::failover::FailoverState::InProgress {
+        if line.starts_with("+FULLRESYNC") || line.starts_with("+CONTINUE") {
+            super::failover::clear(s);
+        } else {
+            super::failover::abort(s, "Failover target rejected psync request");
+            return false;
+        }
+    }
     if let Some(rest) = line.strip_prefix("+FULLRESYNC") {
         let mut it = rest.split_whitespace();
         let replid = it.next().unwrap_or("").to_string();
@@ -780,6 +792,9 @@ pub fn restore_replication_info_from_rdb(s: &mut Server) {
 fn replicaof_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if s.config.cluster_enabled {
         return c.add_reply_error("REPLICAOF not allowed in cluster mode.");
+    }
+    if s.repl.failover.state != super::failover::FailoverState::None {
+        return c.add_reply_error("REPLICAOF not allowed while failing over.");
     }
     if argv[1].eq_ignore_ascii_case(b"no") && argv[2].eq_ignore_ascii_case(b"one") {
         if s.config.masterhost.is_some() {

@@ -24,6 +24,8 @@ impl Server {
         if self.blocking.has_ready_keys() {
             crate::blocked::handle_clients_blocked_on_keys(self);
         }
+        // Redis: updateFailoverStatus — the acks just read may complete the wait.
+        crate::replication::failover::update_status(self);
         if self.repl.get_ack_from_slaves || !self.repl.waiting_acks.is_empty() {
             crate::replication::wait::before_sleep(self);
         }
@@ -164,6 +166,17 @@ impl Server {
         crate::aof::cron(self);
         if self.cronloops.is_multiple_of(self.hz.max(1) as u64) {
             crate::rdb::migrate::close_timedout_sockets(self);
+        }
+        // Redis: every second, or every 100 ms while a failover hurries the
+        // handshake along.
+        let failing_over =
+            self.repl.failover.state != crate::replication::failover::FailoverState::None;
+        let period = if failing_over {
+            (self.hz / 10).max(1)
+        } else {
+            self.hz.max(1)
+        };
+        if self.cronloops.is_multiple_of(period as u64) {
             crate::replication::master::replication_cron(self);
         }
         self.cronloops += 1;

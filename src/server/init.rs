@@ -43,6 +43,7 @@ pub fn handler_tables() -> Vec<&'static [(&'static str, super::command::CommandP
         crate::replication::master::HANDLERS,
         crate::replication::replica::HANDLERS,
         crate::replication::wait::HANDLERS,
+        crate::replication::failover::HANDLERS,
         crate::sort::HANDLERS,
         crate::hyperloglog::HANDLERS,
         crate::scripting::HANDLERS,

@@ -189,6 +189,9 @@ impl Server {
 
     /// Records the error replies a command emitted. Redis: afterErrorReply.
     pub(crate) fn account_errors(&mut self, c: &mut Client) {
+        if !c.critical_errors.is_empty() {
+            self.log_critical_errors(c);
+        }
         for code in c.err_prefixes.drain(..) {
             self.stats.total_error_replies += 1;
             if self.stats.errorstats_disabled {
@@ -204,6 +207,51 @@ impl Server {
                 continue;
             }
             *self.stats.errorstats.entry(code).or_insert(0) += 1;
+        }
+    }
+
+    /// An error sent to our master, a replica or the AOF loader: logged,
+    /// counted, and fatal if propagation-error-behavior says so. Redis: the
+    /// second half of afterErrorReply.
+    fn log_critical_errors(&mut self, c: &mut Client) {
+        use crate::config::PropagationErrorBehavior as Peb;
+        let aof = c.id == crate::aof::load::CLIENT_ID_AOF;
+        let from_master = c.flags & networking::client::CLIENT_MASTER != 0;
+        let (from, to) = if aof {
+            ("server", "AOF-loading-client")
+        } else if from_master {
+            ("replica", "master")
+        } else {
+            ("master", "replica")
+        };
+        let cmdname = c
+            .lastcmd
+            .map(|i| self.commands.get(i).fullname.clone())
+            .unwrap_or_else(|| "<unknown>".to_string());
+        for err in std::mem::take(&mut c.critical_errors) {
+            let err = &err[..err.floor_char_boundary(4096)];
+            server_log!(
+                Warning,
+                "== CRITICAL == This {} is sending an error to its {}: '{}' after processing the command '{}'",
+                from,
+                to,
+                err,
+                cmdname
+            );
+            if from_master {
+                crate::replication::show_latest_backlog(self);
+            }
+            self.stats.unexpected_error_replies += 1;
+            let behavior = self.config.propagation_error_behavior;
+            let panic_in_replicas = from_master
+                && self.config.replica_read_only
+                && matches!(behavior, Peb::Panic | Peb::PanicOnReplicas);
+            if panic_in_replicas || (aof && behavior == Peb::Panic) {
+                panic!(
+                    "This {} panicked sending an error to its {} after processing the command '{}'",
+                    from, to, cmdname
+                );
+            }
         }
     }
 
@@ -286,6 +334,9 @@ impl Server {
                     )
                 };
                 let err = err.replace(['\r', '\n'], " ");
+                // Redis: c->cmd = c->lastcmd = lookupCommand() -> NULL.
+                c.cmd = None;
+                c.lastcmd = None;
                 return self.reject(c, None, &err);
             }
         };
