@@ -345,6 +345,12 @@ impl Server {
     /// replica, preceded by a SELECT when the database changes (`db` equal to
     /// `slaveseldb` never selects: the cron's PING uses that).
     pub fn feed_slaves(&mut self, db: i64, argv: &[Vec<u8>]) {
+        // Redis: a replica only proxies its master's stream (master_applied);
+        // what it would generate itself (PINGs, its own writes on a writable
+        // replica) would shift its sub-replicas' offsets away from the master's.
+        if self.config.masterhost.is_some() {
+            return;
+        }
         if self.repl.backlog.is_none() && self.repl.slaves.is_empty() {
             return;
         }
