@@ -150,6 +150,7 @@ pub struct Client {
     pub cur_errors: u32,  // error replies emitted by the current command
     pub err_prefixes: Vec<String>, // their codes, drained by call() into errorstats
     pub critical_errors: Vec<String>, // errors a master/replica/AOF client got, for the log
+    pub replica_replied: bool, // a replica's command generated a reply (it is disconnected)
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
     pub pending_read: bool, // hit the read cap: more input may be waiting
@@ -222,6 +223,7 @@ impl Client {
             cur_errors: 0,
             err_prefixes: Vec::new(),
             critical_errors: Vec::new(),
+            replica_replied: false,
             net_input_bytes: 0,
             net_output_bytes: 0,
             pending_read: false,
@@ -275,7 +277,7 @@ impl Client {
     }
 
     #[inline]
-    fn replies_allowed(&self) -> bool {
+    fn replies_allowed(&mut self) -> bool {
         let f = self.flags;
         if f & (CLIENT_REPLY_OFF
             | CLIENT_REPLY_SKIP
@@ -291,8 +293,11 @@ impl Client {
             return false;
         }
         // Redis: a replica gets no replies (the stream reaches it through
-        // add_reply_raw_force); a monitor is flagged SLAVE too and does.
+        // add_reply_raw_force); a monitor is flagged SLAVE too and does. A
+        // command of a replica that wants to answer gets it disconnected
+        // (Server::call, after the command).
         if f & CLIENT_SLAVE != 0 && f & CLIENT_MONITOR == 0 {
+            self.replica_replied = true;
             return false;
         }
         // Redis: prepareClientToWrite lets pushes through REPLY OFF/SKIP.

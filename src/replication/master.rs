@@ -75,15 +75,22 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         return c.add_reply_error("SYNC and PSYNC are invalid with pending output");
     }
     let psync = argv[0].eq_ignore_ascii_case(b"psync");
+    let name = slave_name(c);
+    server_log!(Notice, "Replica {} asks for synchronization", name);
     let mut psync_offset = 0i64;
     if psync {
         match util::string2ll(&argv[2]) {
             Some(v) => psync_offset = v,
-            None => return c.add_reply_error(shared::NOT_INTEGER),
+            None => {
+                server_log!(
+                    Warning,
+                    "Replica {} asks for synchronization but with a wrong offset",
+                    name
+                );
+                return c.add_reply_error(shared::NOT_INTEGER);
+            }
         }
     }
-    let name = slave_name(c);
-    server_log!(Notice, "Replica {} asks for synchronization", name);
     if psync {
         if try_partial_resync(s, c, &argv[1], psync_offset, &name) {
             return;

@@ -255,6 +255,25 @@ impl Server {
         }
     }
 
+    /// A replica's command tried to answer it: the link carries no replies,
+    /// so the replica is disconnected. Redis: logInvalidUseAndFreeClientAsync
+    /// from _addReplyToBufferOrList.
+    fn drop_replying_replica(&mut self, c: &mut Client, cmd: Option<usize>) {
+        c.replica_replied = false;
+        let name = cmd.map_or("<unknown>".to_string(), |i| {
+            self.commands.get(i).fullname.clone()
+        });
+        let info = networking::client_info_string(self, c);
+        server_log!(
+            Warning,
+            "Replica generated a reply to command '{}', disconnecting it: {}",
+            name,
+            info
+        );
+        c.flags |= networking::client::CLIENT_CLOSE_ASAP;
+        self.clients_to_close.push(c.slot);
+    }
+
     /// Redis: rejectCommand — an error before the command ran.
     fn reject(&mut self, c: &mut Client, cmd: Option<usize>, msg: &str) {
         if let Some(i) = cmd {
@@ -281,6 +300,9 @@ impl Server {
         }
         c.add_reply_error(msg);
         c.cur_errors = 0;
+        if c.replica_replied {
+            self.drop_replying_replica(c, cmd);
+        }
         self.account_errors(c);
     }
 
@@ -486,6 +508,14 @@ impl Server {
             let err = crate::scripting::script::busy_error(self);
             return self.reject(c, Some(idx), err);
         }
+        // Redis: a replica may not touch the keyspace (replicas are exempt
+        // from CLIENT PAUSE, which this would let them abuse).
+        if c.flags & networking::client::CLIENT_SLAVE != 0
+            && eff_flags & (command::CMD_WRITE | command::CMD_MAY_REPLICATE | command::CMD_READONLY)
+                != 0
+        {
+            return self.reject(c, Some(idx), "Replica can't interact with the keyspace");
+        }
         if self.pause.are_clients_paused()
             && c.flags & networking::client::CLIENT_SLAVE == 0
             && self
@@ -542,6 +572,9 @@ impl Server {
         self.repl.in_nested_call += 1;
         proc_(self, c, argv);
         self.repl.in_nested_call -= 1;
+        if c.replica_replied {
+            self.drop_replying_replica(c, Some(idx));
+        }
         // The wall clock can step backwards; a duration never does.
         let end_us = util::ustime();
         let dur = (end_us - start_us).max(0) as u64;
