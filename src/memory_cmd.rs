@@ -1,12 +1,14 @@
-//! MEMORY HELP, USAGE and DOCTOR. Redis counterpart: object.c
-//! (memoryCommand, objectComputeSize, getMemoryDoctorReport).
+//! MEMORY HELP, USAGE, STATS and DOCTOR. Redis counterpart: object.c
+//! (memoryCommand, objectComputeSize, getMemoryOverheadData,
+//! getMemoryDoctorReport).
 //! Divergences: sizes are estimates from this process's own layouts (no
 //! jemalloc size classes), sampling like objectComputeSize for big
 //! aggregates. DOCTOR checks what a libc-malloc build of Redis can check:
 //! the allocator's own fragmentation and RSS figures are not visible, so
 //! those two findings never fire (as in Redis built with libc malloc).
-//! MEMORY STATS, MALLOC-STATS and PURGE are not implemented: they answer
-//! "unknown subcommand".
+//! STATS reports the allocator figures a libc-malloc Redis reports
+//! (allocated = active = used memory, resident = RSS). MALLOC-STATS and
+//! PURGE are not implemented: they answer "unknown subcommand".
 
 use oxidis_ds::hash::HashObj;
 use oxidis_ds::set::SetObj;
@@ -128,6 +130,69 @@ fn memory_usage_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     c.add_reply_long(usage as i64);
 }
 
+/// MEMORY STATS. Redis: the STATS branch of memoryCommand.
+fn memory_stats_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
+    let used = oxidis_sys::used_memory() as u64;
+    let mh = crate::server::info::memory_overhead(s, used);
+    let rss = mh.rss;
+    c.add_reply_map_len(27 + mh.dbs.len());
+    let num = |c: &mut Client, k: &str, v: i64| {
+        c.add_reply_bulk_str(k);
+        c.add_reply_long(v);
+    };
+    num(c, "peak.allocated", mh.peak as i64);
+    num(c, "total.allocated", used as i64);
+    num(c, "startup.allocated", mh.startup as i64);
+    num(c, "replication.backlog", mh.repl_backlog as i64);
+    num(c, "clients.slaves", mh.clients_slaves as i64);
+    num(c, "clients.normal", mh.clients_normal as i64);
+    num(c, "cluster.links", 0);
+    num(c, "aof.buffer", mh.aof_buffer as i64);
+    num(c, "lua.caches", mh.lua_caches as i64);
+    num(c, "functions.caches", mh.functions_caches as i64);
+    for &(id, _, main, expires) in &mh.dbs {
+        c.add_reply_bulk_str(&format!("db.{id}"));
+        c.add_reply_map_len(3);
+        num(c, "overhead.hashtable.main", main as i64);
+        num(c, "overhead.hashtable.expires", expires as i64);
+        num(c, "overhead.hashtable.slot-to-keys", 0);
+    }
+    num(c, "overhead.total", mh.overhead as i64);
+    num(c, "keys.count", mh.total_keys as i64);
+    let net = used.saturating_sub(mh.startup).max(1);
+    let per_key = net.checked_div(mh.total_keys).unwrap_or(0);
+    num(c, "keys.bytes-per-key", per_key as i64);
+    num(c, "dataset.bytes", mh.dataset as i64);
+    // Redis computes these ratios as C floats.
+    let dbl = |c: &mut Client, k: &str, v: f64| {
+        c.add_reply_bulk_str(k);
+        c.add_reply_double(v as f32 as f64);
+    };
+    dbl(
+        c,
+        "dataset.percentage",
+        mh.dataset as f64 * 100.0 / net as f64,
+    );
+    dbl(
+        c,
+        "peak.percentage",
+        used as f64 * 100.0 / mh.peak.max(1) as f64,
+    );
+    // libc malloc shows no allocator internals: allocated and active are
+    // what oxidis counts, resident is the process's RSS.
+    num(c, "allocator.allocated", used as i64);
+    num(c, "allocator.active", used as i64);
+    num(c, "allocator.resident", rss as i64);
+    dbl(c, "allocator-fragmentation.ratio", 1.0);
+    num(c, "allocator-fragmentation.bytes", 0);
+    dbl(c, "allocator-rss.ratio", rss as f64 / used.max(1) as f64);
+    num(c, "allocator-rss.bytes", rss as i64 - used as i64);
+    dbl(c, "rss-overhead.ratio", 1.0);
+    num(c, "rss-overhead.bytes", 0);
+    dbl(c, "fragmentation", rss as f64 / used.max(1) as f64);
+    num(c, "fragmentation.bytes", rss as i64 - used as i64);
+}
+
 /// MEMORY DOCTOR. Redis: getMemoryDoctorReport.
 fn memory_doctor_command(s: &mut Server, c: &mut Client, _argv: &[Vec<u8>]) {
     let used = oxidis_sys::used_memory() as u64;
@@ -180,5 +245,6 @@ const DOCTOR_MANY_SCRIPTS: &str = " * Many scripts: There seem to be many cached
 pub static HANDLERS: &[(&str, CommandProc)] = &[
     ("memory|help", memory_help_command),
     ("memory|doctor", memory_doctor_command),
+    ("memory|stats", memory_stats_command),
     ("memory|usage", memory_usage_command),
 ];

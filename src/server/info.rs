@@ -36,7 +36,7 @@ pub fn bytes_to_human(n: u64) -> String {
     }
 }
 
-fn rss_bytes() -> u64 {
+pub fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
         .and_then(|s| {
@@ -51,7 +51,7 @@ fn rss_bytes() -> u64 {
 /// Where the memory goes. Redis: struct redisMemOverhead and
 /// getMemoryOverheadData (the parts oxidis can account for; allocator
 /// internals are not visible through libc malloc).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct MemOverhead {
     pub total_allocated: u64,
     pub peak: u64,
@@ -63,6 +63,14 @@ pub struct MemOverhead {
     pub repl_total: u64,
     pub clients_slaves: u64,
     pub clients_normal: u64,
+    /// The AOF's pending buffer.
+    pub aof_buffer: u64,
+    /// The EVAL script cache and the function libraries.
+    pub lua_caches: u64,
+    pub functions_caches: u64,
+    /// Per non-empty db: (id, keys, main dict bytes, expires dict bytes).
+    pub dbs: Vec<(usize, u64, u64, u64)>,
+    pub total_keys: u64,
     pub overhead: u64,
     pub dataset: u64,
 }
@@ -90,7 +98,28 @@ pub fn memory_overhead(s: &Server, used: u64) -> MemOverhead {
         repl_out += r.pending.len() as u64;
     }
     let repl_mem = backlog_mem + repl_out;
-    let overhead = startup + clients_mem + slaves_mem + repl_mem;
+    let aof_buffer = if s.aof.is_on() {
+        s.aof.buf.capacity() as u64
+    } else {
+        0
+    };
+    let lua_caches = s.scripting.used_memory_scripts() as u64;
+    let functions_caches = s.scripting.functions.memory_overhead() as u64;
+    let mut overhead =
+        startup + clients_mem + slaves_mem + repl_mem + aof_buffer + lua_caches + functions_caches;
+    let mut dbs = Vec::new();
+    let mut total_keys = 0;
+    for db in &s.dbs {
+        let keys = db.dict.len() as u64;
+        if keys == 0 {
+            continue;
+        }
+        let main = db.dict.structure_bytes() as u64;
+        let expires = db.expires.structure_bytes() as u64;
+        overhead += main + expires;
+        total_keys += keys;
+        dbs.push((db.id, keys, main, expires));
+    }
     MemOverhead {
         total_allocated: used,
         peak,
@@ -100,6 +129,11 @@ pub fn memory_overhead(s: &Server, used: u64) -> MemOverhead {
         repl_total: repl_mem,
         clients_slaves: slaves_mem,
         clients_normal: clients_mem,
+        aof_buffer,
+        lua_caches,
+        functions_caches,
+        dbs,
+        total_keys,
         overhead,
         dataset: used.saturating_sub(overhead),
     }

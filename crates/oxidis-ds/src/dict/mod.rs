@@ -356,6 +356,14 @@ impl<K, V> Dict<K, V> {
         self.ht[0].size + self.ht[1].size
     }
 
+    /// Bytes the dict itself takes around what the keys and values own:
+    /// the buckets and one entry (key, value, link) per element. Redis counts
+    /// the same parts for MEMORY STATS (dictEntry and bucket pointers).
+    pub fn structure_bytes(&self) -> usize {
+        self.slots() * std::mem::size_of::<Bucket<K, V>>()
+            + self.len() * std::mem::size_of::<Entry<K, V>>()
+    }
+
     /// Redis: dictIsRehashing().
     #[inline]
     pub fn is_rehashing(&self) -> bool {
