@@ -525,6 +525,24 @@ pub fn forget_replica(s: &mut Server, c: &Client) {
     if c.flags & CLIENT_SLAVE == 0 {
         return;
     }
+    // Redis (unlinkClient): a disk snapshot only this replica waited for
+    // is stopped, unless save points make it worth finishing.
+    let waited = s
+        .repl
+        .slaves
+        .iter()
+        .any(|r| r.id == c.id && r.state == SlaveState::WaitBgsaveEnd);
+    let others_wait = s
+        .repl
+        .slaves
+        .iter()
+        .any(|r| r.id != c.id && r.state == SlaveState::WaitBgsaveEnd);
+    let disk_snapshot = s.rdb.child.as_ref().is_some_and(|ch| {
+        ch.kind == crate::rdb::bgsave::ChildKind::Rdb(crate::rdb::bgsave::SaveTarget::Disk)
+    });
+    if waited && !others_wait && disk_snapshot && s.config.save_params.is_empty() {
+        crate::rdb::bgsave::kill_rdb_child(s, false);
+    }
     let before = s.repl.slaves.len();
     s.repl.slaves.retain(|r| r.id != c.id);
     if s.repl.slaves.len() != before {
