@@ -30,7 +30,7 @@ pub fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
 }
 
 /// Redis object type codes (OBJ_STRING = 0, ...), as mixed into digests.
-fn type_code(o: &RObj) -> u32 {
+pub(crate) fn type_code(o: &RObj) -> u32 {
     match o.v {
         Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => 0,
         Value::List(_) => 1,
@@ -93,6 +93,8 @@ fn serialized_length(o: &RObj, compress: bool) -> usize {
 const DEBUG_HELP: &[&str] = &[
     "AOF-FLUSH-SLEEP <microsec>",
     "    Server will sleep before flushing the AOF, this is used for testing.",
+    "ASSERT",
+    "    Crash by assertion failed.",
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
@@ -108,6 +110,8 @@ const DEBUG_HELP: &[&str] = &[
     "    Flush the AOF buffers on disk and reload the AOF in memory.",
     "LOG <message>",
     "    Write <message> to the server log.",
+    "PANIC",
+    "    Crash the server simulating a panic.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
     "POPULATE <count> [<prefix>] [<size>]",
@@ -132,10 +136,14 @@ const DEBUG_HELP: &[&str] = &[
     "      existing RDB file.",
     "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
     "      file to the database.",
+    "SEGFAULT",
+    "    Crash the server with sigsegv.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
     "    default.",
+    "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+    "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
     "QUICKLIST-PACKED-THRESHOLD <size>",
     "    Sets the threshold for elements to be inserted as plain vs packed nodes",
     "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
@@ -290,7 +298,12 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             c.add_reply_ok();
         }
         (b"populate", 3..=5) => debug_populate(s, c, argv),
-        (b"segfault", 2) => crash_report("crashed by signal: 11, si_code: 0"),
+        (b"segfault", 2) => oxidis_sys::crash::trigger_segfault(),
+        (b"panic", 2) => oxidis_sys::crash::server_panic(format!(
+            "DEBUG PANIC called at Unix time {}",
+            util::unixtime()
+        )),
+        (b"assert", 2) => crate::crash::assert_with_info(c, argv, false, "1 == 2"),
         (b"quicklist-packed-threshold", 3) => crate::t_list::debug_packed_threshold(c, &argv[2]),
         (b"listpack", 3) | (b"quicklist", 3 | 4) => {
             crate::t_list::debug_encoding_dump(s, c, &sub, &argv[2])
@@ -331,26 +344,6 @@ fn debug_populate(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         s.db_add(db, &key, o);
     }
     c.add_reply_ok();
-}
-
-/// Redis: the crash report of sigsegvHandler / printCrashReport: the header and
-/// the stack trace, then the process dies as the signal would have killed it.
-fn crash_report(what: &str) -> ! {
-    crate::server_log!(
-        Warning,
-        "\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===",
-    );
-    crate::server_log!(Warning, "Redis {} {}", crate::server::REDIS_VERSION, what);
-    let bt = std::backtrace::Backtrace::force_capture();
-    crate::log::log_raw(
-        crate::log::Level::Warning,
-        &format!("\n------ STACK TRACE ------\n{}\n", bt),
-    );
-    crate::log::log_raw(
-        crate::log::Level::Warning,
-        "\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n\n",
-    );
-    std::process::abort();
 }
 
 /// Redis: DEBUG PROTOCOL.

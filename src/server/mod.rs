@@ -473,7 +473,10 @@ impl Server {
         let outer_errors = c.cur_errors;
         c.cur_errors = 0;
         self.repl.in_nested_call += 1;
+        // Redis: server.current_client, for the bug report.
+        let outer_served = oxidis_sys::crash::set_crash_client(&*c, argv);
         proc_(self, c, argv);
+        oxidis_sys::crash::restore_crash_client(outer_served);
         self.repl.in_nested_call -= 1;
         // The wall clock can step backwards; a duration never does.
         let end_us = util::ustime();

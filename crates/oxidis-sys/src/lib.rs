@@ -9,10 +9,12 @@
 //! the listening socket and prefetch; setproctitle.rs the process title
 //! (Redis: setproctitle.c); thin.rs the thin-pointer byte string behind long
 //! keys (Redis: sds.c); clock.rs the TSC-based wall clock read once per
-//! command (Redis: ustime()).
+//! command (Redis: ustime()); crash.rs the fatal-signal handlers and what a
+//! bug report reads (Redis: sigsegvHandler and its helpers in debug.c).
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod clock;
+pub mod crash;
 mod setproctitle;
 mod thin;
 pub use clock::{calibrate as calibrate_clock, realtime_us};
