@@ -325,3 +325,14 @@ pub fn assert_with_info(c: &Client, argv: &[Vec<u8>], cond: bool, text: &str) {
     warn("Object refcount: 1");
     panic!("{}", text);
 }
+
+/// Redis: serverLogHexDump — a header line, then the bytes as hex.
+pub fn log_hex_dump(descr: &str, bytes: &[u8]) {
+    warn(&format!("{} (hexdump of {} bytes):", descr, bytes.len()));
+    let mut hex = String::with_capacity(bytes.len() * 2 + 1);
+    for b in bytes {
+        hex.push_str(&format!("{:02x}", b));
+    }
+    hex.push('\n');
+    raw(&hex);
+}

@@ -178,6 +178,10 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             s.active_expire_enabled = util::string2ll(&argv[2]).unwrap_or(0) != 0;
             c.add_reply_ok();
         }
+        (b"set-skip-checksum-validation", 3) => {
+            s.skip_checksum_validation = util::string2ll(&argv[2]).unwrap_or(0) != 0;
+            c.add_reply_ok();
+        }
         (b"pause-cron", 3) => {
             s.pause_cron = util::string2ll(&argv[2]).unwrap_or(0) != 0;
             c.add_reply_ok();

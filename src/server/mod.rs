@@ -74,6 +74,7 @@ pub struct Stats {
     pub expire_cycle_time_used: u64,
     pub evictedkeys: u64,
     pub keyspace_hits: u64,
+    pub dump_payload_sanitizations: u64, // values validated deeply (RESTORE, RDB load)
     pub keyspace_misses: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
@@ -131,6 +132,9 @@ pub struct Server {
     /// The clock read at the end of the latest call().
     pub call_end_us: Option<i64>,
     pub loading: bool,
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE and RDB loading skip
+    /// the CRC64 check.
+    pub skip_checksum_validation: bool,
     pub bind_addrs: Vec<String>,
     pub port: u16,
     pub pid: i32,

@@ -35,6 +35,38 @@ fn validate_next(lp: &[u8], p: usize) -> Option<usize> {
     Some(next)
 }
 
+/// Whether the first entry is well formed, as lpFirst asserts it to be
+/// (Redis: lpFirst's lpAssertValidEntry). The header must have been checked.
+pub fn first_entry_is_valid(lp: &[u8]) -> bool {
+    lp.len() > LP_HDR_SIZE
+        && (lp[LP_HDR_SIZE] == LP_EOF || validate_next(lp, LP_HDR_SIZE).is_some())
+}
+
+/// Walks the entries from the first one, checking each step as Redis's
+/// lpNext asserts it: yields each well-formed entry, then `None` at the
+/// terminator, or `Some(Err(()))` at the first malformed entry. The header
+/// must have been checked (shallow validation).
+pub fn checked_walk(lp: &[u8]) -> impl Iterator<Item = Result<LpEntry<'_>, ()>> + '_ {
+    let mut p = Some(LP_HDR_SIZE);
+    std::iter::from_fn(move || {
+        let at = p?;
+        if lp[at] == LP_EOF {
+            p = None;
+            return None;
+        }
+        match validate_next(lp, at) {
+            Some(next) => {
+                p = Some(next);
+                Some(Ok(decode(lp, at)))
+            }
+            None => {
+                p = None;
+                Some(Err(()))
+            }
+        }
+    })
+}
+
 /// Redis: lpValidateIntegrity. `entry_cb`, when given, sees every element
 /// and may reject the listpack (the hash and sorted-set loaders use it to
 /// check for duplicates).
