@@ -37,9 +37,11 @@ static USE_EXIT_ON_PANIC: AtomicBool = AtomicBool::new(false);
 /// Installs the fatal-signal handlers (when `crash-log-enabled`) and the
 /// panic hook, and registers the server the report reads. Redis:
 /// setupSignalHandlers. `s` stays where it is until the process exits.
-pub fn setup(s: &Server) {
-    sys_crash::set_crash_context(s);
+pub fn setup(s: &mut Server) {
+    sys_crash::set_crash_context(&*s);
     sys_crash::set_fatal_signal_reporter(report_fatal_signal);
+    sys_crash::set_watchdog_reporter(report_watchdog);
+    apply_watchdog_period(s);
     std::panic::set_hook(Box::new(report_panic));
     apply_config(&s.config);
 }
@@ -62,6 +64,42 @@ fn warn(msg: &str) {
 
 fn raw(msg: &str) {
     log::log_raw(Level::Warning, msg);
+}
+
+/// Redis: applyWatchdogPeriod — `watchdog-period` milliseconds without a
+/// return to the event loop's cron log the stack trace; 0 turns it off. A
+/// period under two cron intervals is raised to that.
+pub fn apply_watchdog_period(s: &mut Server) {
+    let period = s.config.watchdog_period;
+    if period <= 0 {
+        sys_crash::schedule_watchdog(0);
+        sys_crash::enable_watchdog(false);
+        return;
+    }
+    sys_crash::enable_watchdog(true);
+    let min_period = (1000 / s.config.hz.clamp(1, 500)) * 2;
+    if period < min_period {
+        s.config.watchdog_period = min_period;
+    }
+    sys_crash::schedule_watchdog(s.config.watchdog_period as u64);
+}
+
+/// Redis: serverLogFromHandler's line.
+fn log_from_handler(msg: &str) {
+    raw(&format!(
+        "{}:signal-handler ({}) {}\n",
+        oxidis_sys::getpid(),
+        oxidis_ds::util::unixtime(),
+        msg
+    ));
+}
+
+/// Redis: watchdogSignalHandler — the stack trace of the event loop's
+/// thread, stuck for longer than `watchdog-period`; the server goes on.
+fn report_watchdog(ip: usize) {
+    log_from_handler("\n--- WATCHDOG TIMER EXPIRED ---");
+    log_stack_trace(ip);
+    log_from_handler("--------\n");
 }
 
 /// Redis: bugReportStart — the header, once per process.
@@ -154,6 +192,11 @@ fn log_stack_trace(ip: usize) {
         out.push_str(&format!("EIP:\n{}\n", ptr(ip)));
     }
     out.push_str(&format!("\nBacktrace:\n{}\n", bt));
+    // The Redis function of the command this thread was running, as Redis's
+    // own frames would name it.
+    if let Some(f) = sys_crash::served_function().filter(|f| !f.is_empty()) {
+        out.push_str(&format!("Serving a command; in Redis: {}\n", f));
+    }
     raw(&out);
 }
 

@@ -181,3 +181,36 @@ fn crash_memcheck_cannot_be_enabled() {
         b"*2\r\n$22\r\ncrash-memcheck-enabled\r\n$2\r\nno\r\n"
     );
 }
+
+#[test]
+fn the_watchdog_logs_the_stack_of_a_stuck_loop_and_the_server_goes_on() {
+    let (mut s, log) = start_logged(&[]);
+    let mut c = connect(&s);
+    let ok = b"+OK\r\n".to_vec();
+    assert_eq!(
+        call(&mut c, &[b"CONFIG", b"SET", b"watchdog-period", b"200"]),
+        ok
+    );
+    assert_eq!(call(&mut c, &[b"DEBUG", b"SLEEP", b"1"]), ok);
+    assert_eq!(call(&mut c, &[b"PING"]), b"+PONG\r\n");
+    assert_eq!(
+        call(&mut c, &[b"CONFIG", b"SET", b"watchdog-period", b"0"]),
+        ok
+    );
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(text.contains("--- WATCHDOG TIMER EXPIRED ---"), "{}", text);
+    assert!(text.contains("oxidis::debug::debug_command"), "{}", text);
+    assert!(text.contains("in Redis: debugCommand"), "{}", text);
+    assert!(!text.contains("BUG REPORT"), "{}", text);
+    // Off again: a stall is not reported.
+    assert_eq!(call(&mut c, &[b"DEBUG", b"SLEEP", b"0.5"]), ok);
+    let again = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(
+        again.matches("WATCHDOG TIMER EXPIRED").count(),
+        1,
+        "{}",
+        again
+    );
+    assert!(s.wait_exit(Duration::from_millis(10)).is_none());
+    let _ = std::fs::remove_file(&log);
+}

@@ -478,7 +478,8 @@ impl Server {
         c.cur_errors = 0;
         self.repl.in_nested_call += 1;
         // Redis: server.current_client, for the bug report.
-        let outer_served = oxidis_sys::crash::set_crash_client(&*c, argv);
+        let function = self.commands.get(idx).def.function;
+        let outer_served = oxidis_sys::crash::set_crash_client(&*c, argv, function);
         proc_(self, c, argv);
         oxidis_sys::crash::restore_crash_client(outer_served);
         self.repl.in_nested_call -= 1;

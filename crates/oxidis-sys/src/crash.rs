@@ -132,6 +132,69 @@ pub fn install_fatal_signal_handlers() {
     }
 }
 
+static WATCHDOG: OnceLock<fn(usize)> = OnceLock::new();
+
+/// Sets the function the software watchdog runs (with the interrupted
+/// instruction pointer) when its timer expires; the first call wins.
+pub fn set_watchdog_reporter(report: fn(usize)) {
+    let _ = WATCHDOG.set(report);
+}
+
+extern "C" fn on_watchdog_signal(
+    _sig: libc::c_int,
+    _info: *mut libc::siginfo_t,
+    uc: *mut libc::c_void,
+) {
+    let ip = if uc.is_null() {
+        0
+    } else {
+        registers(uc)
+            .iter()
+            .find(|(n, _)| *n == "rip")
+            .map(|r| r.1 as usize)
+            .unwrap_or(0)
+    };
+    if let Some(report) = WATCHDOG.get() {
+        report(ip);
+    }
+}
+
+/// Turns the software watchdog's SIGALRM handler on, or off (SIG_IGN, which
+/// also drops a pending SIGALRM). Redis: applyWatchdogPeriod's signal half.
+pub fn enable_watchdog(on: bool) {
+    install_alt_stack();
+    let act = if on {
+        handler_action(
+            on_watchdog_signal
+                as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+                as libc::sighandler_t,
+            libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESTART,
+        )
+    } else {
+        handler_action(libc::SIG_IGN, 0)
+    };
+    // SAFETY: an initialised sigaction; the old action is not wanted.
+    unsafe { libc::sigaction(libc::SIGALRM, &act, std::ptr::null_mut()) };
+}
+
+/// Arms (or with 0 disarms) the one-shot timer that delivers SIGALRM after
+/// `period_ms`. Redis: watchdogScheduleSignal.
+pub fn schedule_watchdog(period_ms: u64) {
+    let it = libc::itimerval {
+        it_interval: libc::timeval {
+            tv_sec: 0,
+            tv_usec: 0,
+        },
+        it_value: libc::timeval {
+            tv_sec: (period_ms / 1000) as libc::time_t,
+            tv_usec: ((period_ms % 1000) * 1000) as libc::suseconds_t,
+        },
+    };
+    // SAFETY: setitimer reads the itimerval we own; the old value is not
+    // wanted.
+    unsafe { libc::setitimer(libc::ITIMER_REAL, &it, std::ptr::null_mut()) };
+}
+
 /// Gives the fatal signals back their default action. Redis:
 /// removeSignalHandlers (crash-log-enabled off, or before abort() after an
 /// assertion so that it does not report twice).
@@ -302,18 +365,24 @@ pub struct ServedClient {
     client: *const (),
     argv: *const Vec<u8>,
     argc: usize,
+    function: &'static str,
 }
 
 thread_local! {
     static SERVED: std::cell::Cell<Option<ServedClient>> = const { std::cell::Cell::new(None) };
 }
 
-/// Registers the client being served and its command's arguments, and
-/// returns what was registered before (a script's or a transaction's inner
-/// command is served within the outer one), for `restore_crash_client`.
-/// Redis: server.current_client, as logCurrentClient reads it.
+/// Registers the client being served, its command's arguments and the Redis
+/// function that command mirrors (`debugCommand`), and returns what was
+/// registered before (a script's or a transaction's inner command is served
+/// within the outer one), for `restore_crash_client`. Redis:
+/// server.current_client, as logCurrentClient reads it.
 #[inline]
-pub fn set_crash_client<T: 'static>(c: &T, argv: &[Vec<u8>]) -> Option<ServedClient> {
+pub fn set_crash_client<T: 'static>(
+    c: &T,
+    argv: &[Vec<u8>],
+    function: &'static str,
+) -> Option<ServedClient> {
     if *CLIENT_TYPE.get_or_init(TypeId::of::<T>) != TypeId::of::<T>() {
         return None;
     }
@@ -321,6 +390,7 @@ pub fn set_crash_client<T: 'static>(c: &T, argv: &[Vec<u8>]) -> Option<ServedCli
         client: c as *const T as *const (),
         argv: argv.as_ptr(),
         argc: argv.len(),
+        function,
     };
     SERVED.with(|s| s.replace(Some(now)))
 }
@@ -329,6 +399,12 @@ pub fn set_crash_client<T: 'static>(c: &T, argv: &[Vec<u8>]) -> Option<ServedCli
 #[inline]
 pub fn restore_crash_client(prev: Option<ServedClient>) {
     SERVED.with(|s| s.set(prev));
+}
+
+/// The Redis function of the command being served on this thread, if any
+/// (a static name: safe to read at any time, from a signal handler too).
+pub fn served_function() -> Option<&'static str> {
+    SERVED.with(|s| s.get()).map(|sc| sc.function)
 }
 
 /// The registered server state, only while a bug report is being written on
