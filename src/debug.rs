@@ -98,6 +98,8 @@ const DEBUG_HELP: &[&str] = &[
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
+    "CRASH-AND-RECOVER [<milliseconds>]",
+    "    Hard crash and restart after a <milliseconds> delay (default 0).",
     "DIGEST",
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
@@ -136,6 +138,8 @@ const DEBUG_HELP: &[&str] = &[
     "      existing RDB file.",
     "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
     "      file to the database.",
+    "RESTART [<milliseconds>]",
+    "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
     "SEGFAULT",
     "    Crash the server with sigsegv.",
     "SET-ACTIVE-EXPIRE <0|1>",
@@ -303,6 +307,17 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
         (b"populate", 3..=5) => debug_populate(s, c, argv),
         (b"segfault", 2) => oxidis_sys::crash::trigger_segfault(),
+        (b"restart" | b"crash-and-recover", 2 | 3) => {
+            let delay = match argv.get(2) {
+                Some(a) => match util::string2ll(a) {
+                    Some(v) => v.max(0),
+                    None => return c.add_reply_error(shared::NOT_INTEGER),
+                },
+                None => 0,
+            };
+            restart_server(s, sub == b"restart", delay);
+            c.add_reply_error("failed to restart the server. Check server logs.");
+        }
         (b"panic", 2) => oxidis_sys::crash::server_panic(format!(
             "DEBUG PANIC called at Unix time {}",
             util::unixtime()
@@ -314,6 +329,49 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
         _ => c.add_reply_subcommand_syntax_error(&argv[0], &argv[1]),
     }
+}
+
+/// Redis: restartServer (server.c). Runs the server again with the command
+/// line it was started with, in this same process: `gracefully` rewrites the
+/// config file and shuts down properly first (saving as SHUTDOWN does,
+/// without waiting for replicas); otherwise it is a crash and a recovery.
+/// Returns only when it could not restart (the reason is logged).
+fn restart_server(s: &mut Server, gracefully: bool, delay_ms: i64) {
+    if !oxidis_sys::can_execute(&s.executable) {
+        crate::server_log!(
+            Warning,
+            "Can't restart: this process has no permissions to execute {}",
+            s.executable
+        );
+        return;
+    }
+    if gracefully {
+        if let Some(path) = s.config.config_file.clone() {
+            if let Err(e) = s.config.rewrite(&path) {
+                crate::server_log!(
+                    Warning,
+                    "Can't restart: configuration rewrite process failed: {}",
+                    e
+                );
+                return;
+            }
+        }
+        if !s.prepare_for_shutdown(crate::config::SHUTDOWN_NOW) {
+            crate::server_log!(Warning, "Can't restart: error preparing for shutdown");
+            return;
+        }
+    }
+    let max_fd = s.config.maxclients as i32 + 1024;
+    if delay_ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms as u64));
+    }
+    let mut argv = s.config.exec_argv.clone();
+    if let Some(first) = argv.first_mut() {
+        *first = s.executable.clone();
+    }
+    // execve returns only on failure; nothing can be done then.
+    let _ = oxidis_sys::close_fds_and_exec(&s.executable, &argv, max_fd);
+    oxidis_sys::crash::exit_now(1);
 }
 
 /// Redis: DEBUG POPULATE <count> [<prefix>] [<size>]. Adds `prefix:N` keys (default

@@ -214,3 +214,50 @@ fn the_watchdog_logs_the_stack_of_a_stuck_loop_and_the_server_goes_on() {
     assert!(s.wait_exit(Duration::from_millis(10)).is_none());
     let _ = std::fs::remove_file(&log);
 }
+
+/// Waits for the server (same port, same process after execve) to answer.
+fn reconnect(s: &Server) -> std::net::TcpStream {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", s.port)) {
+            c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            use std::io::Write;
+            if c.write_all(&cmd(&[b"PING"])).is_ok() {
+                let mut b = [0u8; 64];
+                if let Ok(n) = std::io::Read::read(&mut c, &mut b) {
+                    if b[..n].starts_with(b"+PONG") {
+                        return c;
+                    }
+                }
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not come back"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn debug_restart_saves_and_runs_again_in_the_same_process() {
+    let (mut s, log) = start_logged(&["--save", "3600 1"]);
+    let mut c = connect(&s);
+    assert_eq!(call(&mut c, &[b"SET", b"kept", b"1"]), b"+OK\r\n");
+    send(&s, &[b"DEBUG", b"RESTART"]);
+    let mut c = reconnect(&s);
+    assert!(s.wait_exit(Duration::from_millis(10)).is_none());
+    assert_eq!(call(&mut c, &[b"GET", b"kept"]), b"$1\r\n1\r\n");
+    let pid = format!("process_id:{}\r\n", s.pid());
+    let info = call(&mut c, &[b"INFO", b"server"]);
+    assert!(String::from_utf8_lossy(&info).contains(&pid));
+    // A crash and recovery does not save: what came after the last save is lost.
+    assert_eq!(call(&mut c, &[b"SAVE"]), b"+OK\r\n");
+    assert_eq!(call(&mut c, &[b"SET", b"lost", b"1"]), b"+OK\r\n");
+    send(&s, &[b"DEBUG", b"CRASH-AND-RECOVER", b"10"]);
+    let mut c = reconnect(&s);
+    assert_eq!(call(&mut c, &[b"GET", b"kept"]), b"$1\r\n1\r\n");
+    assert_eq!(call(&mut c, &[b"GET", b"lost"]), b"$-1\r\n");
+    let text = report(&log);
+    assert_eq!(text.matches("Redis is starting").count(), 3, "{}", text);
+}
