@@ -98,6 +98,9 @@ const DEBUG_HELP: &[&str] = &[
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
+    "CONFIG-REWRITE-FORCE-ALL",
+    "    Like CONFIG REWRITE but writes all configuration options, including",
+    "    keywords not listed in original configuration file or default values.",
     "CRASH-AND-RECOVER [<milliseconds>]",
     "    Hard crash and restart after a <milliseconds> delay (default 0).",
     "DIGEST",
@@ -307,6 +310,17 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
         (b"populate", 3..=5) => debug_populate(s, c, argv),
         (b"segfault", 2) => oxidis_sys::crash::trigger_segfault(),
+        (b"config-rewrite-force-all", 2) => {
+            let Some(path) = s.config.config_file.clone() else {
+                return c.add_reply_error(
+                    "CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file",
+                );
+            };
+            match s.config.rewrite_with(&path, true, &[]) {
+                Ok(()) => c.add_reply_ok(),
+                Err(e) => c.add_reply_error(&format!("CONFIG-REWRITE-FORCE-ALL failed: {}", e)),
+            }
+        }
         (b"restart" | b"crash-and-recover", 2 | 3) => {
             let delay = match argv.get(2) {
                 Some(a) => match util::string2ll(a) {
