@@ -29,6 +29,10 @@ fn apply_changes(s: &mut Server, changed: &[&'static str]) -> Result<(), (&'stat
             "loglevel" | "logfile" => {
                 crate::log::configure(s.config.loglevel.into(), &s.config.logfile)
             }
+            // Redis: updateSighandlerEnabled.
+            "crash-log-enabled" | "use-exit-on-panic" => crate::crash::apply_config(&s.config),
+            // Redis: updateWatchdogPeriod.
+            "watchdog-period" => crate::crash::apply_watchdog_period(s),
             // Redis: updateOOMScoreAdj.
             "oom-score-adj" | "oom-score-adj-values"
                 if crate::server::oom_score::update(s).is_err() =>

@@ -24,6 +24,10 @@ pub struct Db {
     pub expires: Dict<Key, i64>, // keys with a TTL -> unix time in ms
     pub avg_ttl: i64,            // INFO keyspace avg_ttl
     pub expires_cursor: u64,     // active expire cycle's scan cursor
+    /// Keys whose value Redis would have taken on trust under shallow
+    /// sanitization although it fails deep validation, with the reason
+    /// (rdb/load.rs, load_object_sanitized). Reading one fails an assertion.
+    pub unverified: std::collections::HashMap<Vec<u8>, oxidis_ds::rdb::shallow::Damage>,
 }
 
 impl Db {
@@ -34,6 +38,7 @@ impl Db {
             expires: Dict::new(),
             avg_ttl: 0,
             expires_cursor: 0,
+            unverified: Default::default(),
         }
     }
 
@@ -148,6 +153,15 @@ impl Server {
             self.notify_keyspace_event(crate::notify::NOTIFY_KEY_MISS, "keymiss", key, db);
             return None;
         }
+        if touch && !expired && !self.dbs[db].unverified.is_empty() {
+            use oxidis_ds::rdb::shallow::Damage;
+            // Redis reaches the damaged bytes here.
+            match self.dbs[db].unverified.get(key) {
+                Some(Damage::Assert(what)) => panic!("{}", what),
+                Some(Damage::Panic(what)) => oxidis_sys::crash::server_panic(what.clone()),
+                None => {}
+            }
+        }
         let Server { dbs, stats, .. } = self;
         let found = if expired {
             None
@@ -216,6 +230,9 @@ impl Server {
         let d = &mut self.dbs[db];
         // One probe for both outcomes (Redis needs a lookup, then dbAdd or
         // dbOverwrite): the new value goes in directly when the key is new.
+        if !d.unverified.is_empty() {
+            d.unverified.remove(key);
+        }
         let mut val = Some(val);
         let (slot, added) =
             d.dict
@@ -250,6 +267,9 @@ impl Server {
     pub fn db_delete(&mut self, db: usize, key: &[u8]) -> bool {
         let d = &mut self.dbs[db];
         if let Some(old) = d.dict.remove(key) {
+            if !d.unverified.is_empty() {
+                d.unverified.remove(key);
+            }
             if !d.expires.is_empty() {
                 d.expires.remove(key);
             }
@@ -324,6 +344,7 @@ impl Server {
             removed += d.dict.len();
             d.dict.clear();
             d.expires.clear();
+            d.unverified.clear();
             d.avg_ttl = 0;
             d.expires_cursor = 0;
         }

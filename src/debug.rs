@@ -30,7 +30,7 @@ pub fn mix_digest(digest: &mut [u8; 20], data: &[u8]) {
 }
 
 /// Redis object type codes (OBJ_STRING = 0, ...), as mixed into digests.
-fn type_code(o: &RObj) -> u32 {
+pub(crate) fn type_code(o: &RObj) -> u32 {
     match o.v {
         Value::Int(_) | Value::EmbStr(_) | Value::Raw(_) => 0,
         Value::List(_) => 1,
@@ -93,9 +93,16 @@ fn serialized_length(o: &RObj, compress: bool) -> usize {
 const DEBUG_HELP: &[&str] = &[
     "AOF-FLUSH-SLEEP <microsec>",
     "    Server will sleep before flushing the AOF, this is used for testing.",
+    "ASSERT",
+    "    Crash by assertion failed.",
     "CHANGE-REPL-ID",
     "    Change the replication IDs of the instance.",
     "    Dangerous: should be used only for testing the replication subsystem.",
+    "CONFIG-REWRITE-FORCE-ALL",
+    "    Like CONFIG REWRITE but writes all configuration options, including",
+    "    keywords not listed in original configuration file or default values.",
+    "CRASH-AND-RECOVER [<milliseconds>]",
+    "    Hard crash and restart after a <milliseconds> delay (default 0).",
     "DIGEST",
     "    Output a hex signature representing the current DB content.",
     "DIGEST-VALUE <key> [<key> ...]",
@@ -108,6 +115,8 @@ const DEBUG_HELP: &[&str] = &[
     "    Flush the AOF buffers on disk and reload the AOF in memory.",
     "LOG <message>",
     "    Write <message> to the server log.",
+    "PANIC",
+    "    Crash the server simulating a panic.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
     "POPULATE <count> [<prefix>] [<size>]",
@@ -132,10 +141,16 @@ const DEBUG_HELP: &[&str] = &[
     "      existing RDB file.",
     "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
     "      file to the database.",
+    "RESTART [<milliseconds>]",
+    "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
+    "SEGFAULT",
+    "    Crash the server with sigsegv.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
     "    default.",
+    "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+    "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
     "QUICKLIST-PACKED-THRESHOLD <size>",
     "    Sets the threshold for elements to be inserted as plain vs packed nodes",
     "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
@@ -168,6 +183,10 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
         (b"set-active-expire", 3) => {
             s.active_expire_enabled = util::string2ll(&argv[2]).unwrap_or(0) != 0;
+            c.add_reply_ok();
+        }
+        (b"set-skip-checksum-validation", 3) => {
+            s.skip_checksum_validation = util::string2ll(&argv[2]).unwrap_or(0) != 0;
             c.add_reply_ok();
         }
         (b"pause-cron", 3) => {
@@ -295,23 +314,83 @@ fn debug_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             s.feed_slaves(db, &argv[2..]);
             c.add_reply_ok();
         }
+        (b"segfault", 2) => oxidis_sys::crash::trigger_segfault(),
         (b"config-rewrite-force-all", 2) => {
-            let result = match s.config.config_file.clone() {
-                Some(path) => crate::config_cmd::rewrite_config(s, &path, true),
-                None => Err("No such file or directory".to_string()),
+            let Some(path) = s.config.config_file.clone() else {
+                return c.add_reply_error(
+                    "CONFIG-REWRITE-FORCE-ALL failed: The server is running without a config file",
+                );
             };
-            match result {
+            match crate::config_cmd::rewrite_config(s, &path, true) {
                 Ok(()) => c.add_reply_ok(),
                 Err(e) => c.add_reply_error(&format!("CONFIG-REWRITE-FORCE-ALL failed: {}", e)),
             }
         }
-        (b"segfault", 2) => crash_report("crashed by signal: 11, si_code: 0"),
+        (b"restart" | b"crash-and-recover", 2 | 3) => {
+            let delay = match argv.get(2) {
+                Some(a) => match util::string2ll(a) {
+                    Some(v) => v.max(0),
+                    None => return c.add_reply_error(shared::NOT_INTEGER),
+                },
+                None => 0,
+            };
+            restart_server(s, sub == b"restart", delay);
+            c.add_reply_error("failed to restart the server. Check server logs.");
+        }
+        (b"panic", 2) => oxidis_sys::crash::server_panic(format!(
+            "DEBUG PANIC called at Unix time {}",
+            util::unixtime()
+        )),
+        (b"assert", 2) => crate::crash::assert_with_info(c, argv, false, "1 == 2"),
         (b"quicklist-packed-threshold", 3) => crate::t_list::debug_packed_threshold(c, &argv[2]),
         (b"listpack", 3) | (b"quicklist", 3 | 4) => {
             crate::t_list::debug_encoding_dump(s, c, &sub, &argv[2])
         }
         _ => c.add_reply_subcommand_syntax_error(&argv[0], &argv[1]),
     }
+}
+
+/// Redis: restartServer (server.c). Runs the server again with the command
+/// line it was started with, in this same process: `gracefully` rewrites the
+/// config file and shuts down properly first (saving as SHUTDOWN does,
+/// without waiting for replicas); otherwise it is a crash and a recovery.
+/// Returns only when it could not restart (the reason is logged).
+fn restart_server(s: &mut Server, gracefully: bool, delay_ms: i64) {
+    if !oxidis_sys::can_execute(&s.executable) {
+        crate::server_log!(
+            Warning,
+            "Can't restart: this process has no permissions to execute {}",
+            s.executable
+        );
+        return;
+    }
+    if gracefully {
+        if let Some(path) = s.config.config_file.clone() {
+            if let Err(e) = s.config.rewrite(&path) {
+                crate::server_log!(
+                    Warning,
+                    "Can't restart: configuration rewrite process failed: {}",
+                    e
+                );
+                return;
+            }
+        }
+        if !s.prepare_for_shutdown(crate::config::SHUTDOWN_NOW) {
+            crate::server_log!(Warning, "Can't restart: error preparing for shutdown");
+            return;
+        }
+    }
+    let max_fd = s.config.maxclients as i32 + 1024;
+    if delay_ms > 0 {
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms as u64));
+    }
+    let mut argv = s.config.exec_argv.clone();
+    if let Some(first) = argv.first_mut() {
+        *first = s.executable.clone();
+    }
+    // execve returns only on failure; nothing can be done then.
+    let _ = oxidis_sys::close_fds_and_exec(&s.executable, &argv, max_fd);
+    oxidis_sys::crash::exit_now(1);
 }
 
 /// Redis: DEBUG POPULATE <count> [<prefix>] [<size>]. Adds `prefix:N` keys (default
@@ -346,26 +425,6 @@ fn debug_populate(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         s.db_add(db, &key, o);
     }
     c.add_reply_ok();
-}
-
-/// Redis: the crash report of sigsegvHandler / printCrashReport: the header and
-/// the stack trace, then the process dies as the signal would have killed it.
-fn crash_report(what: &str) -> ! {
-    crate::server_log!(
-        Warning,
-        "\n\n=== REDIS BUG REPORT START: Cut & paste starting from here ===",
-    );
-    crate::server_log!(Warning, "Redis {} {}", crate::server::REDIS_VERSION, what);
-    let bt = std::backtrace::Backtrace::force_capture();
-    crate::log::log_raw(
-        crate::log::Level::Warning,
-        &format!("\n------ STACK TRACE ------\n{}\n", bt),
-    );
-    crate::log::log_raw(
-        crate::log::Level::Warning,
-        "\n=== REDIS BUG REPORT END. Make sure to include from START to END. ===\n\n",
-    );
-    std::process::abort();
 }
 
 /// Redis: DEBUG PROTOCOL.

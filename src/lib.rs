@@ -12,6 +12,7 @@ pub mod args;
 pub mod blocked;
 pub mod config;
 pub mod config_cmd;
+pub mod crash;
 pub mod db;
 pub mod debug;
 pub mod evict;

@@ -32,10 +32,34 @@ static LOG: Mutex<LogState> = Mutex::new(LogState {
     role: 'M',
 });
 
+/// The log file as first configured (Redis's `logfile` cannot change at
+/// run time): where a bug report writes when the interrupted code holds the
+/// log's lock.
+static REPORT_LOGFILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 pub fn configure(verbosity: Level, logfile: &str) {
+    let _ = REPORT_LOGFILE.set(logfile.to_string());
     let mut l = LOG.lock().unwrap_or_else(|e| e.into_inner());
     l.verbosity = verbosity;
     l.logfile = logfile.to_string();
+}
+
+/// Runs `f` on the log state. While a bug report is written the lock may be
+/// held by the very code a signal interrupted, so the report does not wait
+/// for it: it writes warnings to the configured file instead.
+fn with_state<R>(f: impl FnOnce(&LogState) -> R) -> R {
+    if !oxidis_sys::crash::is_dying() {
+        return f(&LOG.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+    match LOG.try_lock() {
+        Ok(g) => f(&g),
+        Err(std::sync::TryLockError::Poisoned(e)) => f(&e.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => f(&LogState {
+            verbosity: Level::Warning,
+            logfile: REPORT_LOGFILE.get().cloned().unwrap_or_default(),
+            role: 'M',
+        }),
+    }
 }
 
 pub fn set_role(role: char) {
@@ -43,7 +67,7 @@ pub fn set_role(role: char) {
 }
 
 pub fn enabled(level: Level) -> bool {
-    level >= LOG.lock().unwrap_or_else(|e| e.into_inner()).verbosity
+    with_state(|l| level >= l.verbosity)
 }
 
 const MONTHS: [&str; 12] = [
@@ -68,7 +92,10 @@ fn write_out(logfile: &str, bytes: &[u8]) {
 /// Redis: serverLog. `role` overrides the process role char (e.g. 'C' for a
 /// background writer).
 pub fn log_with_role(level: Level, role: Option<char>, msg: &str) {
-    let l = LOG.lock().unwrap_or_else(|e| e.into_inner());
+    with_state(|l| log_line(l, level, role, msg))
+}
+
+fn log_line(l: &LogState, level: Level, role: Option<char>, msg: &str) {
     if level < l.verbosity {
         return;
     }
@@ -101,11 +128,11 @@ pub fn log(level: Level, msg: &str) {
 
 /// Redis: serverLogRaw with LL_RAW — no prefix.
 pub fn log_raw(level: Level, msg: &str) {
-    let l = LOG.lock().unwrap_or_else(|e| e.into_inner());
-    if level < l.verbosity {
-        return;
-    }
-    write_out(&l.logfile, msg.as_bytes());
+    with_state(|l| {
+        if level >= l.verbosity {
+            write_out(&l.logfile, msg.as_bytes());
+        }
+    })
 }
 
 #[macro_export]

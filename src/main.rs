@@ -136,6 +136,9 @@ fn main() {
         }
     };
     srv.supervised_mode = supervised;
+    // Redis: setupSignalHandlers (the fatal-signal half) — `srv` stays here
+    // until the process exits.
+    oxidis::crash::setup(&mut srv);
     // Redis: createPidFile, when daemonized or asked for.
     let pidfile = srv.config.pidfile.clone().filter(|p| !p.is_empty());
     if background || pidfile.is_some() {

@@ -326,3 +326,72 @@ fn failover_swaps_the_roles_without_a_full_sync() {
     call(&mut rc, &[b"SET", b"k", b"w"]);
     assert!(wait_for(|| call(&mut mc, &[b"GET", b"k"]) == b"$1\r\nw\r\n"));
 }
+
+/// Reads a line ending in \r\n (keepalive newlines before it skipped).
+fn read_line(s: &mut TcpStream) -> Vec<u8> {
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        s.read_exact(&mut b).unwrap();
+        if b[0] == b'\n' {
+            if line.is_empty() {
+                continue;
+            }
+            line.pop(); // \r
+            return line;
+        }
+        line.push(b[0]);
+    }
+}
+
+#[test]
+fn rdb_filter_only_functions_sends_the_libraries_without_the_data() {
+    // Redis: REPLCONF rdb-filter-only, what redis-cli --functions-rdb asks for.
+    let master = start(&[]);
+    let mut mc = connect(&master);
+    call(&mut mc, &[b"SET", b"a-key-of-the-dataset", b"v"]);
+    let code = b"#!lua name=filtlib\nredis.register_function('ff', function() return 1 end)";
+    assert_eq!(
+        call(&mut mc, &[b"FUNCTION", b"LOAD", code]),
+        b"$7\r\nfiltlib\r\n"
+    );
+    assert_eq!(
+        call(&mut mc, &[b"REPLCONF", b"rdb-filter-only", b"keys"]),
+        b"-ERR Unsupported rdb-filter-only option: keys\r\n"
+    );
+    // Without the EOF capability a filtered RDB cannot be sent.
+    let mut plain = connect(&master);
+    call(&mut plain, &[b"REPLCONF", b"rdb-filter-only", b"functions"]);
+    assert_eq!(
+        call(&mut plain, &[b"PSYNC", b"?", b"-1"]),
+        b"-ERR Filtered replica requires EOF capability\r\n"
+    );
+
+    let mut s = connect(&master);
+    assert_eq!(call(&mut s, &[b"REPLCONF", b"capa", b"eof"]), b"+OK\r\n");
+    assert_eq!(call(&mut s, &[b"REPLCONF", b"rdb-only", b"1"]), b"+OK\r\n");
+    assert_eq!(
+        call(&mut s, &[b"REPLCONF", b"rdb-filter-only", b"functions"]),
+        b"+OK\r\n"
+    );
+    s.write_all(b"PSYNC ? -1\r\n").unwrap();
+    assert!(read_line(&mut s).starts_with(b"+FULLRESYNC "));
+    let head = read_line(&mut s);
+    assert!(
+        head.starts_with(b"$EOF:"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    let mark = head[5..].to_vec();
+    let mut rdb = Vec::new();
+    let mut b = [0u8; 4096];
+    while !rdb.ends_with(&mark) {
+        let n = s.read(&mut b).unwrap();
+        assert!(n > 0, "connection closed before the end mark");
+        rdb.extend_from_slice(&b[..n]);
+    }
+    let has = |what: &[u8]| rdb.windows(what.len()).any(|w| w == what);
+    assert!(rdb.starts_with(b"REDIS0010"));
+    assert!(has(b"filtlib"), "the library is in the RDB");
+    assert!(!has(b"a-key-of-the-dataset"), "no key is in the RDB");
+}

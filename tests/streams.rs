@@ -230,7 +230,15 @@ const REDIS_DUMP: &str = "13031000000000000000010000000000000001c33a404107410000
 
 #[test]
 fn dump_restore_is_byte_compatible() {
-    let srv = start(&["--enable-debug-command", "yes"]);
+    // Deep sanitization: under the default shallow one, as in Redis, a
+    // damaged payload may be taken on trust and its first read end the
+    // server with an assertion (tests/dump_fuzz.rs covers that mode).
+    let srv = start(&[
+        "--enable-debug-command",
+        "yes",
+        "--sanitize-dump-payload",
+        "yes",
+    ]);
     let mut c = connect(&srv);
     let payload = unhex(REDIS_DUMP);
     assert_eq!(

@@ -205,7 +205,7 @@ def emit_cmd(name, cmd, subs, ind):
     return (
         "%sCommandDef {\n"
         "%s    name: %s, summary: %s, complexity: %s, since: %s, group: %s,\n"
-        "%s    doc_flags: %d, deprecated_since: %s, replaced_by: %s,\n"
+        "%s    doc_flags: %d, deprecated_since: %s, replaced_by: %s, function: %s,\n"
         "%s    history: &[%s], tips: &[%s],\n"
         "%s    arity: %d, flags: %d, acl: %d, legacy: (%d, %d, %d),\n"
         "%s    key_specs: %s, getkeys_proc: %s,\n"
@@ -214,7 +214,7 @@ def emit_cmd(name, cmd, subs, ind):
         "%s}") % (
             ind, ind, rs(name.lower()), rs(cmd.get("summary")), rs(cmd.get("complexity")),
             rs(cmd.get("since")), rs(GROUP_NAMES.get(cmd.get("group"), cmd.get("group"))), ind, doc, rs(cmd.get("deprecated_since")),
-            rs(cmd.get("replaced_by")), ind, hist, tips, ind, cmd["arity"], flags,
+            rs(cmd.get("replaced_by")), rs(cmd.get("function")), ind, hist, tips, ind, cmd["arity"], flags,
             acl_of(cmd, flags), first, last, step, ind, emit_specs(cmd.get("key_specs")), getkeys_proc(cmd), ind,
             emit_args(cmd.get("arguments"), ind + "        "), ind, sub, ind)
 

@@ -235,7 +235,7 @@ pub static TABLE: &[ConfigDef] = &[
     b!("cluster-allow-reads-when-down", None, MOD, cluster_allow_reads_when_down, false),
     b!("cluster-allow-pubsubshard-when-down", None, MOD, cluster_allow_pubsubshard_when_down, true),
     b!("crash-log-enabled", None, MOD, crash_log_enabled, true),
-    b!("crash-memcheck-enabled", None, MOD, crash_memcheck_enabled, true),
+    b!("crash-memcheck-enabled", None, MOD, crash_memcheck_enabled, false, Some(valid_crash_memcheck)),
     b!("use-exit-on-panic", None, HIDDEN, use_exit_on_panic, false),
     b!("disable-thp", None, IMM, disable_thp, true),
     b!("cluster-allow-replica-migration", None, MOD, cluster_allow_replica_migration, true),
@@ -456,6 +456,16 @@ fn valid_active_defrag(v: bool) -> Result<(), &'static str> {
                     with a modified Jemalloc like the one shipped by default with the Redis source \
                     distribution",
         );
+    }
+    Ok(())
+}
+
+/// The fast memory test of Redis's crash report (memtest over the process's
+/// anonymous mappings) is not part of oxidis (crash.rs), so it cannot be
+/// turned on.
+fn valid_crash_memcheck(v: bool) -> Result<(), &'static str> {
+    if v {
+        return Err("the crash report's fast memory test is not supported by this server");
     }
     Ok(())
 }

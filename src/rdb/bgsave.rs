@@ -177,6 +177,18 @@ pub fn rdb_save_background(s: &mut Server) -> Result<(), SaveFailed> {
 /// writer serialises the same snapshot into memory instead of dbfilename, and the
 /// done handler hands it to the replicas (replication/master.rs).
 pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), SaveFailed> {
+    rdb_save_background_filtered(s, target, 0)
+}
+
+/// [`rdb_save_background_to`] leaving out what a replica's REPLCONF
+/// rdb-filter-only asked to leave out (`req`: SLAVE_REQ_* bits). Redis:
+/// rdbSaveRio's `req`.
+pub fn rdb_save_background_filtered(
+    s: &mut Server,
+    target: SaveTarget,
+    req: u8,
+) -> Result<(), SaveFailed> {
+    use crate::replication::master::{SLAVE_REQ_RDB_EXCLUDE_DATA, SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS};
     if has_active_child(s) {
         return Err(SaveFailed);
     }
@@ -187,7 +199,13 @@ pub fn rdb_save_background_to(s: &mut Server, target: SaveTarget) -> Result<(), 
     let spawned = spawn_writer(s, ChildKind::Rdb(target), |pid| {
         // Redis: the child writes temp-<its pid>.rdb.
         let temp_id = pid.to_string();
-        move |snap: Snapshot, p: &SaveProgress, retire: &mut dyn FnMut(Retired)| {
+        move |mut snap: Snapshot, p: &SaveProgress, retire: &mut dyn FnMut(Retired)| {
+            if req & SLAVE_REQ_RDB_EXCLUDE_DATA != 0 {
+                snap.dbs.clear();
+            }
+            if req & SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS != 0 {
+                snap.opts.functions.clear();
+            }
             if target == SaveTarget::Sockets {
                 let mut rdb = super::encoding::Rio::buffer();
                 return match save::save_rio(&mut rdb, snap, p, retire) {

@@ -8,9 +8,11 @@
 //! ```
 //!
 //! The CRC covers everything before it, version included. RESTORE checks version
-//! and CRC first, then parses the value into a fresh object; only a fully parsed
-//! value ever reaches the keyspace, so a corrupt or truncated payload gets an error
-//! and changes nothing.
+//! and CRC first (unless DEBUG SET-SKIP-CHECKSUM-VALIDATION), then parses the
+//! value into a fresh object under `sanitize-dump-payload`: deeply validated, a
+//! corrupt or truncated payload gets an error and changes nothing; shallowly
+//! validated, what Redis would take on trust is kept as a marked stand-in that
+//! fails Redis's assertion when read (rdb/load.rs, load_object_sanitized).
 
 use oxidis_ds::crc64::crc64;
 use oxidis_ds::util;
@@ -63,6 +65,23 @@ pub fn load_dump_payload(p: &[u8], lim: &LoadLimits) -> RdbResult<Value> {
         return Err(RdbError::corrupt("bad type"));
     }
     load::load_object(&mut r, t, lim)
+}
+
+/// [`load_dump_payload`] under `sanitize-dump-payload`: deep validation or,
+/// when `deep` is off, Redis's shallow one (load::load_object_sanitized).
+fn load_dump_payload_sanitized(
+    s: &mut Server,
+    p: &[u8],
+    lim: &LoadLimits,
+    deep: bool,
+) -> RdbResult<(Value, load::Unverified)> {
+    let body = &p[..p.len() - 10];
+    let mut r = Reader::new(body);
+    let t = r.read_u8()?;
+    if !is_object_type(t) {
+        return Err(RdbError::corrupt("bad type"));
+    }
+    load::load_object_sanitized(s, &mut r, t, lim, deep)
 }
 
 /// Redis: dumpCommand().
@@ -124,11 +143,27 @@ fn restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if ttl < 0 {
         return c.add_reply_error("Invalid TTL value, must be >= 0");
     }
-    if !verify_dump_payload(&argv[3], false) {
+    if !verify_dump_payload(&argv[3], s.skip_checksum_validation) {
         return c.add_reply_error("DUMP payload version or checksum are wrong");
     }
-    let Ok(val) = load_dump_payload(&argv[3], &load::load_limits(s)) else {
-        return c.add_reply_error("Bad data format");
+    let deep = load::deep_integrity_validation(s, Some(c));
+    let lim = load::load_limits(s);
+    let (val, unverified) = match load_dump_payload_sanitized(s, &argv[3], &lim, deep) {
+        Ok(v) => v,
+        Err(e) => {
+            // Redis: rdbReportError in a RESTORE context logs at verbose.
+            let reason = match e {
+                RdbError::Eof => "Unexpected EOF reading RDB file".to_string(),
+                RdbError::Corrupt(m) => m,
+                RdbError::EmptyKey => "Empty keys".to_string(),
+            };
+            crate::server_log!(
+                Verbose,
+                "Internal error in RDB reading offset 0, function at rdb.c:0 -> {}",
+                reason
+            );
+            return c.add_reply_error("Bad data format");
+        }
     };
 
     let deleted = replace && s.db_delete(db, key);
@@ -147,6 +182,9 @@ fn restore_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     let clock = s.lruclock;
     load::object_set_lru_or_lfu(s, &mut o, lfu_freq, lru_idle, clock);
     s.db_add(db, key, o);
+    if let Some(why) = unverified {
+        s.dbs[db].unverified.insert(key.to_vec(), why);
+    }
     if ttl != 0 {
         s.set_expire(db, key, ttl);
         if !absttl {

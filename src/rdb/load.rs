@@ -60,6 +60,109 @@ pub fn load_object(r: &mut Reader, rdbtype: u8, lim: &LoadLimits) -> RdbResult<V
     }
 }
 
+/// Redis: the deep_integrity_validation switch of rdbLoadObject.
+/// `sanitize-dump-payload clients` validates deeply except while loading,
+/// for what the master sends, and for a client whose ACL user is flagged
+/// skip-sanitize-payload.
+pub fn deep_integrity_validation(s: &Server, client: Option<&crate::networking::Client>) -> bool {
+    use crate::config::SanitizeDumpPayload as S;
+    match s.config.sanitize_dump_payload {
+        S::Yes => true,
+        S::No => false,
+        S::Clients => {
+            let skip = s.loading
+                || client.is_some_and(|c| {
+                    c.flags & crate::networking::client::CLIENT_MASTER != 0
+                        || (c.user != crate::acl::SUPERUSER
+                            && s.acl.user(c.user).flags
+                                & crate::acl::user::USER_SANITIZE_PAYLOAD_SKIP
+                                != 0)
+                });
+            !skip
+        }
+    }
+}
+
+/// A value that failed deep validation but that Redis, validating only
+/// shallowly, would have taken on trust: how reading it fails.
+pub type Unverified = Option<oxidis_ds::rdb::shallow::Damage>;
+
+/// Redis: rdbLoadObject with its deep_integrity_validation switch. The
+/// structures' loaders always validate deeply; when that fails and only
+/// shallow validation was asked for, the value is judged the way Redis
+/// judges it in that mode (`oxidis_ds::rdb::shallow`): rejected, an
+/// assertion or panic right away, or trusted. A trusted value is not built
+/// from bytes that failed validation: an empty value of its type stands in
+/// for it, and the key is marked (`Db::unverified`) so that the first command
+/// that reads it fails the assertion Redis fails when it reaches the damage.
+pub fn load_object_sanitized(
+    s: &mut Server,
+    r: &mut Reader,
+    rdbtype: u8,
+    lim: &LoadLimits,
+    deep: bool,
+) -> RdbResult<(Value, Unverified)> {
+    use oxidis_ds::rdb::shallow::{verdict, Shallow};
+    let start = r.pos;
+    let sanitizable = matches!(
+        rdbtype,
+        RDB_TYPE_LIST_QUICKLIST_2
+            | RDB_TYPE_SET_INTSET
+            | RDB_TYPE_ZSET_LISTPACK
+            | RDB_TYPE_HASH_LISTPACK
+            | RDB_TYPE_STREAM_LISTPACKS
+            | RDB_TYPE_STREAM_LISTPACKS_2
+    );
+    if deep && sanitizable {
+        s.stats.dump_payload_sanitizations += 1;
+    }
+    let err = match load_object(r, rdbtype, lim) {
+        Ok(v) => return Ok((v, None)),
+        Err(e @ RdbError::EmptyKey) => return Err(e),
+        Err(e) if deep || !sanitizable => return Err(e),
+        Err(e) => e,
+    };
+    let reason = match &err {
+        RdbError::Corrupt(m) => m.clone(),
+        RdbError::Eof => "Unexpected EOF reading RDB file".to_string(),
+        RdbError::EmptyKey => unreachable!("returned above"),
+    };
+    let mut again = Reader {
+        buf: r.buf,
+        pos: start,
+    };
+    match verdict(&mut again, rdbtype, lim, &reason) {
+        Shallow::Reject(m) if m == "Empty keys" => Err(RdbError::EmptyKey),
+        Shallow::Reject(m) => Err(RdbError::Corrupt(m)),
+        Shallow::Assert(m) => panic!("{}", m),
+        Shallow::DupPanic(bytes) => {
+            crate::crash::log_hex_dump("listpack with dup elements dump", &bytes);
+            oxidis_sys::crash::server_panic("Listpack corruption detected")
+        }
+        Shallow::Trust(damage) => {
+            r.pos = again.pos;
+            Ok((stand_in(rdbtype, lim), Some(damage)))
+        }
+    }
+}
+
+/// An empty value of the type `rdbtype` loads as.
+fn stand_in(rdbtype: u8, lim: &LoadLimits) -> Value {
+    use oxidis_ds::{hash::HashObj, intset::Intset, set::SetObj, stream::Stream, zset::ZSet};
+    match rdbtype {
+        RDB_TYPE_SET_INTSET => Value::Set(Box::new(SetObj::Intset(Intset::new()))),
+        RDB_TYPE_ZSET_LISTPACK => Value::ZSet(std::sync::Arc::new(ZSet::new_listpack())),
+        RDB_TYPE_HASH_LISTPACK => Value::Hash(Box::new(HashObj::new())),
+        RDB_TYPE_STREAM_LISTPACKS | RDB_TYPE_STREAM_LISTPACKS_2 => {
+            Value::Stream(std::sync::Arc::new(Stream::new()))
+        }
+        _ => Value::List(std::sync::Arc::new(oxidis_ds::quicklist::Quicklist::new(
+            lim.list_max_listpack_size,
+            lim.list_compress_depth,
+        ))),
+    }
+}
+
 /// The encoding settings values are loaded under, from the configuration.
 pub fn load_limits(s: &Server) -> LoadLimits {
     let c = &s.config;
@@ -126,6 +229,7 @@ pub fn load_rio(
     let now = util::mstime();
     let lru_clock = s.lruclock;
     let lim = load_limits(s);
+    let deep = deep_integrity_validation(s, None);
     let mut db = 0usize;
     let (mut expiretime, mut lfu_freq, mut lru_idle) = (None::<i64>, None::<u8>, None::<i64>);
     let mut empty_keys_skipped = 0u64;
@@ -205,7 +309,7 @@ pub fn load_rio(
             )));
         }
         let key = r.load_string()?;
-        let val = match load_object(&mut r, t, &lim) {
+        let (val, unverified) = match load_object_sanitized(s, &mut r, t, &lim, deep) {
             Ok(v) => v,
             Err(RdbError::EmptyKey) => {
                 if empty_keys_skipped < 10 {
@@ -235,6 +339,7 @@ pub fn load_rio(
         } else {
             let mut o = s.new_obj(val);
             object_set_lru_or_lfu(s, &mut o, lfu_freq, lru_idle, lru_clock);
+            let key_bytes = key.to_vec();
             let key = crate::db::Key::new(&key);
             let expire_key = expiretime.map(|when| (key.clone(), when));
             let d = &mut s.dbs[db];
@@ -257,6 +362,9 @@ pub fn load_rio(
             if let Some((k, when)) = expire_key {
                 d.expires.insert(k, when);
             }
+            if let Some(why) = unverified {
+                d.unverified.insert(key_bytes, why);
+            }
         }
         if s.config.key_load_delay != 0 {
             super::save::debug_delay(s.config.key_load_delay);
@@ -267,7 +375,7 @@ pub fn load_rio(
     if rdbver >= 5 {
         let end = r.pos;
         let stored = u64::from_le_bytes(r.read(8)?.try_into().expect("8 bytes"));
-        if s.config.rdbchecksum {
+        if s.config.rdbchecksum && !s.skip_checksum_validation {
             if stored == 0 {
                 server_log!(
                     Warning,
@@ -436,8 +544,9 @@ pub fn load_file(
     r.map(|_| ()).map_err(LoadFileError::Rdb)
 }
 
-/// Redis: rdbReportError() for a file being loaded: log, then terminate.
-pub fn report_load_error_and_exit(s: &Server, e: &RdbError) -> ! {
+/// Redis: rdbReportError() for a file being loaded: log, check the file
+/// (redis-check-rdb's report on standard output), then terminate.
+pub fn report_load_error_and_exit(s: &Server, e: &RdbError, filename: &str) -> ! {
     let reason = match e {
         RdbError::Eof => {
             server_log!(
@@ -455,6 +564,9 @@ pub fn report_load_error_and_exit(s: &Server, e: &RdbError) -> ! {
         s.rdb.loading_loaded_bytes,
         reason
     );
+    if let Ok(data) = std::fs::read(filename) {
+        super::check::redis_check_rdb(filename, &data, &load_limits(s), &mut std::io::stdout());
+    }
     server_log!(
         Warning,
         "Terminating server after rdb file reading failure."
@@ -503,7 +615,7 @@ pub fn load_data_from_disk(s: &mut Server, process_events: &mut dyn FnMut(&mut S
             );
             std::process::exit(1);
         }
-        Err(LoadFileError::Rdb(e)) => report_load_error_and_exit(s, &e),
+        Err(LoadFileError::Rdb(e)) => report_load_error_and_exit(s, &e, &filename),
     }
     // Redis: without replication info the backlog cannot serve a PSYNC.
     if !repl_info_valid {

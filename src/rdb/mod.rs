@@ -43,6 +43,7 @@
 //!   embedded redis-check-rdb report Redis prints.
 
 pub mod bgsave;
+pub mod check;
 pub mod child;
 pub mod dump;
 pub mod load;

@@ -31,7 +31,12 @@ pub struct ReplConf {
     pub ip: String,
     pub capa_eof: bool,
     pub capa_psync2: bool,
+    pub req: u8, // REPLCONF rdb-filter-only: SLAVE_REQ_* bits
 }
+
+/* What a replica leaves out of its RDB. Redis: SLAVE_REQ_*. */
+pub const SLAVE_REQ_RDB_EXCLUDE_DATA: u8 = 1 << 0;
+pub const SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS: u8 = 1 << 1;
 
 /// Redis: replicationGetSlaveName — "ip:port" with the listening port when known.
 fn slave_name(c: &Client) -> String {
@@ -74,6 +79,11 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     if c.has_pending_replies() {
         return c.add_reply_error("SYNC and PSYNC are invalid with pending output");
     }
+    // Redis: a filtered RDB is only ever sent over the socket.
+    let conf = c.replconf.as_deref().cloned().unwrap_or_default();
+    if conf.req != 0 && !conf.capa_eof {
+        return c.add_reply_error("Filtered replica requires EOF capability");
+    }
     let psync = argv[0].eq_ignore_ascii_case(b"psync");
     let name = slave_name(c);
     server_log!(Notice, "Replica {} asks for synchronization", name);
@@ -100,7 +110,6 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         }
     }
     s.repl.stat_sync_full += 1;
-    let conf = c.replconf.as_deref().cloned().unwrap_or_default();
     c.flags |= CLIENT_SLAVE;
     let mut r = Replica {
         id: c.id,
@@ -110,6 +119,7 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         announced_ip: conf.ip.clone(),
         capa_eof: conf.capa_eof,
         capa_psync2: conf.capa_psync2,
+        req: conf.req,
         psync_initial_offset: 0,
         ack_off: 0,
         ack_time: util::unixtime(),
@@ -130,11 +140,12 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
     } else if child == Some(ChildKind::Rdb(SaveTarget::Disk)) {
         // CASE 1: a BGSAVE to disk is running. Redis: attach to it if another
         // replica already waits for its end, else wait for the next one.
+        // A filtered replica never shares a save to disk.
         let donor = s
             .repl
             .slaves
             .iter()
-            .find(|o| o.state == SlaveState::WaitBgsaveEnd)
+            .find(|o| o.state == SlaveState::WaitBgsaveEnd && o.req == 0 && r.req == 0)
             .map(|o| (o.pending.clone(), o.psync_initial_offset));
         if let Some((pending, offset)) = donor {
             r.pending = pending;
@@ -235,6 +246,7 @@ fn try_partial_resync(
         announced_ip: conf.ip,
         capa_eof: conf.capa_eof,
         capa_psync2: conf.capa_psync2,
+        req: conf.req,
         psync_initial_offset: offset,
         ack_off: 0,
         ack_time: util::unixtime(),
@@ -267,12 +279,23 @@ fn setup_full_resync(r: &mut Replica, replid: &str, offset: i64) -> Option<Strin
 /// Redis: startBgsaveForReplication (disk target). `current` is the client
 /// running SYNC, if this comes from the command.
 fn start_bgsave_for_replication(s: &mut Server, mut current: Option<&mut Client>) {
+    // Redis: one save serves the waiting replicas that want the same RDB as
+    // the first of them (the others wait for the next save).
+    let req = s
+        .repl
+        .slaves
+        .iter()
+        .find(|r| r.state == SlaveState::WaitBgsaveStart)
+        .map_or(0, |r| r.req);
     let waiting: Vec<usize> = (0..s.repl.slaves.len())
-        .filter(|&i| s.repl.slaves[i].state == SlaveState::WaitBgsaveStart)
+        .filter(|&i| {
+            s.repl.slaves[i].state == SlaveState::WaitBgsaveStart && s.repl.slaves[i].req == req
+        })
         .collect();
     // Redis: the sockets are the target only if every waiting replica can
-    // take an EOF-delimited payload.
-    let sockets = s.config.repl_diskless_sync && waiting.iter().all(|&i| s.repl.slaves[i].capa_eof);
+    // take an EOF-delimited payload; a filtered RDB always goes there.
+    let sockets = (s.config.repl_diskless_sync || req != 0)
+        && waiting.iter().all(|&i| s.repl.slaves[i].capa_eof);
     let target = if sockets {
         server_log!(
             Notice,
@@ -283,7 +306,7 @@ fn start_bgsave_for_replication(s: &mut Server, mut current: Option<&mut Client>
         server_log!(Notice, "Starting BGSAVE for SYNC with target: disk");
         crate::rdb::bgsave::SaveTarget::Disk
     };
-    let ok = crate::rdb::bgsave::rdb_save_background_to(s, target).is_ok();
+    let ok = crate::rdb::bgsave::rdb_save_background_filtered(s, target, req).is_ok();
     if !ok {
         server_log!(Warning, "BGSAVE for replication failed");
         for &i in waiting.iter().rev() {
@@ -576,10 +599,26 @@ fn replconf_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
                 super::replica::send_ack(s, c);
             }
             return;
-        } else if opt.eq_ignore_ascii_case(b"rdb-only")
-            || opt.eq_ignore_ascii_case(b"rdb-filter-only")
-        {
-            // Accepted; this server always sends the whole dataset.
+        } else if opt.eq_ignore_ascii_case(b"rdb-only") {
+            // Accepted for redis-cli --rdb; the replica is served as any
+            // other until it disconnects.
+        } else if opt.eq_ignore_ascii_case(b"rdb-filter-only") {
+            // Redis: the include filters of the RDB; only "functions" exists.
+            let Some(filters) = util::split_args(val) else {
+                return c.add_reply_error("Missing rdb-filter-only values");
+            };
+            let mut req = SLAVE_REQ_RDB_EXCLUDE_DATA | SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS;
+            for f in &filters {
+                if f.eq_ignore_ascii_case(b"functions") {
+                    req &= !SLAVE_REQ_RDB_EXCLUDE_FUNCTIONS;
+                } else {
+                    return c.add_reply_error(&format!(
+                        "Unsupported rdb-filter-only option: {}",
+                        String::from_utf8_lossy(f)
+                    ));
+                }
+            }
+            c.replconf.get_or_insert_with(Default::default).req = req;
         } else {
             return c.add_reply_error(&format!(
                 "Unrecognized REPLCONF option: {}",

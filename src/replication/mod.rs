@@ -71,6 +71,7 @@ pub struct Replica {
     pub announced_ip: String,      // REPLCONF ip-address
     pub capa_eof: bool,            // REPLCONF capa eof
     pub capa_psync2: bool,         // REPLCONF capa psync2
+    pub req: u8,                   // REPLCONF rdb-filter-only (master::SLAVE_REQ_*)
     pub psync_initial_offset: i64, // master_repl_offset when its snapshot was taken
     pub ack_off: i64,              // REPLCONF ACK offset
     pub ack_time: i64,             // when the last ACK (or the sync) happened, seconds

@@ -255,6 +255,7 @@ pub struct CommandDef {
     pub doc_flags: u8,
     pub deprecated_since: &'static str,
     pub replaced_by: &'static str,
+    pub function: &'static str, // the C function Redis runs it with (debugCommand)
     pub history: &'static [(&'static str, &'static str)],
     pub tips: &'static [&'static str],
     pub arity: i32,              // >0 exact, <0 at least -arity

@@ -10,7 +10,7 @@ use super::getkeys;
 pub static COMMAND_DEFS: &[CommandDef] = &[
     CommandDef {
         name: "acl", summary: "A container for Access List Control commands ", complexity: "Depends on subcommand.", since: "6.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 131072, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -18,7 +18,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "cat", summary: "List the ACL categories or the commands inside a category", complexity: "O(1) since the categories and commands are a fixed set.", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: -2, flags: 132672, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -29,7 +29,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "deluser", summary: "Remove the specified ACL users and the associated rules", complexity: "O(1) amortized time considering the typical user.", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: -3, flags: 132688, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -40,7 +40,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "dryrun", summary: "Returns whether the user can execute the given command without executing the command.", complexity: "O(1).", since: "7.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: -4, flags: 132688, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -53,7 +53,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "genpass", summary: "Generate a pseudorandom secure password to use for ACL users", complexity: "O(1)", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: -2, flags: 132672, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -64,7 +64,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "getuser", summary: "Get the rules for a specific ACL user", complexity: "O(N). Where N is the number of password, command and pattern rules that the user has.", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[("6.2.0", "Added Pub/Sub channel patterns."), ("7.0.0", "Added selectors and changed the format of key and channel patterns from a list to their rule representation.")], tips: &[],
             arity: 3, flags: 132688, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -75,7 +75,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132608, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -84,7 +84,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "list", summary: "List the current ACL rules in ACL config file format", complexity: "O(N). Where N is the number of configured users.", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132688, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -93,7 +93,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "load", summary: "Reload the ACLs from the configured ACL file", complexity: "O(N). Where N is the number of configured users.", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132688, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -102,7 +102,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "log", summary: "List latest events denied because of ACLs in place", complexity: "O(N) with N being the number of entries shown.", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: -2, flags: 132688, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -116,7 +116,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "save", summary: "Save the current ACL rules in the configured ACL file", complexity: "O(N). Where N is the number of configured users.", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132688, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -125,7 +125,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "setuser", summary: "Modify or create the rules for a specific ACL user", complexity: "O(N). Where N is the number of rules provided.", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[("6.2.0", "Added Pub/Sub channel patterns."), ("7.0.0", "Added selectors and key based permissions.")], tips: &[],
             arity: -3, flags: 132688, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -137,7 +137,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "users", summary: "List the username of all the configured ACL rules", complexity: "O(N). Where N is the number of configured users.", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132688, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -146,7 +146,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "whoami", summary: "Return the name of the user associated to the current connection", complexity: "O(1)", since: "6.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "aclCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132672, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -157,7 +157,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "append", summary: "Append a value to a key", complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", since: "2.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "appendCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -169,7 +169,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "asking", summary: "Sent by cluster clients after an -ASK redirect", complexity: "O(1)", since: "3.0.0", group: "cluster",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "askingCommand",
         history: &[], tips: &[],
         arity: 1, flags: 16384, acl: 278528, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -178,7 +178,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "auth", summary: "Authenticate to the server", complexity: "O(N) where N is the number of passwords defined for the user", since: "1.0.0", group: "connection",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "authCommand",
         history: &[("6.0.0", "Added ACL style (username and password).")], tips: &[],
         arity: -2, flags: 67290688, acl: 278528, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -190,7 +190,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "bgrewriteaof", summary: "Asynchronously rewrite the append-only file", complexity: "O(1)", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "bgrewriteaofCommand",
         history: &[], tips: &[],
         arity: 1, flags: 8388688, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -199,7 +199,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "bgsave", summary: "Asynchronously save the dataset to disk", complexity: "O(1)", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "bgsaveCommand",
         history: &[("3.2.2", "Added the `SCHEDULE` option.")], tips: &[],
         arity: -1, flags: 8388688, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -210,7 +210,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "bitcount", summary: "Count set bits in a string", complexity: "O(N)", since: "2.6.0", group: "bitmap",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "bitcountCommand",
         history: &[("7.0.0", "Added the `BYTE|BIT` option.")], tips: &[],
         arity: -2, flags: 2, acl: 33026, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -229,7 +229,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "bitfield", summary: "Perform arbitrary bitfield integer operations on strings", complexity: "O(1) for each subcommand specified", since: "3.2.0", group: "bitmap",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "bitfieldCommand",
         history: &[], tips: &[],
         arity: -2, flags: 5, acl: 33028, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "This command allows both access and modification of the key", flags: 1074, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: Some(getkeys::bitfield_get_keys),
@@ -265,7 +265,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "bitfield_ro", summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", complexity: "O(1) for each subcommand specified", since: "6.0.0", group: "bitmap",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "bitfieldroCommand",
         history: &[], tips: &[],
         arity: -2, flags: 16386, acl: 16642, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -280,7 +280,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "bitop", summary: "Perform bitwise operations between strings", complexity: "O(N)", since: "2.6.0", group: "bitmap",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "bitopCommand",
         history: &[], tips: &[],
         arity: -4, flags: 5, acl: 33028, legacy: (2, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(3), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -293,7 +293,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "bitpos", summary: "Find first bit set or clear in a string", complexity: "O(N)", since: "2.8.7", group: "bitmap",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "bitposCommand",
         history: &[("7.0.0", "Added the `BYTE|BIT` option.")], tips: &[],
         arity: -3, flags: 2, acl: 33026, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -315,7 +315,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "blmove", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", complexity: "O(1)", since: "6.2.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "blmoveCommand",
         history: &[], tips: &[],
         arity: 6, flags: 325, acl: 98340, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -336,7 +336,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "blmpop", summary: "Pop elements from a list, or block until one is available", complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.", since: "7.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "blmpopCommand",
         history: &[], tips: &[],
         arity: -5, flags: 33554689, acl: 98340, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::blmpop_get_keys),
@@ -354,7 +354,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "blpop", summary: "Remove and get the first element in a list, or block until one is available", complexity: "O(N) where N is the number of provided keys.", since: "2.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "blpopCommand",
         history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")], tips: &[],
         arity: -3, flags: 321, acl: 98340, legacy: (1, -2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -366,7 +366,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "brpop", summary: "Remove and get the last element in a list, or block until one is available", complexity: "O(N) where N is the number of provided keys.", since: "2.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "brpopCommand",
         history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")], tips: &[],
         arity: -3, flags: 321, acl: 98340, legacy: (1, -2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -378,7 +378,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "brpoplpush", summary: "Pop an element from a list, push it to another list and return it; or block until one is available", complexity: "O(1)", since: "2.2.0", group: "list",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`BLMOVE` with the `RIGHT` and `LEFT` arguments", function: "brpoplpushCommand",
         history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")], tips: &[],
         arity: 4, flags: 325, acl: 98340, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -391,7 +391,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "bzmpop", summary: "Remove and return members with scores in a sorted set or block until one is available", complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", since: "7.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "bzmpopCommand",
         history: &[], tips: &[],
         arity: -5, flags: 33554689, acl: 98324, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::blmpop_get_keys),
@@ -409,7 +409,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "bzpopmax", summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", complexity: "O(log(N)) with N being the number of elements in the sorted set.", since: "5.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "bzpopmaxCommand",
         history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")], tips: &[],
         arity: -3, flags: 16705, acl: 81940, legacy: (1, -2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -421,7 +421,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "bzpopmin", summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", complexity: "O(log(N)) with N being the number of elements in the sorted set.", since: "5.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "bzpopminCommand",
         history: &[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")], tips: &[],
         arity: -3, flags: 16705, acl: 81940, legacy: (1, -2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -2, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -433,7 +433,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "client", summary: "A container for client connection commands", complexity: "Depends on subcommand.", since: "2.4.0", group: "connection",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 131072, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -441,7 +441,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "caching", summary: "Instruct the server about tracking or not keys in the next request", complexity: "O(1)", since: "6.0.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: 3, flags: 132672, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -455,7 +455,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "getname", summary: "Get the current connection name", complexity: "O(1)", since: "2.6.9", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132672, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -464,7 +464,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "getredir", summary: "Get tracking notifications redirection client ID if any", complexity: "O(1)", since: "6.0.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132672, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -473,7 +473,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "5.0.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -482,7 +482,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "id", summary: "Returns the client ID for the current connection", complexity: "O(1)", since: "5.0.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132672, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -491,7 +491,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "info", summary: "Returns information about the current client connection.", complexity: "O(1)", since: "6.2.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 132672, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -500,7 +500,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "kill", summary: "Kill the connection of a client", complexity: "O(N) where N is the number of client connections", since: "2.4.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[("2.8.12", "Added new filter format."), ("2.8.12", "`ID` option."), ("3.2.0", "Added `master` type in for `TYPE` option."), ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."), ("6.2.0", "`LADDR` option.")], tips: &[],
             arity: -3, flags: 132688, acl: 434176, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -527,7 +527,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "list", summary: "Get the list of client connections", complexity: "O(N) where N is the number of client connections", since: "2.4.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[("2.8.12", "Added unique client `id` field."), ("5.0.0", "Added optional `TYPE` filter."), ("6.0.0", "Added `user` field."), ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."), ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."), ("7.0.3", "Added `ssub` field.")], tips: &["nondeterministic_output"],
             arity: -2, flags: 132688, acl: 434176, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -546,7 +546,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "no-evict", summary: "Set client eviction mode for the current connection", complexity: "O(1)", since: "7.0.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: 3, flags: 132688, acl: 434176, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -560,7 +560,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "pause", summary: "Stop processing commands from clients for some time", complexity: "O(1)", since: "2.9.50", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[("6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option.")], tips: &[],
             arity: -3, flags: 132688, acl: 434176, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -575,7 +575,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "reply", summary: "Instruct the server whether to reply to commands", complexity: "O(1)", since: "3.2.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: 3, flags: 132672, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -590,7 +590,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "setname", summary: "Set the current connection name", complexity: "O(1)", since: "2.6.9", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: 3, flags: 132672, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -601,7 +601,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "tracking", summary: "Enable or disable server assisted client side caching support", complexity: "O(1). Some options may introduce additional complexity.", since: "6.0.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: -3, flags: 132672, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -621,7 +621,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "trackinginfo", summary: "Return information about server assisted client side caching for the current connection", complexity: "O(1)", since: "6.2.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132672, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -630,7 +630,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "unblock", summary: "Unblock a client blocked in a blocking command from a different connection", complexity: "O(log N) where N is the number of client connections", since: "5.0.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: -3, flags: 132688, acl: 434176, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -645,7 +645,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "unpause", summary: "Resume processing of clients that were paused", complexity: "O(N) Where N is the number of paused clients", since: "6.2.0", group: "connection",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clientCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132688, acl: 434176, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -656,7 +656,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "cluster", summary: "A container for cluster commands", complexity: "Depends on subcommand.", since: "3.0.0", group: "cluster",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -664,7 +664,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "addslots", summary: "Assign new hash slots to receiving node", complexity: "O(N) where N is the total number of hash slot arguments", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: -3, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -675,7 +675,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "addslotsrange", summary: "Assign new hash slots to receiving node", complexity: "O(N) where N is the total number of the slots between the start slot and end slot arguments.", since: "7.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: -4, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -689,7 +689,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "bumpepoch", summary: "Advance the cluster config epoch", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -698,7 +698,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "count-failure-reports", summary: "Return the number of failure reports active for a given node", complexity: "O(N) where N is the number of failure reports", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 1040, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -709,7 +709,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "countkeysinslot", summary: "Return the number of local keys in the specified hash slot", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: 3, flags: 1024, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -720,7 +720,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "delslots", summary: "Set hash slots as unbound in receiving node", complexity: "O(N) where N is the total number of hash slot arguments", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: -3, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -731,7 +731,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "delslotsrange", summary: "Set hash slots as unbound in receiving node", complexity: "O(N) where N is the total number of the slots between the start slot and end slot arguments.", since: "7.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: -4, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -745,7 +745,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "failover", summary: "Forces a replica to perform a manual failover of its master.", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: -2, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -759,7 +759,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "flushslots", summary: "Delete a node's own slots information", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: 2, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -768,7 +768,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "forget", summary: "Remove a node from the nodes table", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: 3, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -779,7 +779,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "getkeysinslot", summary: "Return local key names in the specified hash slot", complexity: "O(log(N)) where N is the number of requested keys", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 4, flags: 1024, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -791,7 +791,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "5.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -800,7 +800,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "info", summary: "Provides info about Redis Cluster node state", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -809,7 +809,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "keyslot", summary: "Returns the hash slot of the specified key", complexity: "O(N) where N is the number of bytes in the key", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: 3, flags: 1024, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -820,7 +820,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "links", summary: "Returns a list of all TCP links to and from peer nodes in cluster", complexity: "O(N) where N is the total number of Cluster nodes", since: "7.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -829,7 +829,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "meet", summary: "Force a node cluster to handshake with another node", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[("4.0.0", "Added the optional `cluster_bus_port` argument.")], tips: &[],
             arity: -4, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -842,7 +842,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "myid", summary: "Return the node id", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -851,7 +851,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "nodes", summary: "Get Cluster config for the node", complexity: "O(N) where N is the total number of Cluster nodes", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -860,7 +860,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "replicas", summary: "List replica nodes of the specified master node", complexity: "O(1)", since: "5.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 1040, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -871,7 +871,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "replicate", summary: "Reconfigure a node as a replica of the specified master node", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: 3, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -882,7 +882,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "reset", summary: "Reset a Redis Cluster node", complexity: "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: -2, flags: 1104, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -896,7 +896,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "saveconfig", summary: "Forces the node to save cluster state on disk", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: 2, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -905,7 +905,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "set-config-epoch", summary: "Set the configuration epoch in a new node", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: 3, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -916,7 +916,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "setslot", summary: "Bind a hash slot to a specific node", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &[],
             arity: -4, flags: 8389648, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -933,7 +933,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "shards", summary: "Get array of cluster slots to node mappings", complexity: "O(N) where N is the total number of cluster nodes", since: "7.0.0", group: "cluster",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "clusterCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -942,7 +942,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "slaves", summary: "List replica nodes of the specified master node", complexity: "O(1)", since: "3.0.0", group: "cluster",
-            doc_flags: 1, deprecated_since: "5.0.0", replaced_by: "`CLUSTER REPLICAS`",
+            doc_flags: 1, deprecated_since: "5.0.0", replaced_by: "`CLUSTER REPLICAS`", function: "clusterCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 1040, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -953,7 +953,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "slots", summary: "Get array of Cluster slot to node mappings", complexity: "O(N) where N is the total number of Cluster nodes", since: "3.0.0", group: "cluster",
-            doc_flags: 1, deprecated_since: "7.0.0", replaced_by: "`CLUSTER SHARDS`",
+            doc_flags: 1, deprecated_since: "7.0.0", replaced_by: "`CLUSTER SHARDS`", function: "clusterCommand",
             history: &[("4.0.0", "Added node IDs."), ("7.0.0", "Added additional networking metadata field.")], tips: &["nondeterministic_output"],
             arity: 2, flags: 1024, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -964,7 +964,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "command", summary: "Get array of Redis command details", complexity: "O(N) where N is the total number of Redis commands", since: "2.8.13", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "commandCommand",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: -1, flags: 132608, acl: 294912, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -972,7 +972,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "count", summary: "Get total number of Redis commands", complexity: "O(1)", since: "2.8.13", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "commandCountCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -981,7 +981,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "docs", summary: "Get array of specific Redis command documentation", complexity: "O(N) where N is the number of commands to look up", since: "7.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "commandDocsCommand",
             history: &[], tips: &["nondeterministic_output_order"],
             arity: -2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -992,7 +992,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "getkeys", summary: "Extract keys given a full Redis command", complexity: "O(N) where N is the number of arguments to the command", since: "2.8.13", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "commandGetKeysCommand",
             history: &[], tips: &[],
             arity: -4, flags: 132608, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1001,7 +1001,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "getkeysandflags", summary: "Extract keys and access flags given a full Redis command", complexity: "O(N) where N is the number of arguments to the command", since: "7.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "commandGetKeysAndFlagsCommand",
             history: &[], tips: &[],
             arity: -4, flags: 132608, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1010,7 +1010,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "5.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "commandHelpCommand",
             history: &[], tips: &[],
             arity: 2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1019,7 +1019,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "info", summary: "Get array of specific Redis command details, or all when no argument is given.", complexity: "O(N) where N is the number of commands to look up", since: "2.8.13", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "commandInfoCommand",
             history: &[("7.0.0", "Allowed to be called with no argument to get info on all commands.")], tips: &["nondeterministic_output_order"],
             arity: -2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1030,7 +1030,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "list", summary: "Get an array of Redis command names", complexity: "O(N) where N is the total number of Redis commands", since: "7.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "commandListCommand",
             history: &[], tips: &["nondeterministic_output_order"],
             arity: -2, flags: 132608, acl: 294912, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1047,7 +1047,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "config", summary: "A container for server configuration commands", complexity: "Depends on subcommand.", since: "2.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1055,7 +1055,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "get", summary: "Get the values of configuration parameters", complexity: "O(N) when N is the number of configuration parameters provided", since: "2.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "configGetCommand",
             history: &[("7.0.0", "Added the ability to pass multiple pattern parameters in one call")], tips: &[],
             arity: -3, flags: 1616, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1068,7 +1068,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "5.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "configHelpCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1077,7 +1077,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "resetstat", summary: "Reset the stats returned by INFO", complexity: "O(1)", since: "2.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "configResetStatCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1086,7 +1086,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "rewrite", summary: "Rewrite the configuration file with the in memory configuration", complexity: "O(1)", since: "2.8.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "configRewriteCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1095,7 +1095,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "set", summary: "Set configuration parameters to the given values", complexity: "O(N) when N is the number of configuration parameters provided", since: "2.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "configSetCommand",
             history: &[("7.0.0", "Added the ability to set multiple parameters in one call.")], tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
             arity: -4, flags: 1616, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1111,7 +1111,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "copy", summary: "Copy a key", complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", since: "6.2.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "copyCommand",
         history: &[], tips: &[],
         arity: -3, flags: 5, acl: 32773, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1125,7 +1125,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "dbsize", summary: "Return the number of keys in the selected database", complexity: "O(1)", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "dbsizeCommand",
         history: &[], tips: &["request_policy:all_shards", "response_policy:agg_sum"],
         arity: 1, flags: 16386, acl: 16387, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1134,7 +1134,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "debug", summary: "A container for debugging commands", complexity: "Depends on subcommand.", since: "1.0.0", group: "server",
-        doc_flags: 2, deprecated_since: "", replaced_by: "",
+        doc_flags: 2, deprecated_since: "", replaced_by: "", function: "debugCommand",
         history: &[], tips: &[],
         arity: -2, flags: 1050192, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1143,7 +1143,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "decr", summary: "Decrement the integer value of a key by one", complexity: "O(1)", since: "1.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "decrCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16389, acl: 16516, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1154,7 +1154,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "decrby", summary: "Decrement the integer value of a key by the given number", complexity: "O(1)", since: "1.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "decrbyCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1166,7 +1166,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "del", summary: "Delete a key", complexity: "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "delCommand",
         history: &[], tips: &["request_policy:multi_shard", "response_policy:agg_sum"],
         arity: -2, flags: 1, acl: 32773, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 136, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1177,7 +1177,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "discard", summary: "Discard all commands issued after MULTI", complexity: "O(N), when N is the number of queued commands", since: "2.0.0", group: "transactions",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "discardCommand",
         history: &[], tips: &[],
         arity: 1, flags: 67126848, acl: 540672, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1186,7 +1186,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "dump", summary: "Return a serialized version of the value stored at the specified key.", complexity: "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", since: "2.6.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "dumpCommand",
         history: &[], tips: &["nondeterministic_output"],
         arity: 2, flags: 2, acl: 32771, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1197,7 +1197,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "echo", summary: "Echo the given string", complexity: "O(1)", since: "1.0.0", group: "connection",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "echoCommand",
         history: &[], tips: &[],
         arity: 2, flags: 17920, acl: 278528, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1208,7 +1208,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "eval", summary: "Execute a Lua script server side", complexity: "Depends on the script that is executed.", since: "2.6.0", group: "scripting",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "evalCommand",
         history: &[], tips: &[],
         arity: -3, flags: 34147392, acl: 1081344, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", flags: 50, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::eval_get_keys),
@@ -1222,7 +1222,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "eval_ro", summary: "Execute a read-only Lua script server side", complexity: "Depends on the script that is executed.", since: "7.0.0", group: "scripting",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "evalRoCommand",
         history: &[], tips: &[],
         arity: -3, flags: 34081858, acl: 1081344, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::eval_get_keys),
@@ -1236,7 +1236,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "evalsha", summary: "Execute a Lua script server side", complexity: "Depends on the script that is executed.", since: "2.6.0", group: "scripting",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "evalShaCommand",
         history: &[], tips: &[],
         arity: -3, flags: 34147392, acl: 1081344, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::eval_get_keys),
@@ -1250,7 +1250,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "evalsha_ro", summary: "Execute a read-only Lua script server side", complexity: "Depends on the script that is executed.", since: "7.0.0", group: "scripting",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "evalShaRoCommand",
         history: &[], tips: &[],
         arity: -3, flags: 34081858, acl: 1081344, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::eval_get_keys),
@@ -1264,7 +1264,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "exec", summary: "Execute all commands issued after MULTI", complexity: "Depends on commands in the transaction", since: "1.2.0", group: "transactions",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "execCommand",
         history: &[], tips: &[],
         arity: 1, flags: 5696, acl: 557056, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1273,7 +1273,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "exists", summary: "Determine if a key exists", complexity: "O(N) where N is the number of keys to check.", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "existsCommand",
         history: &[("3.0.3", "Accepts multiple `key` arguments.")], tips: &["request_policy:multi_shard", "response_policy:agg_sum"],
         arity: -2, flags: 16386, acl: 16387, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1284,7 +1284,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "expire", summary: "Set a key's time to live in seconds", complexity: "O(1)", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "expireCommand",
         history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], tips: &[],
         arity: -3, flags: 16385, acl: 16389, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1302,7 +1302,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "expireat", summary: "Set the expiration for a key as a UNIX timestamp", complexity: "O(1)", since: "1.2.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "expireatCommand",
         history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], tips: &[],
         arity: -3, flags: 16385, acl: 16389, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1320,7 +1320,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "expiretime", summary: "Get the expiration Unix timestamp for a key", complexity: "O(1)", since: "7.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "expiretimeCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16387, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1331,7 +1331,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "failover", summary: "Start a coordinated failover between this server and one of its replicas.", complexity: "O(1)", since: "6.2.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "failoverCommand",
         history: &[], tips: &[],
         arity: -1, flags: 1104, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1348,7 +1348,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "fcall", summary: "Invoke a function", complexity: "Depends on the function that is executed.", since: "7.0.0", group: "scripting",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "fcallCommand",
         history: &[], tips: &[],
         arity: -3, flags: 34147392, acl: 1081344, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", flags: 50, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::function_get_keys),
@@ -1362,7 +1362,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "fcall_ro", summary: "Invoke a read-only function", complexity: "Depends on the function that is executed.", since: "7.0.0", group: "scripting",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "fcallroCommand",
         history: &[], tips: &[],
         arity: -3, flags: 34081858, acl: 1081344, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::function_get_keys),
@@ -1376,7 +1376,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "flushall", summary: "Remove all keys from all databases", complexity: "O(N) where N is the total number of keys in all databases", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "flushallCommand",
         history: &[("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier.")], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
         arity: -1, flags: 1, acl: 163845, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1390,7 +1390,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "flushdb", summary: "Remove all keys from the current database", complexity: "O(N) where N is the number of keys in the selected database", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "flushdbCommand",
         history: &[("4.0.0", "Added the `ASYNC` flushing mode modifier."), ("6.2.0", "Added the `SYNC` flushing mode modifier.")], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
         arity: -1, flags: 1, acl: 163845, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1404,7 +1404,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "function", summary: "A container for function commands", complexity: "Depends on subcommand.", since: "7.0.0", group: "scripting",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1412,7 +1412,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "delete", summary: "Delete a function by name", complexity: "O(1)", since: "7.0.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "functionDeleteCommand",
             history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
             arity: 3, flags: 65, acl: 1081348, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1423,7 +1423,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "dump", summary: "Dump all functions into a serialized binary payload", complexity: "O(N) where N is the number of functions", since: "7.0.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "functionDumpCommand",
             history: &[], tips: &[],
             arity: 2, flags: 64, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1432,7 +1432,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "flush", summary: "Deleting all functions", complexity: "O(N) where N is the number of functions deleted", since: "7.0.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "functionFlushCommand",
             history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
             arity: -2, flags: 65, acl: 1081348, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1446,7 +1446,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "7.0.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "functionHelpCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1455,7 +1455,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "kill", summary: "Kill the function currently in execution.", complexity: "O(1)", since: "7.0.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "functionKillCommand",
             history: &[], tips: &["request_policy:all_shards", "response_policy:one_succeeded"],
             arity: 2, flags: 67108928, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1464,7 +1464,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "list", summary: "List information about all the functions", complexity: "O(N) where N is the number of functions", since: "7.0.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "functionListCommand",
             history: &[], tips: &["nondeterministic_output_order"],
             arity: -2, flags: 64, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1476,7 +1476,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "load", summary: "Create a function with the given arguments (name, code, description)", complexity: "O(1) (considering compilation time is redundant)", since: "7.0.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "functionLoadCommand",
             history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
             arity: -3, flags: 69, acl: 1081348, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1488,7 +1488,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "restore", summary: "Restore all the functions on the given payload", complexity: "O(N) where N is the number of functions on the payload", since: "7.0.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "functionRestoreCommand",
             history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
             arity: -3, flags: 69, acl: 1081348, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1504,7 +1504,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "stats", summary: "Return information about the function currently running (name, description, duration)", complexity: "O(1)", since: "7.0.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "functionStatsCommand",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
             arity: 2, flags: 67108928, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -1515,7 +1515,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "geoadd", summary: "Add one or more geospatial items in the geospatial index represented using a sorted set", complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.", since: "3.2.0", group: "geo",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "geoaddCommand",
         history: &[("6.2.0", "Added the `CH`, `NX` and `XX` options.")], tips: &[],
         arity: -5, flags: 5, acl: 33796, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1536,7 +1536,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "geodist", summary: "Returns the distance between two members of a geospatial index", complexity: "O(log(N))", since: "3.2.0", group: "geo",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "geodistCommand",
         history: &[], tips: &[],
         arity: -4, flags: 2, acl: 33794, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1555,7 +1555,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "geohash", summary: "Returns members of a geospatial index as standard geohash strings", complexity: "O(log(N)) for each member requested, where N is the number of elements in the sorted set.", since: "3.2.0", group: "geo",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "geohashCommand",
         history: &[], tips: &[],
         arity: -2, flags: 2, acl: 33794, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1567,7 +1567,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "geopos", summary: "Returns longitude and latitude of members of a geospatial index", complexity: "O(N) where N is the number of members requested.", since: "3.2.0", group: "geo",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "geoposCommand",
         history: &[], tips: &[],
         arity: -2, flags: 2, acl: 33794, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1579,7 +1579,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "georadius", summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", since: "3.2.0", group: "geo",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument", function: "georadiusCommand",
         history: &[("6.2.0", "Added the `ANY` option for `COUNT`."), ("7.0.0", "Added support for uppercase unit names.")], tips: &[],
         arity: -6, flags: 33554437, acl: 33796, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STORE", 6), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STOREDIST", 6), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: Some(getkeys::georadius_get_keys),
@@ -1612,7 +1612,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "georadius_ro", summary: "A read-only variant for GEORADIUS", complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", since: "3.2.10", group: "geo",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` with the `BYRADIUS` argument",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` with the `BYRADIUS` argument", function: "georadiusroCommand",
         history: &[("6.2.0", "Added the `ANY` option for `COUNT`.")], tips: &[],
         arity: -6, flags: 2, acl: 33794, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1643,7 +1643,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "georadiusbymember", summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", since: "3.2.0", group: "geo",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments", function: "georadiusbymemberCommand",
         history: &[("7.0.0", "Added support for uppercase unit names.")], tips: &[],
         arity: -5, flags: 33554437, acl: 33796, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STORE", 5), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Keyword("STOREDIST", 5), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: Some(getkeys::georadius_get_keys),
@@ -1675,7 +1675,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "georadiusbymember_ro", summary: "A read-only variant for GEORADIUSBYMEMBER", complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", since: "3.2.10", group: "geo",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments", function: "georadiusbymemberroCommand",
         history: &[], tips: &[],
         arity: -5, flags: 2, acl: 33794, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1705,7 +1705,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "geosearch", summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", complexity: "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", since: "6.2.0", group: "geo",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "geosearchCommand",
         history: &[("7.0.0", "Added support for uppercase unit names.")], tips: &[],
         arity: -7, flags: 2, acl: 33794, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1755,7 +1755,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "geosearchstore", summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", complexity: "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", since: "6.2.0", group: "geo",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "geosearchstoreCommand",
         history: &[("7.0.0", "Added support for uppercase unit names.")], tips: &[],
         arity: -8, flags: 5, acl: 33796, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1804,7 +1804,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "get", summary: "Get the value of a key", complexity: "O(1)", since: "1.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "getCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16514, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1815,7 +1815,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "getbit", summary: "Returns the bit value at offset in the string value stored at key", complexity: "O(1)", since: "2.2.0", group: "bitmap",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "getbitCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16642, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1827,7 +1827,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "getdel", summary: "Get the value of a key and delete the key", complexity: "O(1)", since: "6.2.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "getdelCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16385, acl: 16516, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1838,7 +1838,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "getex", summary: "Get the value of a key and optionally set its expiration", complexity: "O(1)", since: "6.2.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "getexCommand",
         history: &[], tips: &[],
         arity: -2, flags: 16385, acl: 16516, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "RW and UPDATE because it changes the TTL", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1856,7 +1856,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "getrange", summary: "Get a substring of the string stored at a key", complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", since: "2.4.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "getrangeCommand",
         history: &[], tips: &[],
         arity: 4, flags: 2, acl: 32898, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1869,7 +1869,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "getset", summary: "Set the string value of a key and return its old value", complexity: "O(1)", since: "1.0.0", group: "string",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`SET` with the `!GET` argument",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`SET` with the `!GET` argument", function: "getsetCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1881,7 +1881,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hdel", summary: "Delete one or more hash fields", complexity: "O(N) where N is the number of fields to be removed.", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hdelCommand",
         history: &[("2.4.0", "Accepts multiple `field` arguments.")], tips: &[],
         arity: -3, flags: 16385, acl: 16452, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1893,7 +1893,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hello", summary: "Handshake with Redis", complexity: "O(1)", since: "6.0.0", group: "connection",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "helloCommand",
         history: &[("6.2.0", "`protover` made optional; when called without arguments the command reports the current connection's context.")], tips: &[],
         arity: -1, flags: 67290688, acl: 278528, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -1911,7 +1911,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hexists", summary: "Determine if a hash field exists", complexity: "O(1)", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hexistsCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16450, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1923,7 +1923,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hget", summary: "Get the value of a hash field", complexity: "O(1)", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hgetCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16450, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1935,7 +1935,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hgetall", summary: "Get all the fields and values in a hash", complexity: "O(N) where N is the size of the hash.", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hgetallCommand",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: 2, flags: 2, acl: 32834, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1946,7 +1946,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hincrby", summary: "Increment the integer value of a hash field by the given number", complexity: "O(1)", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hincrbyCommand",
         history: &[], tips: &[],
         arity: 4, flags: 16389, acl: 16452, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1959,7 +1959,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hincrbyfloat", summary: "Increment the float value of a hash field by the given amount", complexity: "O(1)", since: "2.6.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hincrbyfloatCommand",
         history: &[], tips: &[],
         arity: 4, flags: 16389, acl: 16452, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1972,7 +1972,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hkeys", summary: "Get all the fields in a hash", complexity: "O(N) where N is the size of the hash.", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hkeysCommand",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: 2, flags: 2, acl: 32834, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1983,7 +1983,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hlen", summary: "Get the number of fields in a hash", complexity: "O(1)", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hlenCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16450, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -1994,7 +1994,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hmget", summary: "Get the values of all the given hash fields", complexity: "O(N) where N is the number of fields being requested.", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hmgetCommand",
         history: &[], tips: &[],
         arity: -3, flags: 16386, acl: 16450, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2006,7 +2006,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hmset", summary: "Set multiple hash fields to multiple values", complexity: "O(N) where N is the number of fields being set.", since: "2.0.0", group: "hash",
-        doc_flags: 1, deprecated_since: "4.0.0", replaced_by: "`HSET` with multiple field-value pairs",
+        doc_flags: 1, deprecated_since: "4.0.0", replaced_by: "`HSET` with multiple field-value pairs", function: "hsetCommand",
         history: &[], tips: &[],
         arity: -4, flags: 16389, acl: 16452, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2021,7 +2021,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hrandfield", summary: "Get one or multiple random fields from a hash", complexity: "O(N) where N is the number of fields returned", since: "6.2.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hrandfieldCommand",
         history: &[], tips: &["nondeterministic_output"],
         arity: -2, flags: 2, acl: 32834, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2036,7 +2036,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hscan", summary: "Incrementally iterate hash fields and associated values", complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", since: "2.8.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hscanCommand",
         history: &[], tips: &["nondeterministic_output"],
         arity: -3, flags: 2, acl: 32834, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2050,7 +2050,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hset", summary: "Set the string value of a hash field", complexity: "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hsetCommand",
         history: &[("4.0.0", "Accepts multiple `field` and `value` arguments.")], tips: &[],
         arity: -4, flags: 16389, acl: 16452, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2065,7 +2065,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hsetnx", summary: "Set the value of a hash field, only if the field does not exist", complexity: "O(1)", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hsetnxCommand",
         history: &[], tips: &[],
         arity: 4, flags: 16389, acl: 16452, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2078,7 +2078,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hstrlen", summary: "Get the length of the value of a hash field", complexity: "O(1)", since: "3.2.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hstrlenCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16450, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2090,7 +2090,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "hvals", summary: "Get all the values in a hash", complexity: "O(N) where N is the size of the hash.", since: "2.0.0", group: "hash",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "hvalsCommand",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: 2, flags: 2, acl: 32834, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2101,7 +2101,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "incr", summary: "Increment the integer value of a key by one", complexity: "O(1)", since: "1.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "incrCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16389, acl: 16516, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2112,7 +2112,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "incrby", summary: "Increment the integer value of a key by the given amount", complexity: "O(1)", since: "1.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "incrbyCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2124,7 +2124,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "incrbyfloat", summary: "Increment the float value of a key by the given amount", complexity: "O(1)", since: "2.6.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "incrbyfloatCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2136,7 +2136,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "info", summary: "Get information and statistics about the server", complexity: "O(1)", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "infoCommand",
         history: &[("7.0.0", "Added support for taking multiple section arguments.")], tips: &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
         arity: -1, flags: 132608, acl: 163840, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2147,7 +2147,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "keys", summary: "Find all keys matching the given pattern", complexity: "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "keysCommand",
         history: &[], tips: &["request_policy:all_shards", "nondeterministic_output_order"],
         arity: 2, flags: 2, acl: 163843, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2158,7 +2158,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lastsave", summary: "Get the UNIX time stamp of the last successful save to disk", complexity: "O(1)", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lastsaveCommand",
         history: &[], tips: &["nondeterministic_output"],
         arity: 1, flags: 17920, acl: 155648, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2167,7 +2167,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "latency", summary: "A container for latency diagnostics commands", complexity: "Depends on subcommand.", since: "2.8.13", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2175,7 +2175,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "doctor", summary: "Return a human readable latency analysis report.", complexity: "O(1)", since: "2.8.13", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "latencyCommand",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
             arity: 2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2184,7 +2184,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "graph", summary: "Return a latency graph for the event.", complexity: "O(1)", since: "2.8.13", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "latencyCommand",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
             arity: 3, flags: 1616, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2195,7 +2195,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands.", complexity: "O(1)", since: "2.8.13", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "latencyCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2204,7 +2204,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "histogram", summary: "Return the cumulative distribution of latencies of a subset of commands or all.", complexity: "O(N) where N is the number of commands with latency information being retrieved.", since: "7.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "latencyCommand",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
             arity: -2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2215,7 +2215,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "history", summary: "Return timestamp-latency samples for the event.", complexity: "O(1)", since: "2.8.13", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "latencyCommand",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
             arity: 3, flags: 1616, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2226,7 +2226,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "latest", summary: "Return the latest latency samples for all events.", complexity: "O(1)", since: "2.8.13", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "latencyCommand",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"],
             arity: 2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2235,7 +2235,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "reset", summary: "Reset latency data for one or more events.", complexity: "O(1)", since: "2.8.13", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "latencyCommand",
             history: &[], tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
             arity: -2, flags: 1616, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2248,7 +2248,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lcs", summary: "Find longest common substring", complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively", since: "7.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lcsCommand",
         history: &[], tips: &[],
         arity: -3, flags: 2, acl: 32898, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2264,7 +2264,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lindex", summary: "Get an element from a list by its index", complexity: "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", since: "1.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lindexCommand",
         history: &[], tips: &[],
         arity: 3, flags: 2, acl: 32802, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2276,7 +2276,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "linsert", summary: "Insert an element before or after another element in a list", complexity: "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", since: "2.2.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "linsertCommand",
         history: &[], tips: &[],
         arity: 5, flags: 5, acl: 32804, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2293,7 +2293,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "llen", summary: "Get the length of a list", complexity: "O(1)", since: "1.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "llenCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16418, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2304,7 +2304,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lmove", summary: "Pop an element from a list, push it to another list and return it", complexity: "O(1)", since: "6.2.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lmoveCommand",
         history: &[], tips: &[],
         arity: 5, flags: 5, acl: 32804, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2324,7 +2324,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lmpop", summary: "Pop elements from a list", complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned.", since: "7.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lmpopCommand",
         history: &[], tips: &[],
         arity: -4, flags: 33554433, acl: 32804, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::lmpop_get_keys),
@@ -2341,7 +2341,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lolwut", summary: "Display some computer art and the Redis version", complexity: "", since: "5.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lolwutCommand",
         history: &[], tips: &[],
         arity: -1, flags: 16386, acl: 16386, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2352,7 +2352,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lpop", summary: "Remove and get the first elements in a list", complexity: "O(N) where N is the number of elements returned", since: "1.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lpopCommand",
         history: &[("6.2.0", "Added the `count` argument.")], tips: &[],
         arity: -2, flags: 16385, acl: 16420, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2364,7 +2364,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lpos", summary: "Return the index of matching elements on a list", complexity: "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", since: "6.0.6", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lposCommand",
         history: &[], tips: &[],
         arity: -3, flags: 2, acl: 32802, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2379,7 +2379,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lpush", summary: "Prepend one or multiple elements to a list", complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", since: "1.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lpushCommand",
         history: &[("2.4.0", "Accepts multiple `element` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 16420, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2391,7 +2391,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lpushx", summary: "Prepend an element to a list, only if the list exists", complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", since: "2.2.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lpushxCommand",
         history: &[("4.0.0", "Accepts multiple `element` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 16420, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2403,7 +2403,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lrange", summary: "Get a range of elements from a list", complexity: "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", since: "1.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lrangeCommand",
         history: &[], tips: &[],
         arity: 4, flags: 2, acl: 32802, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2416,7 +2416,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lrem", summary: "Remove elements from a list", complexity: "O(N+M) where N is the length of the list and M is the number of elements removed.", since: "1.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lremCommand",
         history: &[], tips: &[],
         arity: 4, flags: 1, acl: 32804, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2429,7 +2429,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "lset", summary: "Set the value of an element in a list by its index", complexity: "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", since: "1.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "lsetCommand",
         history: &[], tips: &[],
         arity: 4, flags: 5, acl: 32804, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2442,7 +2442,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "ltrim", summary: "Trim a list to the specified range", complexity: "O(N) where N is the number of elements to be removed by the operation.", since: "1.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "ltrimCommand",
         history: &[], tips: &[],
         arity: 4, flags: 1, acl: 32804, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2455,7 +2455,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "memory", summary: "A container for memory diagnostics commands", complexity: "Depends on subcommand.", since: "4.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2463,7 +2463,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "doctor", summary: "Outputs memory problems report", complexity: "O(1)", since: "4.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "memoryCommand",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
             arity: 2, flags: 0, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2472,7 +2472,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "4.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "memoryCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2481,7 +2481,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "malloc-stats", summary: "Show allocator internal stats", complexity: "Depends on how much memory is allocated, could be slow", since: "4.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "memoryCommand",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
             arity: 2, flags: 0, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2490,7 +2490,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "purge", summary: "Ask the allocator to release memory", complexity: "Depends on how much memory is allocated, could be slow", since: "4.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "memoryCommand",
             history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
             arity: 2, flags: 0, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2499,7 +2499,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "stats", summary: "Show memory usage details", complexity: "O(1)", since: "4.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "memoryCommand",
             history: &[], tips: &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"],
             arity: 2, flags: 0, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2508,7 +2508,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "usage", summary: "Estimate the memory usage of a key", complexity: "O(N) where N is the number of samples.", since: "4.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "memoryCommand",
             history: &[], tips: &[],
             arity: -3, flags: 2, acl: 32770, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2522,7 +2522,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "mget", summary: "Get the values of all the given keys", complexity: "O(N) where N is the number of keys to retrieve.", since: "1.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "mgetCommand",
         history: &[], tips: &["request_policy:multi_shard"],
         arity: -2, flags: 16386, acl: 16514, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2533,7 +2533,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "migrate", summary: "Atomically transfer a key from a Redis instance to another one.", complexity: "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.", since: "2.6.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "migrateCommand",
         history: &[("3.0.0", "Added the `COPY` and `REPLACE` options."), ("3.0.6", "Added the `KEYS` option."), ("4.0.7", "Added the `AUTH` option."), ("6.0.0", "Added the `AUTH2` option.")], tips: &["nondeterministic_output"],
         arity: -6, flags: 33554433, acl: 163845, legacy: (3, 3, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(3), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 658, bs: BeginSearch::Keyword("KEYS", -2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: Some(getkeys::migrate_get_keys),
@@ -2561,7 +2561,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "module", summary: "A container for module commands", complexity: "Depends on subcommand.", since: "4.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2569,7 +2569,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "5.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "moduleCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2578,7 +2578,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "list", summary: "List all modules loaded by the server", complexity: "O(N) where N is the number of loaded modules.", since: "4.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "moduleCommand",
             history: &[], tips: &["nondeterministic_output_order"],
             arity: 2, flags: 80, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2587,7 +2587,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "load", summary: "Load a module", complexity: "O(1)", since: "4.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "moduleCommand",
             history: &[], tips: &[],
             arity: -3, flags: 9437264, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2599,7 +2599,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "loadex", summary: "Load a module with extended parameters", complexity: "O(1)", since: "7.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "moduleCommand",
             history: &[], tips: &[],
             arity: -3, flags: 9437264, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2617,7 +2617,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "unload", summary: "Unload a module", complexity: "O(1)", since: "4.0.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "moduleCommand",
             history: &[], tips: &[],
             arity: 3, flags: 9437264, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2630,7 +2630,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "monitor", summary: "Listen for all requests received by the server in real time", complexity: "", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "monitorCommand",
         history: &[], tips: &[],
         arity: 1, flags: 1616, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2639,7 +2639,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "move", summary: "Move a key to another database", complexity: "O(1)", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "moveCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16385, acl: 16389, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2651,7 +2651,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "mset", summary: "Set multiple keys to multiple values", complexity: "O(N) where N is the number of keys to set.", since: "1.0.1", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "msetCommand",
         history: &[], tips: &["request_policy:multi_shard", "response_policy:all_succeeded"],
         arity: -3, flags: 5, acl: 32900, legacy: (1, -1, 2),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 2, limit: 0 } }], getkeys_proc: None,
@@ -2665,7 +2665,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "msetnx", summary: "Set multiple keys to multiple values, only if none of the keys exist", complexity: "O(N) where N is the number of keys to set.", since: "1.0.1", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "msetnxCommand",
         history: &[], tips: &["request_policy:multi_shard", "response_policy:agg_min"],
         arity: -3, flags: 5, acl: 32900, legacy: (1, -1, 2),
         key_specs: &[KeySpec { notes: "", flags: 68, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 2, limit: 0 } }], getkeys_proc: None,
@@ -2679,7 +2679,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "multi", summary: "Mark the start of a transaction block", complexity: "O(1)", since: "1.2.0", group: "transactions",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "multiCommand",
         history: &[], tips: &[],
         arity: 1, flags: 67126848, acl: 540672, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2688,7 +2688,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "object", summary: "A container for object introspection commands", complexity: "Depends on subcommand.", since: "2.2.3", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2696,7 +2696,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "encoding", summary: "Inspect the internal encoding of a Redis object", complexity: "O(1)", since: "2.2.3", group: "generic",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "objectCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 2, acl: 32771, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2707,7 +2707,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "freq", summary: "Get the logarithmic access frequency counter of a Redis object", complexity: "O(1)", since: "4.0.0", group: "generic",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "objectCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 2, acl: 32771, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2718,7 +2718,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "6.2.0", group: "generic",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "objectCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32769, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2727,7 +2727,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "idletime", summary: "Get the time since a Redis object was last accessed", complexity: "O(1)", since: "2.2.3", group: "generic",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "objectCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 2, acl: 32771, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2738,7 +2738,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "refcount", summary: "Get the number of references to the value of the key", complexity: "O(1)", since: "2.2.3", group: "generic",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "objectCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 3, flags: 2, acl: 32771, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2751,7 +2751,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "persist", summary: "Remove the expiration from a key", complexity: "O(1)", since: "2.2.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "persistCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16385, acl: 16389, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2762,7 +2762,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "pexpire", summary: "Set a key's time to live in milliseconds", complexity: "O(1)", since: "2.6.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pexpireCommand",
         history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], tips: &[],
         arity: -3, flags: 16385, acl: 16389, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2780,7 +2780,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "pexpireat", summary: "Set the expiration for a key as a UNIX timestamp specified in milliseconds", complexity: "O(1)", since: "2.6.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pexpireatCommand",
         history: &[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")], tips: &[],
         arity: -3, flags: 16385, acl: 16389, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2798,7 +2798,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "pexpiretime", summary: "Get the expiration Unix timestamp for a key in milliseconds", complexity: "O(1)", since: "7.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pexpiretimeCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16387, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2809,7 +2809,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "pfadd", summary: "Adds the specified elements to the specified HyperLogLog.", complexity: "O(1) to add every element.", since: "2.8.9", group: "hyperloglog",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pfaddCommand",
         history: &[], tips: &[],
         arity: -2, flags: 16389, acl: 16900, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2821,7 +2821,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "pfcount", summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", complexity: "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.", since: "2.8.9", group: "hyperloglog",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pfcountCommand",
         history: &[], tips: &[],
         arity: -2, flags: 65538, acl: 33282, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "RW because it may change the internal representation of the key, and propagate to replicas", flags: 18, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2832,7 +2832,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "pfdebug", summary: "Internal commands for debugging HyperLogLog values", complexity: "N/A", since: "2.8.9", group: "hyperloglog",
-        doc_flags: 2, deprecated_since: "", replaced_by: "",
+        doc_flags: 2, deprecated_since: "", replaced_by: "", function: "pfdebugCommand",
         history: &[], tips: &[],
         arity: 3, flags: 21, acl: 172548, legacy: (2, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 18, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2844,7 +2844,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "pfmerge", summary: "Merge N different HyperLogLogs into a single one.", complexity: "O(N) to merge N HyperLogLogs, but with high constant times.", since: "2.8.9", group: "hyperloglog",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pfmergeCommand",
         history: &[], tips: &[],
         arity: -2, flags: 5, acl: 33284, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 82, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2856,7 +2856,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "pfselftest", summary: "An internal command for testing HyperLogLog values", complexity: "N/A", since: "2.8.9", group: "hyperloglog",
-        doc_flags: 2, deprecated_since: "", replaced_by: "",
+        doc_flags: 2, deprecated_since: "", replaced_by: "", function: "pfselftestCommand",
         history: &[], tips: &[],
         arity: 1, flags: 16, acl: 172544, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2865,7 +2865,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "ping", summary: "Ping the server", complexity: "O(1)", since: "1.0.0", group: "connection",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pingCommand",
         history: &[], tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
         arity: -1, flags: 147456, acl: 278528, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2876,7 +2876,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "psetex", summary: "Set the value and expiration in milliseconds of a key", complexity: "O(1)", since: "2.6.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "psetexCommand",
         history: &[], tips: &[],
         arity: 4, flags: 5, acl: 32900, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2889,7 +2889,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "psubscribe", summary: "Listen for messages published to channels matching the given patterns", complexity: "O(N) where N is the number of patterns the client is already subscribed to.", since: "2.0.0", group: "pubsub",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "psubscribeCommand",
         history: &[], tips: &[],
         arity: -2, flags: 132704, acl: 36864, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2902,7 +2902,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "psync", summary: "Internal command used for replication", complexity: "", since: "2.8.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "syncCommand",
         history: &[], tips: &[],
         arity: -3, flags: 25165904, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2914,7 +2914,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "pttl", summary: "Get the time to live for a key in milliseconds", complexity: "O(1)", since: "2.6.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pttlCommand",
         history: &[("2.8.0", "Added the -2 reply.")], tips: &["nondeterministic_output"],
         arity: 2, flags: 16386, acl: 16387, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -2925,7 +2925,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "publish", summary: "Post a message to a channel", complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", since: "2.0.0", group: "pubsub",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "publishCommand",
         history: &[], tips: &[],
         arity: 3, flags: 214560, acl: 20480, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2937,7 +2937,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "pubsub", summary: "A container for Pub/Sub commands", complexity: "Depends on subcommand.", since: "2.8.0", group: "pubsub",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -2945,7 +2945,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "channels", summary: "List active channels", complexity: "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)", since: "2.8.0", group: "pubsub",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pubsubCommand",
             history: &[], tips: &[],
             arity: -2, flags: 1568, acl: 36864, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2956,7 +2956,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "6.2.0", group: "pubsub",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pubsubCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2965,7 +2965,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "numpat", summary: "Get the count of unique patterns pattern subscriptions", complexity: "O(1)", since: "2.8.0", group: "pubsub",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pubsubCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1568, acl: 36864, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2974,7 +2974,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "numsub", summary: "Get the count of subscribers for channels", complexity: "O(N) for the NUMSUB subcommand, where N is the number of requested channels", since: "2.8.0", group: "pubsub",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pubsubCommand",
             history: &[], tips: &[],
             arity: -2, flags: 1568, acl: 36864, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2985,7 +2985,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "shardchannels", summary: "List active shard channels", complexity: "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).", since: "7.0.0", group: "pubsub",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pubsubCommand",
             history: &[], tips: &[],
             arity: -2, flags: 1568, acl: 36864, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -2996,7 +2996,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "shardnumsub", summary: "Get the count of subscribers for shard channels", complexity: "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels", since: "7.0.0", group: "pubsub",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "pubsubCommand",
             history: &[], tips: &[],
             arity: -2, flags: 1568, acl: 36864, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3009,7 +3009,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "punsubscribe", summary: "Stop listening for messages posted to channels matching the given patterns", complexity: "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).", since: "2.0.0", group: "pubsub",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "punsubscribeCommand",
         history: &[], tips: &[],
         arity: -1, flags: 132704, acl: 36864, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3020,7 +3020,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "quit", summary: "Close the connection", complexity: "O(1)", since: "1.0.0", group: "connection",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "quitCommand",
         history: &[], tips: &[],
         arity: -1, flags: 67159616, acl: 278528, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3029,7 +3029,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "randomkey", summary: "Return a random key from the keyspace", complexity: "O(1)", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "randomkeyCommand",
         history: &[], tips: &["request_policy:all_shards", "nondeterministic_output"],
         arity: 1, flags: 268435458, acl: 32771, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3038,7 +3038,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "readonly", summary: "Enables read queries for a connection to a cluster replica node", complexity: "O(1)", since: "3.0.0", group: "cluster",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "readonlyCommand",
         history: &[], tips: &[],
         arity: 1, flags: 17920, acl: 278528, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3047,7 +3047,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "readwrite", summary: "Disables read queries for a connection to a cluster replica node", complexity: "O(1)", since: "3.0.0", group: "cluster",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "readwriteCommand",
         history: &[], tips: &[],
         arity: 1, flags: 17920, acl: 278528, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3056,7 +3056,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "rename", summary: "Rename a key", complexity: "O(1)", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "renameCommand",
         history: &[], tips: &[],
         arity: 3, flags: 1, acl: 32773, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3068,7 +3068,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "renamenx", summary: "Rename a key, only if the new key does not exist", complexity: "O(1)", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "renamenxCommand",
         history: &[("3.2.0", "The command no longer returns an error when source and destination names are the same.")], tips: &[],
         arity: 3, flags: 16385, acl: 16389, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 68, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3080,7 +3080,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "replconf", summary: "An internal command for configuring the replication stream", complexity: "O(1)", since: "3.0.0", group: "server",
-        doc_flags: 2, deprecated_since: "", replaced_by: "",
+        doc_flags: 2, deprecated_since: "", replaced_by: "", function: "replconfCommand",
         history: &[], tips: &[],
         arity: -1, flags: 67110480, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3089,7 +3089,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "replicaof", summary: "Make the server a replica of another instance, or promote it as master.", complexity: "O(1)", since: "5.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "replicaofCommand",
         history: &[], tips: &[],
         arity: 3, flags: 8389712, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3109,7 +3109,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "reset", summary: "Reset the connection", complexity: "O(1)", since: "6.2.0", group: "connection",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "resetCommand",
         history: &[], tips: &[],
         arity: 1, flags: 67159616, acl: 278528, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3118,7 +3118,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "restore", summary: "Create a key using the provided serialized value, previously obtained using DUMP.", complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", since: "2.6.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "restoreCommand",
         history: &[("3.0.0", "Added the `REPLACE` modifier."), ("5.0.0", "Added the `ABSTTL` modifier."), ("5.0.0", "Added the `IDLETIME` and `FREQ` options.")], tips: &[],
         arity: -4, flags: 5, acl: 163845, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3135,7 +3135,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "restore-asking", summary: "An internal command for migrating keys in a cluster", complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", since: "3.0.0", group: "server",
-        doc_flags: 2, deprecated_since: "", replaced_by: "",
+        doc_flags: 2, deprecated_since: "", replaced_by: "", function: "restoreCommand",
         history: &[("3.0.0", "Added the `REPLACE` modifier."), ("5.0.0", "Added the `ABSTTL` modifier."), ("5.0.0", "Added the `IDLETIME` and `FREQ` options.")], tips: &[],
         arity: -4, flags: 8197, acl: 163845, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3152,7 +3152,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "role", summary: "Return the role of the instance in the context of replication", complexity: "O(1)", since: "2.8.12", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "roleCommand",
         history: &[], tips: &[],
         arity: 1, flags: 149056, acl: 155648, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3161,7 +3161,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "rpop", summary: "Remove and get the last elements in a list", complexity: "O(N) where N is the number of elements returned", since: "1.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "rpopCommand",
         history: &[("6.2.0", "Added the `count` argument.")], tips: &[],
         arity: -2, flags: 16385, acl: 16420, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3173,7 +3173,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "rpoplpush", summary: "Remove the last element in a list, prepend it to another list and return it", complexity: "O(1)", since: "1.2.0", group: "list",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`LMOVE` with the `RIGHT` and `LEFT` arguments",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`LMOVE` with the `RIGHT` and `LEFT` arguments", function: "rpoplpushCommand",
         history: &[], tips: &[],
         arity: 3, flags: 5, acl: 32804, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3185,7 +3185,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "rpush", summary: "Append one or multiple elements to a list", complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", since: "1.0.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "rpushCommand",
         history: &[("2.4.0", "Accepts multiple `element` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 16420, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3197,7 +3197,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "rpushx", summary: "Append an element to a list, only if the list exists", complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", since: "2.2.0", group: "list",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "rpushxCommand",
         history: &[("4.0.0", "Accepts multiple `element` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 16420, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3209,7 +3209,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sadd", summary: "Add one or more members to a set", complexity: "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "saddCommand",
         history: &[("2.4.0", "Accepts multiple `member` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 16396, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3221,7 +3221,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "save", summary: "Synchronously save the dataset to disk", complexity: "O(N) where N is the total number of keys in all databases", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "saveCommand",
         history: &[], tips: &[],
         arity: 1, flags: 25165904, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3230,7 +3230,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "scan", summary: "Incrementally iterate the keys space", complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", since: "2.8.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "scanCommand",
         history: &[("6.0.0", "Added the `TYPE` subcommand.")], tips: &["nondeterministic_output", "request_policy:special"],
         arity: -2, flags: 268435458, acl: 32771, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3244,7 +3244,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "scard", summary: "Get the number of members in a set", complexity: "O(1)", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "scardCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16394, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3255,7 +3255,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "script", summary: "A container for Lua scripts management commands", complexity: "Depends on subcommand.", since: "2.6.0", group: "scripting",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3263,7 +3263,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "debug", summary: "Set the debug mode for executed scripts.", complexity: "O(1)", since: "3.2.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "scriptCommand",
             history: &[], tips: &[],
             arity: 3, flags: 64, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3278,7 +3278,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "exists", summary: "Check existence of scripts in the script cache.", complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", since: "2.6.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "scriptCommand",
             history: &[], tips: &["request_policy:all_shards", "response_policy:agg_logical_and"],
             arity: -3, flags: 64, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3289,7 +3289,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "flush", summary: "Remove all the scripts from the script cache.", complexity: "O(N) with N being the number of scripts in cache", since: "2.6.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "scriptCommand",
             history: &[("6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers.")], tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
             arity: -2, flags: 64, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3303,7 +3303,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "5.0.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "scriptCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3312,7 +3312,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "kill", summary: "Kill the script currently in execution.", complexity: "O(1)", since: "2.6.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "scriptCommand",
             history: &[], tips: &["request_policy:all_shards", "response_policy:one_succeeded"],
             arity: 2, flags: 67108928, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3321,7 +3321,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "load", summary: "Load the specified Lua script into the script cache.", complexity: "O(N) with N being the length in bytes of the script body.", since: "2.6.0", group: "scripting",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "scriptCommand",
             history: &[], tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
             arity: 3, flags: 1088, acl: 1081344, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3334,7 +3334,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sdiff", summary: "Subtract multiple sets", complexity: "O(N) where N is the total number of elements in all given sets.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sdiffCommand",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: -2, flags: 2, acl: 32778, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3345,7 +3345,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sdiffstore", summary: "Subtract multiple sets and store the resulting set in a key", complexity: "O(N) where N is the total number of elements in all given sets.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sdiffstoreCommand",
         history: &[], tips: &[],
         arity: -3, flags: 5, acl: 32780, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3357,7 +3357,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "select", summary: "Change the selected database for the current connection", complexity: "O(1)", since: "1.0.0", group: "connection",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "selectCommand",
         history: &[], tips: &[],
         arity: 2, flags: 17920, acl: 278528, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3368,7 +3368,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sentinel", summary: "A container for Sentinel commands", complexity: "Depends on subcommand.", since: "2.8.4", group: "sentinel",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3376,7 +3376,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "ckquorum", summary: "Check for a Sentinel quorum", complexity: "", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3387,7 +3387,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "config", summary: "Configure Sentinel", complexity: "O(1)", since: "6.2.0", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: -3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3404,7 +3404,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "debug", summary: "List or update the current configurable parameters", complexity: "O(N) where N is the number of configurable parameters", since: "7.0.0", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: -2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3418,7 +3418,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "failover", summary: "Force a failover", complexity: "", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3429,7 +3429,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "flushconfig", summary: "Rewrite configuration file", complexity: "O(1)", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3438,7 +3438,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "get-master-addr-by-name", summary: "Get port and address of a master", complexity: "O(1)", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3449,7 +3449,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "6.2.0", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 2, flags: 394752, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3458,7 +3458,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "info-cache", summary: "Get cached INFO from the instances in the deployment", complexity: "O(N) where N is the number of instances", since: "3.2.0", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: -3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3469,7 +3469,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "is-master-down-by-addr", summary: "Check if a master is down", complexity: "O(1)", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 6, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3483,7 +3483,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "master", summary: "Shows the state of a master", complexity: "O(1)", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3494,7 +3494,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "masters", summary: "List the monitored masters", complexity: "O(N) where N is the number of masters", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3503,7 +3503,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "monitor", summary: "Start monitoring", complexity: "O(1)", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 6, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3517,7 +3517,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "myid", summary: "Get the Sentinel instance ID", complexity: "O(1)", since: "6.2.0", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3526,7 +3526,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "pending-scripts", summary: "Get information about pending scripts", complexity: "", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 2, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3535,7 +3535,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "remove", summary: "Stop monitoring", complexity: "O(1)", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3546,7 +3546,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "replicas", summary: "List the monitored replicas", complexity: "O(N) where N is the number of replicas", since: "5.0.0", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3557,7 +3557,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "reset", summary: "Reset masters by name pattern", complexity: "O(N) where N is the number of monitored masters", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3568,7 +3568,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "sentinels", summary: "List the Sentinel instances", complexity: "O(N) where N is the number of Sentinels", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3579,7 +3579,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "set", summary: "Change the configuration of a monitored master", complexity: "O(1)", since: "2.8.4", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: -5, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3594,7 +3594,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "simulate-failure", summary: "Simulate failover scenarios", complexity: "", since: "3.2.0", group: "sentinel",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: -3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3609,7 +3609,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "slaves", summary: "List the monitored slaves", complexity: "O(N) where N is the number of slaves", since: "2.8.0", group: "sentinel",
-            doc_flags: 1, deprecated_since: "5.0.0", replaced_by: "`SENTINEL REPLICAS`",
+            doc_flags: 1, deprecated_since: "5.0.0", replaced_by: "`SENTINEL REPLICAS`", function: "sentinelCommand",
             history: &[], tips: &[],
             arity: 3, flags: 393232, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3622,7 +3622,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "set", summary: "Set the string value of a key", complexity: "O(1)", since: "1.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "setCommand",
         history: &[("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."), ("6.0.0", "Added the `KEEPTTL` option."), ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."), ("7.0.0", "Allowed the `NX` and `GET` options to be used together.")], tips: &[],
         arity: -3, flags: 5, acl: 32900, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "RW and ACCESS due to the optional `GET` argument", flags: 1074, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: Some(getkeys::set_get_keys),
@@ -3646,7 +3646,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "setbit", summary: "Sets or clears the bit at offset in the string value stored at key", complexity: "O(1)", since: "2.2.0", group: "bitmap",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "setbitCommand",
         history: &[], tips: &[],
         arity: 4, flags: 5, acl: 33028, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3659,7 +3659,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "setex", summary: "Set the value and expiration of a key", complexity: "O(1)", since: "2.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "setexCommand",
         history: &[], tips: &[],
         arity: 4, flags: 5, acl: 32900, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3672,7 +3672,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "setnx", summary: "Set the value of a key, only if the key does not exist", complexity: "O(1)", since: "1.0.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "setnxCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16389, acl: 16516, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 68, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3684,7 +3684,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "setrange", summary: "Overwrite part of a string at key starting at the specified offset", complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", since: "2.2.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "setrangeCommand",
         history: &[], tips: &[],
         arity: 4, flags: 5, acl: 32900, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3697,7 +3697,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "shutdown", summary: "Synchronously save the dataset to disk and then shut down the server", complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "shutdownCommand",
         history: &[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")], tips: &[],
         arity: -1, flags: 84018768, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3714,7 +3714,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sinter", summary: "Intersect multiple sets", complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sinterCommand",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: -2, flags: 2, acl: 32778, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3725,7 +3725,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sintercard", summary: "Intersect multiple sets and return the cardinality of the result", complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", since: "7.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sinterCardCommand",
         history: &[], tips: &[],
         arity: -3, flags: 33554434, acl: 32778, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::sintercard_get_keys),
@@ -3738,7 +3738,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sinterstore", summary: "Intersect multiple sets and store the resulting set in a key", complexity: "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sinterstoreCommand",
         history: &[], tips: &[],
         arity: -3, flags: 5, acl: 32780, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3750,7 +3750,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sismember", summary: "Determine if a given value is a member of a set", complexity: "O(1)", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sismemberCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16394, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3762,7 +3762,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "slaveof", summary: "Make the server a replica of another instance, or promote it as master.", complexity: "O(1)", since: "1.0.0", group: "server",
-        doc_flags: 1, deprecated_since: "5.0.0", replaced_by: "`REPLICAOF`",
+        doc_flags: 1, deprecated_since: "5.0.0", replaced_by: "`REPLICAOF`", function: "replicaofCommand",
         history: &[], tips: &[],
         arity: 3, flags: 8389712, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3782,7 +3782,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "slowlog", summary: "A container for slow log commands", complexity: "Depends on subcommand.", since: "2.2.12", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -3790,7 +3790,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "get", summary: "Get the slow log's entries", complexity: "O(N) where N is the number of entries returned", since: "2.2.12", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "slowlogCommand",
             history: &[("4.0.0", "Added client IP address, port and name to the reply.")], tips: &["request_policy:all_nodes", "nondeterministic_output"],
             arity: -2, flags: 1552, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3801,7 +3801,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "6.2.0", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "slowlogCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 32768, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3810,7 +3810,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "len", summary: "Get the slow log's length", complexity: "O(1)", since: "2.2.12", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "slowlogCommand",
             history: &[], tips: &["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"],
             arity: 2, flags: 1552, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3819,7 +3819,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "reset", summary: "Clear all entries from the slow log", complexity: "O(N) where N is the number of entries in the slowlog", since: "2.2.12", group: "server",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "slowlogCommand",
             history: &[], tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
             arity: 2, flags: 1552, acl: 172032, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -3830,7 +3830,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "smembers", summary: "Get all the members in a set", complexity: "O(N) where N is the set cardinality.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sinterCommand",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: 2, flags: 2, acl: 32778, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3841,7 +3841,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "smismember", summary: "Returns the membership associated with the given elements for a set", complexity: "O(N) where N is the number of elements being checked for membership", since: "6.2.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "smismemberCommand",
         history: &[], tips: &[],
         arity: -3, flags: 16386, acl: 16394, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3853,7 +3853,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "smove", summary: "Move a member from one set to another", complexity: "O(1)", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "smoveCommand",
         history: &[], tips: &[],
         arity: 4, flags: 16385, acl: 16396, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3866,7 +3866,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sort", summary: "Sort the elements in a list, set or sorted set", complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sortCommand",
         history: &[], tips: &[],
         arity: -2, flags: 33554437, acl: 163900, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", flags: 17, bs: BeginSearch::Unknown, fk: FindKeys::Unknown }, KeySpec { notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array", flags: 36, bs: BeginSearch::Unknown, fk: FindKeys::Unknown }], getkeys_proc: Some(getkeys::sort_get_keys),
@@ -3889,7 +3889,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sort_ro", summary: "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", complexity: "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", since: "7.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sortroCommand",
         history: &[], tips: &[],
         arity: -2, flags: 33554434, acl: 163898, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", flags: 17, bs: BeginSearch::Unknown, fk: FindKeys::Unknown }], getkeys_proc: Some(getkeys::sort_ro_get_keys),
@@ -3911,7 +3911,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "spop", summary: "Remove and return one or multiple random members from a set", complexity: "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "spopCommand",
         history: &[("3.2.0", "Added the `count` argument.")], tips: &["nondeterministic_output"],
         arity: -2, flags: 16385, acl: 16396, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3923,7 +3923,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "spublish", summary: "Post a message to a shard channel", complexity: "O(N) where N is the number of clients subscribed to the receiving shard channel.", since: "7.0.0", group: "pubsub",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "spublishCommand",
         history: &[], tips: &[],
         arity: 3, flags: 83488, acl: 20480, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 256, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3935,7 +3935,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "srandmember", summary: "Get one or multiple random members from a set", complexity: "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "srandmemberCommand",
         history: &[("2.6.0", "Added the optional `count` argument.")], tips: &["nondeterministic_output"],
         arity: -2, flags: 2, acl: 32778, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3947,7 +3947,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "srem", summary: "Remove one or more members from a set", complexity: "O(N) where N is the number of members to be removed.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sremCommand",
         history: &[("2.4.0", "Accepts multiple `member` arguments.")], tips: &[],
         arity: -3, flags: 16385, acl: 16396, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3959,7 +3959,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sscan", summary: "Incrementally iterate Set elements", complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", since: "2.8.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sscanCommand",
         history: &[], tips: &["nondeterministic_output"],
         arity: -3, flags: 2, acl: 32778, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3973,7 +3973,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "ssubscribe", summary: "Listen for messages published to the given shard channels", complexity: "O(N) where N is the number of shard channels to subscribe to.", since: "7.0.0", group: "pubsub",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "ssubscribeCommand",
         history: &[], tips: &[],
         arity: -2, flags: 1632, acl: 36864, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 256, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3984,7 +3984,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "strlen", summary: "Get the length of the value stored in a key", complexity: "O(1)", since: "2.2.0", group: "string",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "strlenCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16514, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -3995,7 +3995,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "subscribe", summary: "Listen for messages published to the given channels", complexity: "O(N) where N is the number of channels to subscribe to.", since: "2.0.0", group: "pubsub",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "subscribeCommand",
         history: &[], tips: &[],
         arity: -2, flags: 132704, acl: 36864, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -4006,7 +4006,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "substr", summary: "Get a substring of the string stored at a key", complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", since: "1.0.0", group: "string",
-        doc_flags: 1, deprecated_since: "2.0.0", replaced_by: "`GETRANGE`",
+        doc_flags: 1, deprecated_since: "2.0.0", replaced_by: "`GETRANGE`", function: "getrangeCommand",
         history: &[], tips: &[],
         arity: 4, flags: 2, acl: 32898, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4019,7 +4019,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sunion", summary: "Add multiple sets", complexity: "O(N) where N is the total number of elements in all given sets.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sunionCommand",
         history: &[], tips: &["nondeterministic_output_order"],
         arity: -2, flags: 2, acl: 32778, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4030,7 +4030,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sunionstore", summary: "Add multiple sets and store the resulting set in a key", complexity: "O(N) where N is the total number of elements in all given sets.", since: "1.0.0", group: "set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sunionstoreCommand",
         history: &[], tips: &[],
         arity: -3, flags: 5, acl: 32780, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4042,7 +4042,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sunsubscribe", summary: "Stop listening for messages posted to the given shard channels", complexity: "O(N) where N is the number of clients already subscribed to a shard channel.", since: "7.0.0", group: "pubsub",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "sunsubscribeCommand",
         history: &[], tips: &[],
         arity: -1, flags: 1632, acl: 36864, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 256, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4053,7 +4053,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "swapdb", summary: "Swaps two Redis databases", complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.", since: "4.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "swapdbCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16385, acl: 147461, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -4065,7 +4065,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "sync", summary: "Internal command used for replication", complexity: "", since: "1.0.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "syncCommand",
         history: &[], tips: &[],
         arity: 1, flags: 25165904, acl: 172032, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -4074,7 +4074,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "time", summary: "Return the current server time", complexity: "O(1)", since: "2.6.0", group: "server",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "timeCommand",
         history: &[], tips: &["nondeterministic_output"],
         arity: 1, flags: 17920, acl: 16384, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -4083,7 +4083,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "touch", summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.", complexity: "O(N) where N is the number of keys that will be touched.", since: "3.2.1", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "touchCommand",
         history: &[], tips: &["request_policy:multi_shard", "response_policy:agg_sum"],
         arity: -2, flags: 16386, acl: 16387, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4094,7 +4094,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "ttl", summary: "Get the time to live for a key in seconds", complexity: "O(1)", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "ttlCommand",
         history: &[("2.8.0", "Added the -2 reply.")], tips: &["nondeterministic_output"],
         arity: 2, flags: 16386, acl: 16387, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4105,7 +4105,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "type", summary: "Determine the type stored at key", complexity: "O(1)", since: "1.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "typeCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16387, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4116,7 +4116,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "unlink", summary: "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", complexity: "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", since: "4.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "unlinkCommand",
         history: &[], tips: &["request_policy:multi_shard", "response_policy:agg_sum"],
         arity: -2, flags: 16385, acl: 16389, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 136, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4127,7 +4127,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "unsubscribe", summary: "Stop listening for messages posted to the given channels", complexity: "O(N) where N is the number of clients already subscribed to a channel.", since: "2.0.0", group: "pubsub",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "unsubscribeCommand",
         history: &[], tips: &[],
         arity: -1, flags: 132704, acl: 36864, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -4138,7 +4138,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "unwatch", summary: "Forget about all watched keys", complexity: "O(1)", since: "2.2.0", group: "transactions",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "unwatchCommand",
         history: &[], tips: &[],
         arity: 1, flags: 67126848, acl: 540672, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -4147,7 +4147,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "wait", summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection", complexity: "O(1)", since: "3.0.0", group: "generic",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "waitCommand",
         history: &[], tips: &["request_policy:all_shards", "response_policy:agg_min"],
         arity: 3, flags: 64, acl: 294912, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -4159,7 +4159,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "watch", summary: "Watch the given keys to determine execution of the MULTI/EXEC block", complexity: "O(1) for every key.", since: "2.2.0", group: "transactions",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "watchCommand",
         history: &[], tips: &[],
         arity: -2, flags: 67126848, acl: 540672, legacy: (1, -1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4170,7 +4170,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xack", summary: "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.", complexity: "O(1) for each message ID processed.", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xackCommand",
         history: &[], tips: &[],
         arity: -4, flags: 16385, acl: 18436, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4183,7 +4183,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xadd", summary: "Appends a new entry to a stream", complexity: "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xaddCommand",
         history: &[("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."), ("7.0.0", "Added support for the `<ms>-*` explicit ID form.")], tips: &["nondeterministic_output"],
         arity: -5, flags: 16389, acl: 18436, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "UPDATE instead of INSERT because of the optional trimming feature", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4215,7 +4215,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xautoclaim", summary: "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.", complexity: "O(1) if COUNT is small.", since: "6.2.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xautoclaimCommand",
         history: &[("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL")], tips: &["nondeterministic_output"],
         arity: -6, flags: 16385, acl: 18436, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4232,7 +4232,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xclaim", summary: "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.", complexity: "O(log N) with N being the number of messages in the PEL of the consumer group.", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xclaimCommand",
         history: &[], tips: &["nondeterministic_output"],
         arity: -6, flags: 16385, acl: 18436, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4253,7 +4253,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xdel", summary: "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.", complexity: "O(1) for each single item to delete in the stream, regardless of the stream size.", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xdelCommand",
         history: &[], tips: &[],
         arity: -3, flags: 16385, acl: 18436, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4265,7 +4265,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xgroup", summary: "A container for consumer groups commands", complexity: "Depends on subcommand.", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -4273,7 +4273,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "create", summary: "Create a consumer group.", complexity: "O(1)", since: "5.0.0", group: "stream",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xgroupCommand",
             history: &[("7.0.0", "Added the `entries_read` named argument.")], tips: &[],
             arity: -5, flags: 5, acl: 34820, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4291,7 +4291,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "createconsumer", summary: "Create a consumer in a consumer group.", complexity: "O(1)", since: "6.2.0", group: "stream",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xgroupCommand",
             history: &[], tips: &[],
             arity: 5, flags: 5, acl: 34820, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 66, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4304,7 +4304,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "delconsumer", summary: "Delete a consumer from a consumer group.", complexity: "O(1)", since: "5.0.0", group: "stream",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xgroupCommand",
             history: &[], tips: &[],
             arity: 5, flags: 1, acl: 34820, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4317,7 +4317,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "destroy", summary: "Destroy a consumer group.", complexity: "O(N) where N is the number of entries in the group's pending entries list (PEL).", since: "5.0.0", group: "stream",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xgroupCommand",
             history: &[], tips: &[],
             arity: 4, flags: 1, acl: 34820, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4329,7 +4329,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "5.0.0", group: "stream",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xgroupCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 34816, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -4338,7 +4338,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "setid", summary: "Set a consumer group to an arbitrary last delivered ID value.", complexity: "O(1)", since: "5.0.0", group: "stream",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xgroupCommand",
             history: &[("7.0.0", "Added the optional `entries_read` argument.")], tips: &[],
             arity: -5, flags: 1, acl: 34820, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4357,7 +4357,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xinfo", summary: "A container for stream introspection commands", complexity: "Depends on subcommand.", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "",
         history: &[], tips: &[],
         arity: -2, flags: 0, acl: 32768, legacy: (0, 0, 0),
         key_specs: &[], getkeys_proc: None,
@@ -4365,7 +4365,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         subcommands: &[
         CommandDef {
             name: "consumers", summary: "List the consumers in a consumer group", complexity: "O(1)", since: "5.0.0", group: "stream",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xinfoCommand",
             history: &[], tips: &["nondeterministic_output"],
             arity: 4, flags: 2, acl: 34818, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4377,7 +4377,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "groups", summary: "List the consumer groups of a stream", complexity: "O(1)", since: "5.0.0", group: "stream",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xinfoCommand",
             history: &[("7.0.0", "Added the `entries-read` and `lag` fields")], tips: &[],
             arity: 3, flags: 2, acl: 34818, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4388,7 +4388,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "help", summary: "Show helpful text about the different subcommands", complexity: "O(1)", since: "5.0.0", group: "stream",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xinfoCommand",
             history: &[], tips: &[],
             arity: 2, flags: 1536, acl: 34816, legacy: (0, 0, 0),
             key_specs: &[], getkeys_proc: None,
@@ -4397,7 +4397,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
         },
         CommandDef {
             name: "stream", summary: "Get information about a stream", complexity: "O(1)", since: "5.0.0", group: "stream",
-            doc_flags: 0, deprecated_since: "", replaced_by: "",
+            doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xinfoCommand",
             history: &[("6.0.0", "Added the `FULL` modifier."), ("7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields")], tips: &[],
             arity: -3, flags: 2, acl: 34818, legacy: (2, 2, 1),
             key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4413,7 +4413,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xlen", summary: "Return the number of entries in a stream", complexity: "O(1)", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xlenCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 18434, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4424,7 +4424,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xpending", summary: "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.", complexity: "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xpendingCommand",
         history: &[("6.2.0", "Added the `IDLE` option and exclusive range intervals.")], tips: &["nondeterministic_output"],
         arity: -3, flags: 2, acl: 34818, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4443,7 +4443,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xrange", summary: "Return a range of elements in a stream, with IDs matching the specified IDs interval", complexity: "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xrangeCommand",
         history: &[("6.2.0", "Added exclusive ranges.")], tips: &[],
         arity: -4, flags: 2, acl: 34818, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4457,7 +4457,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xread", summary: "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.", complexity: "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xreadCommand",
         history: &[], tips: &[],
         arity: -4, flags: 33554690, acl: 100354, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Keyword("STREAMS", 1), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 2 } }], getkeys_proc: Some(getkeys::xread_get_keys),
@@ -4473,7 +4473,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xreadgroup", summary: "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.", complexity: "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xreadCommand",
         history: &[], tips: &[],
         arity: -7, flags: 33554689, acl: 100356, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Keyword("STREAMS", 4), fk: FindKeys::Range { lastkey: -1, keystep: 1, limit: 2 } }], getkeys_proc: Some(getkeys::xread_get_keys),
@@ -4494,7 +4494,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xrevrange", summary: "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE", complexity: "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xrevrangeCommand",
         history: &[("6.2.0", "Added exclusive ranges.")], tips: &[],
         arity: -4, flags: 2, acl: 34818, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4508,7 +4508,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xsetid", summary: "An internal command for replicating stream values", complexity: "O(1)", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xsetidCommand",
         history: &[("7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments.")], tips: &[],
         arity: -3, flags: 16389, acl: 18436, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4522,7 +4522,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "xtrim", summary: "Trims the stream to (approximately if '~' is passed) a certain size", complexity: "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", since: "5.0.0", group: "stream",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "xtrimCommand",
         history: &[("6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option.")], tips: &["nondeterministic_output"],
         arity: -4, flags: 1, acl: 34820, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4545,7 +4545,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zadd", summary: "Add one or more members to a sorted set, or update its score if it already exists", complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.", since: "1.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zaddCommand",
         history: &[("2.4.0", "Accepts multiple elements."), ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."), ("6.2.0", "Added the `GT` and `LT` options.")], tips: &[],
         arity: -4, flags: 16389, acl: 16404, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 34, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4570,7 +4570,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zcard", summary: "Get the number of members in a sorted set", complexity: "O(1)", since: "1.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zcardCommand",
         history: &[], tips: &[],
         arity: 2, flags: 16386, acl: 16402, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 1, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4581,7 +4581,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zcount", summary: "Count the members in a sorted set with scores within the given values", complexity: "O(log(N)) with N being the number of elements in the sorted set.", since: "2.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zcountCommand",
         history: &[], tips: &[],
         arity: 4, flags: 16386, acl: 16402, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4594,7 +4594,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zdiff", summary: "Subtract multiple sorted sets", complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", since: "6.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zdiffCommand",
         history: &[], tips: &[],
         arity: -3, flags: 33554434, acl: 32786, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_get_keys),
@@ -4607,7 +4607,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zdiffstore", summary: "Subtract multiple sorted sets and store the resulting sorted set in a new key", complexity: "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", since: "6.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zdiffstoreCommand",
         history: &[], tips: &[],
         arity: -4, flags: 33554437, acl: 32788, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_store_get_keys),
@@ -4620,7 +4620,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zincrby", summary: "Increment the score of a member in a sorted set", complexity: "O(log(N)) where N is the number of elements in the sorted set.", since: "1.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zincrbyCommand",
         history: &[], tips: &[],
         arity: 4, flags: 16389, acl: 16404, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 50, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4633,7 +4633,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zinter", summary: "Intersect multiple sorted sets", complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", since: "6.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zinterCommand",
         history: &[], tips: &[],
         arity: -3, flags: 33554434, acl: 32786, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_get_keys),
@@ -4652,7 +4652,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zintercard", summary: "Intersect multiple sorted sets and return the cardinality of the result", complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", since: "7.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zinterCardCommand",
         history: &[], tips: &[],
         arity: -3, flags: 33554434, acl: 32786, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_get_keys),
@@ -4665,7 +4665,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zinterstore", summary: "Intersect multiple sorted sets and store the resulting sorted set in a new key", complexity: "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", since: "2.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zinterstoreCommand",
         history: &[], tips: &[],
         arity: -4, flags: 33554437, acl: 32788, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_store_get_keys),
@@ -4684,7 +4684,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zlexcount", summary: "Count the number of members in a sorted set between a given lexicographical range", complexity: "O(log(N)) with N being the number of elements in the sorted set.", since: "2.8.9", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zlexcountCommand",
         history: &[], tips: &[],
         arity: 4, flags: 16386, acl: 16402, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4697,7 +4697,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zmpop", summary: "Remove and return members with scores in a sorted set", complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", since: "7.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zmpopCommand",
         history: &[], tips: &[],
         arity: -4, flags: 33554433, acl: 32788, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zmpop_get_keys),
@@ -4714,7 +4714,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zmscore", summary: "Get the score associated with the given members in a sorted set", complexity: "O(N) where N is the number of members being requested.", since: "6.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zmscoreCommand",
         history: &[], tips: &[],
         arity: -3, flags: 16386, acl: 16402, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4726,7 +4726,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zpopmax", summary: "Remove and return members with the highest scores in a sorted set", complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", since: "5.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zpopmaxCommand",
         history: &[], tips: &[],
         arity: -2, flags: 16385, acl: 16404, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4738,7 +4738,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zpopmin", summary: "Remove and return members with the lowest scores in a sorted set", complexity: "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", since: "5.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zpopminCommand",
         history: &[], tips: &[],
         arity: -2, flags: 16385, acl: 16404, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 146, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4750,7 +4750,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrandmember", summary: "Get one or multiple random elements from a sorted set", complexity: "O(N) where N is the number of elements returned", since: "6.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zrandmemberCommand",
         history: &[], tips: &["nondeterministic_output"],
         arity: -2, flags: 2, acl: 32786, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4765,7 +4765,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrange", summary: "Return a range of members in a sorted set", complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", since: "1.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zrangeCommand",
         history: &[("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.")], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4788,7 +4788,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrangebylex", summary: "Return a range of members in a sorted set, by lexicographical range", complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", since: "2.8.9", group: "sorted-set",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `BYLEX` argument",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `BYLEX` argument", function: "zrangebylexCommand",
         history: &[], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4805,7 +4805,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrangebyscore", summary: "Return a range of members in a sorted set, by score", complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", since: "1.0.5", group: "sorted-set",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `BYSCORE` argument",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `BYSCORE` argument", function: "zrangebyscoreCommand",
         history: &[("2.0.0", "Added the `WITHSCORES` modifier.")], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4823,7 +4823,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrangestore", summary: "Store a range of members from sorted set into another key", complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", since: "6.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zrangestoreCommand",
         history: &[], tips: &[],
         arity: -5, flags: 5, acl: 32788, legacy: (1, 2, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4846,7 +4846,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrank", summary: "Determine the index of a member in a sorted set", complexity: "O(log(N))", since: "2.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zrankCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16402, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4858,7 +4858,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrem", summary: "Remove one or more members from a sorted set", complexity: "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", since: "1.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zremCommand",
         history: &[("2.4.0", "Accepts multiple elements.")], tips: &[],
         arity: -3, flags: 16385, acl: 16404, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4870,7 +4870,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zremrangebylex", summary: "Remove all members in a sorted set between the given lexicographical range", complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", since: "2.8.9", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zremrangebylexCommand",
         history: &[], tips: &[],
         arity: 4, flags: 1, acl: 32788, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4883,7 +4883,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zremrangebyrank", summary: "Remove all members in a sorted set within the given indexes", complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", since: "2.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zremrangebyrankCommand",
         history: &[], tips: &[],
         arity: 4, flags: 1, acl: 32788, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4896,7 +4896,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zremrangebyscore", summary: "Remove all members in a sorted set within the given scores", complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", since: "1.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zremrangebyscoreCommand",
         history: &[], tips: &[],
         arity: 4, flags: 1, acl: 32788, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 130, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4909,7 +4909,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrevrange", summary: "Return a range of members in a sorted set, by index, with scores ordered from high to low", complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", since: "1.2.0", group: "sorted-set",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` argument",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` argument", function: "zrevrangeCommand",
         history: &[], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4923,7 +4923,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrevrangebylex", summary: "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", since: "2.8.9", group: "sorted-set",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` and `BYLEX` arguments",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` and `BYLEX` arguments", function: "zrevrangebylexCommand",
         history: &[], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4940,7 +4940,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrevrangebyscore", summary: "Return a range of members in a sorted set, by score, with scores ordered from high to low", complexity: "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", since: "2.2.0", group: "sorted-set",
-        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` and `BYSCORE` arguments",
+        doc_flags: 1, deprecated_since: "6.2.0", replaced_by: "`ZRANGE` with the `REV` and `BYSCORE` arguments", function: "zrevrangebyscoreCommand",
         history: &[("2.1.6", "`min` and `max` can be exclusive.")], tips: &[],
         arity: -4, flags: 2, acl: 32786, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4958,7 +4958,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zrevrank", summary: "Determine the index of a member in a sorted set, with scores ordered from high to low", complexity: "O(log(N))", since: "2.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zrevrankCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16402, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4970,7 +4970,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zscan", summary: "Incrementally iterate sorted sets elements and associated scores", complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", since: "2.8.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zscanCommand",
         history: &[], tips: &["nondeterministic_output"],
         arity: -3, flags: 2, acl: 32786, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4984,7 +4984,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zscore", summary: "Get the score associated with the given member in a sorted set", complexity: "O(1)", since: "1.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zscoreCommand",
         history: &[], tips: &[],
         arity: 3, flags: 16386, acl: 16402, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }], getkeys_proc: None,
@@ -4996,7 +4996,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zunion", summary: "Add multiple sorted sets", complexity: "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", since: "6.2.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zunionCommand",
         history: &[], tips: &[],
         arity: -3, flags: 33554434, acl: 32786, legacy: (0, 0, 0),
         key_specs: &[KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(1), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_get_keys),
@@ -5015,7 +5015,7 @@ pub static COMMAND_DEFS: &[CommandDef] = &[
     },
     CommandDef {
         name: "zunionstore", summary: "Add multiple sorted sets and store the resulting sorted set in a new key", complexity: "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", since: "2.0.0", group: "sorted-set",
-        doc_flags: 0, deprecated_since: "", replaced_by: "",
+        doc_flags: 0, deprecated_since: "", replaced_by: "", function: "zunionstoreCommand",
         history: &[], tips: &[],
         arity: -4, flags: 33554437, acl: 32788, legacy: (1, 1, 1),
         key_specs: &[KeySpec { notes: "", flags: 36, bs: BeginSearch::Index(1), fk: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } }, KeySpec { notes: "", flags: 17, bs: BeginSearch::Index(2), fk: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } }], getkeys_proc: Some(getkeys::zunion_inter_diff_store_get_keys),

@@ -145,6 +145,10 @@ impl Server {
     pub fn server_cron(&mut self) -> Option<i64> {
         oxidis_sys::calibrate_clock();
         self.update_cached_time();
+        // Redis: the software watchdog fires unless the next cron comes soon.
+        if self.config.watchdog_period > 0 {
+            oxidis_sys::crash::schedule_watchdog(self.config.watchdog_period as u64);
+        }
         self.hz = self.config.hz.clamp(1, 500);
         if self.pause_cron {
             return Some(1000 / self.hz as i64);

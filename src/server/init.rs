@@ -288,6 +288,7 @@ pub fn init_server(
         batch_clock_us: None,
         call_end_us: None,
         loading: false,
+        skip_checksum_validation: false,
         pid: oxidis_sys::getpid(),
         timelimit_exit: false,
         last_expire_cycle_fast_start: 0,

@@ -75,6 +75,7 @@ pub struct Stats {
     pub expire_cycle_time_used: u64,
     pub evictedkeys: u64,
     pub keyspace_hits: u64,
+    pub dump_payload_sanitizations: u64, // values validated deeply (RESTORE, RDB load)
     pub keyspace_misses: u64,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
@@ -132,6 +133,9 @@ pub struct Server {
     /// The clock read at the end of the latest call().
     pub call_end_us: Option<i64>,
     pub loading: bool,
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE and RDB loading skip
+    /// the CRC64 check.
+    pub skip_checksum_validation: bool,
     pub bind_addrs: Vec<String>,
     pub port: u16,
     pub pid: i32,
@@ -570,7 +574,11 @@ impl Server {
         let outer_errors = c.cur_errors;
         c.cur_errors = 0;
         self.repl.in_nested_call += 1;
+        // Redis: server.current_client, for the bug report.
+        let function = self.commands.get(idx).def.function;
+        let outer_served = oxidis_sys::crash::set_crash_client(&*c, argv, function);
         proc_(self, c, argv);
+        oxidis_sys::crash::restore_crash_client(outer_served);
         self.repl.in_nested_call -= 1;
         if c.replica_replied {
             self.drop_replying_replica(c, Some(idx));

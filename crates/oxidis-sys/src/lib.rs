@@ -9,10 +9,12 @@
 //! the listening socket and prefetch; setproctitle.rs the process title
 //! (Redis: setproctitle.c); thin.rs the thin-pointer byte string behind long
 //! keys (Redis: sds.c); clock.rs the TSC-based wall clock read once per
-//! command (Redis: ustime()).
+//! command (Redis: ustime()); crash.rs the fatal-signal handlers and what a
+//! bug report reads (Redis: sigsegvHandler and its helpers in debug.c).
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod clock;
+pub mod crash;
 mod setproctitle;
 mod thin;
 pub use clock::{calibrate as calibrate_clock, realtime_us};
@@ -311,6 +313,47 @@ pub fn raise_sigstop() {
     unsafe {
         libc::raise(libc::SIGSTOP);
     }
+}
+
+/// Whether this process may execute `path`. Redis: access(path, X_OK).
+pub fn can_execute(path: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(path) else {
+        return false;
+    };
+    // SAFETY: access reads the NUL-terminated path we own.
+    unsafe { libc::access(c.as_ptr(), libc::X_OK) == 0 }
+}
+
+/// Replaces this process with `path` run with `argv` and the current
+/// environment, after closing every descriptor from 3 to `max_fd` (stdin,
+/// stdout and stderr stay). Returns only if execve failed. Redis: the end of
+/// restartServer.
+pub fn close_fds_and_exec(path: &str, argv: &[String], max_fd: i32) -> std::io::Error {
+    let cstr = |s: &str| std::ffi::CString::new(s).unwrap_or_default();
+    let path_c = cstr(path);
+    let args: Vec<std::ffi::CString> = argv.iter().map(|a| cstr(a)).collect();
+    let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    for fd in 3..max_fd {
+        // SAFETY: fcntl(F_GETFD) only asks whether `fd` is open; close of an
+        // open descriptor of this process, which is about to be replaced,
+        // cannot invalidate memory of ours.
+        unsafe {
+            if libc::fcntl(fd, libc::F_GETFD) != -1 {
+                libc::close(fd);
+            }
+        }
+    }
+    extern "C" {
+        static environ: *const *const libc::c_char;
+    }
+    // SAFETY: the path and every argument are NUL-terminated strings that
+    // live until the call, the argument array ends with a null pointer, and
+    // `environ` is the process's environment as libc keeps it.
+    unsafe {
+        libc::execve(path_c.as_ptr(), ptrs.as_ptr(), environ);
+    }
+    std::io::Error::last_os_error()
 }
 
 /// Sends `sig` to process `pid`; false when it could not be sent.

@@ -38,7 +38,7 @@
 mod tests;
 mod validate;
 
-pub use validate::validate_integrity;
+pub use validate::{checked_walk, first_entry_is_valid, steps, validate_integrity};
 
 pub const LP_HDR_SIZE: usize = 6;
 pub const LP_HDR_NUMELE_UNKNOWN: u16 = u16::MAX;

@@ -67,12 +67,12 @@ pub fn load(r: &mut Reader, rdbtype: u8, lim: &LoadLimits) -> RdbResult<Option<Q
         }
         RDB_TYPE_LIST_ZIPLIST => {
             let zl = r.load_string()?;
-            push_elems(&mut ql, legacy::ziplist_entries(&zl)?);
+            push_elems(&mut ql, legacy::ziplist_entries_as(&zl, "List ziplist")?);
         }
         RDB_TYPE_LIST_QUICKLIST | RDB_TYPE_LIST_QUICKLIST_2 => {
             let nodes = r.load_len()?;
             if nodes == 0 {
-                return Err(RdbError::corrupt("empty quicklist"));
+                return Ok(None); // Redis: an empty key, skipped.
             }
             for _ in 0..nodes {
                 let container = if rdbtype == RDB_TYPE_LIST_QUICKLIST_2 {
@@ -81,6 +81,9 @@ pub fn load(r: &mut Reader, rdbtype: u8, lim: &LoadLimits) -> RdbResult<Option<Q
                     QUICKLIST_NODE_CONTAINER_PACKED
                 };
                 let data = r.load_string()?;
+                if data.is_empty() {
+                    return Err(RdbError::corrupt("Quicklist integrity check failed."));
+                }
                 match container {
                     QUICKLIST_NODE_CONTAINER_PLAIN => ql.append_plain(&data),
                     QUICKLIST_NODE_CONTAINER_PACKED if rdbtype == RDB_TYPE_LIST_QUICKLIST => {

@@ -55,52 +55,81 @@ fn sext(v: u64, bits: u32) -> i64 {
     ((v << shift) as i64) >> shift
 }
 
-/// Redis: ziplist.c. `<zlbytes u32> <zltail u32> <zllen u16> entries... 0xFF`.
+/// Redis: ziplist.c, read with ziplistValidateIntegrity's deep checks.
+/// `<zlbytes u32> <zltail u32> <zllen u16> entries... 0xFF`, each entry
+/// `<prevlen: 1 byte, or 0xFE + u32> <encoding> <data>`. The sizes must
+/// agree with the buffer, each prevlen with the entry before it, zltail with
+/// the last entry and zllen (unless 65535) with the count.
 pub fn ziplist_entries(b: &[u8]) -> RdbResult<Vec<Elem>> {
-    const W: &str = "Ziplist";
-    if b.len() < 11 || le(&b[0..4]) as usize != b.len() || b[b.len() - 1] != 0xff {
-        return Err(bad(W));
+    ziplist_entries_as(b, "Ziplist")
+}
+
+/// [`ziplist_entries`], failing with `<what> integrity check failed.`.
+pub fn ziplist_entries_as(b: &[u8], what: &str) -> RdbResult<Vec<Elem>> {
+    const HDR: usize = 10;
+    let w = what;
+    if b.len() < HDR + 1 || le(&b[0..4]) as usize != b.len() || b[b.len() - 1] != 0xff {
+        return Err(bad(w));
     }
-    let mut pos = 10;
+    let tail = le(&b[4..8]) as usize;
+    if tail > b.len() - 1 {
+        return Err(bad(w));
+    }
+    let header_count = le(&b[8..10]) as usize;
+    let mut pos = HDR;
     let mut out = Vec::new();
+    let (mut prev_raw, mut last_start) = (0usize, None);
     while b[pos] != 0xff {
-        // prevlen
-        if b[pos] == 0xfe {
-            take(b, &mut pos, 5, W)?;
+        let start = pos;
+        let prevlen = if b[pos] == 0xfe {
+            le(&take(b, &mut pos, 5, w)?[1..]) as usize
         } else {
             pos += 1;
+            b[start] as usize
+        };
+        if prevlen != prev_raw || prevlen > start - HDR {
+            return Err(bad(w));
         }
-        let enc = *b.get(pos).ok_or_else(|| bad(W))?;
+        let enc = *b.get(pos).ok_or_else(|| bad(w))?;
         pos += 1;
         let e = match enc >> 6 {
-            0 => Elem::Str(take(b, &mut pos, (enc & 0x3f) as usize, W)?.to_vec()),
+            0 => Elem::Str(take(b, &mut pos, (enc & 0x3f) as usize, w)?.to_vec()),
             1 => {
-                let lo = take(b, &mut pos, 1, W)?[0] as usize;
+                let lo = take(b, &mut pos, 1, w)?[0] as usize;
                 let n = (((enc & 0x3f) as usize) << 8) | lo;
-                Elem::Str(take(b, &mut pos, n, W)?.to_vec())
+                Elem::Str(take(b, &mut pos, n, w)?.to_vec())
             }
             2 => {
-                let l = take(b, &mut pos, 4, W)?;
+                let l = take(b, &mut pos, 4, w)?;
                 let n = u32::from_be_bytes([l[0], l[1], l[2], l[3]]) as usize;
-                Elem::Str(take(b, &mut pos, n, W)?.to_vec())
+                Elem::Str(take(b, &mut pos, n, w)?.to_vec())
             }
             _ => match enc {
-                0xc0 => Elem::Int(sext(le(take(b, &mut pos, 2, W)?), 16)),
-                0xd0 => Elem::Int(sext(le(take(b, &mut pos, 4, W)?), 32)),
-                0xe0 => Elem::Int(le(take(b, &mut pos, 8, W)?) as i64),
-                0xf0 => Elem::Int(sext(le(take(b, &mut pos, 3, W)?), 24)),
-                0xfe => Elem::Int(sext(le(take(b, &mut pos, 1, W)?), 8)),
+                0xc0 => Elem::Int(sext(le(take(b, &mut pos, 2, w)?), 16)),
+                0xd0 => Elem::Int(sext(le(take(b, &mut pos, 4, w)?), 32)),
+                0xe0 => Elem::Int(le(take(b, &mut pos, 8, w)?) as i64),
+                0xf0 => Elem::Int(sext(le(take(b, &mut pos, 3, w)?), 24)),
+                0xfe => Elem::Int(sext(le(take(b, &mut pos, 1, w)?), 8)),
                 0xf1..=0xfd => Elem::Int((enc & 0x0f) as i64 - 1),
-                _ => return Err(bad(W)),
+                _ => return Err(bad(w)),
             },
         };
         out.push(e);
+        // The entry must end before the terminator.
         if pos >= b.len() {
-            return Err(bad(W));
+            return Err(bad(w));
         }
+        prev_raw = pos - start;
+        last_start = Some(start);
     }
     if pos != b.len() - 1 {
-        return Err(bad(W));
+        return Err(bad(w));
+    }
+    if last_start.is_some_and(|l| l != tail) {
+        return Err(bad(w));
+    }
+    if header_count != u16::MAX as usize && header_count != out.len() {
+        return Err(bad(w));
     }
     Ok(out)
 }
@@ -136,7 +165,11 @@ pub fn zipmap_pairs(b: &[u8]) -> RdbResult<Vec<(Vec<u8>, Vec<u8>)>> {
         take(b, &mut pos, free, W)?;
         out.push((k, v));
     }
-    if pos != b.len() - 1 {
+    if pos != b.len() - 1 || out.is_empty() {
+        return Err(bad(W));
+    }
+    // zmlen counts the pairs, unless it is the "too many to count" 254.
+    if b[0] != 254 && b[0] as usize != out.len() {
         return Err(bad(W));
     }
     Ok(out)
@@ -235,10 +268,38 @@ mod tests {
         z.push(0xff);
         let n = z.len() as u32;
         z[0..4].copy_from_slice(&n.to_le_bytes());
+        z[4..8].copy_from_slice(&15u32.to_le_bytes()); // zltail: the last entry
+        z[8..10].copy_from_slice(&3u16.to_le_bytes()); // zllen
         assert_eq!(
             ziplist_entries(&z).unwrap(),
             vec![Elem::Str(b"a".to_vec()), Elem::Int(7), Elem::Int(300)]
         );
+        // zllen 65535 means "count them".
+        let mut unknown = z.clone();
+        unknown[8..10].copy_from_slice(&u16::MAX.to_le_bytes());
+        assert_eq!(ziplist_entries(&unknown).unwrap().len(), 3);
+        // Redis's deep checks: each one alone makes the ziplist corrupt.
+        let bad_count = {
+            let mut b = z.clone();
+            b[8] = 2;
+            b
+        };
+        let bad_tail = {
+            let mut b = z.clone();
+            b[4] = 13;
+            b
+        };
+        let bad_prevlen = {
+            let mut b = z.clone();
+            b[13] = 0x04;
+            b
+        };
+        for b in [bad_count, bad_tail, bad_prevlen] {
+            assert_eq!(
+                ziplist_entries_as(&b, "Zset ziplist"),
+                Err(RdbError::corrupt("Zset ziplist integrity check failed."))
+            );
+        }
     }
 
     #[test]

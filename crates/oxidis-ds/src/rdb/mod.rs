@@ -9,6 +9,7 @@
 
 pub mod encoding;
 pub mod legacy;
+pub mod shallow;
 
 /// Redis: RDB_VERSION.
 pub const RDB_VERSION: u16 = 10;

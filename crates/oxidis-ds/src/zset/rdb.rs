@@ -70,7 +70,7 @@ pub fn load(r: &mut Reader, rdbtype: u8, l: Limits) -> RdbResult<ZSet> {
         }
         RDB_TYPE_ZSET_ZIPLIST => {
             let blob = r.load_string()?;
-            let elems = legacy::ziplist_entries(&blob)?;
+            let elems = legacy::ziplist_entries_as(&blob, "Zset ziplist")?;
             if elems.is_empty() {
                 return Err(RdbError::EmptyKey);
             }
