@@ -394,4 +394,14 @@ fn rdb_filter_only_functions_sends_the_libraries_without_the_data() {
     assert!(rdb.starts_with(b"REDIS0010"));
     assert!(has(b"filtlib"), "the library is in the RDB");
     assert!(!has(b"a-key-of-the-dataset"), "no key is in the RDB");
+    // rdb-only: no stream follows, and the master closes the link.
+    call(&mut mc, &[b"SET", b"after", b"1"]);
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest)
+        .expect("the master closes the link");
+    assert!(rest.iter().all(|&b| b == b'\n'), "{:?}", rest);
+    assert_eq!(
+        call(&mut mc, &[b"REPLCONF", b"rdb-only", b"2"]),
+        b"-ERR value is out of range, value must between 0 and 1\r\n"
+    );
 }

@@ -31,7 +31,8 @@ pub struct ReplConf {
     pub ip: String,
     pub capa_eof: bool,
     pub capa_psync2: bool,
-    pub req: u8, // REPLCONF rdb-filter-only: SLAVE_REQ_* bits
+    pub req: u8,        // REPLCONF rdb-filter-only: SLAVE_REQ_* bits
+    pub rdb_only: bool, // REPLCONF rdb-only: the RDB, no stream after it
 }
 
 /* What a replica leaves out of its RDB. Redis: SLAVE_REQ_*. */
@@ -120,6 +121,7 @@ fn sync_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
         capa_eof: conf.capa_eof,
         capa_psync2: conf.capa_psync2,
         req: conf.req,
+        rdb_only: conf.rdb_only,
         psync_initial_offset: 0,
         ack_off: 0,
         ack_time: util::unixtime(),
@@ -247,6 +249,7 @@ fn try_partial_resync(
         capa_eof: conf.capa_eof,
         capa_psync2: conf.capa_psync2,
         req: conf.req,
+        rdb_only: conf.rdb_only,
         psync_initial_offset: offset,
         ack_off: 0,
         ack_time: util::unixtime(),
@@ -438,6 +441,18 @@ pub fn bgsave_done(s: &mut Server, ok: bool, image: Option<Vec<u8>>) {
             s.clients_pending_write.push(slot);
         }
         let name = slave_name(c);
+        // Redis: replicaPutOnline — a replica that asked for the RDB only is
+        // closed once it has it, and never gets the stream.
+        if s.repl.slaves[i].rdb_only {
+            c.flags |= CLIENT_CLOSE_AFTER_REPLY;
+            s.repl.slaves.remove(i);
+            server_log!(
+                Notice,
+                "RDB transfer completed, rdb only replica ({}) should be disconnected asap",
+                name
+            );
+            continue;
+        }
         if sockets {
             server_log!(
                 Notice,
@@ -600,8 +615,10 @@ fn replconf_command(s: &mut Server, c: &mut Client, argv: &[Vec<u8>]) {
             }
             return;
         } else if opt.eq_ignore_ascii_case(b"rdb-only") {
-            // Accepted for redis-cli --rdb; the replica is served as any
-            // other until it disconnects.
+            let Some(v) = crate::args::get_range_long_or_reply(c, val, 0, 1, None) else {
+                return;
+            };
+            c.replconf.get_or_insert_with(Default::default).rdb_only = v == 1;
         } else if opt.eq_ignore_ascii_case(b"rdb-filter-only") {
             // Redis: the include filters of the RDB; only "functions" exists.
             let Some(filters) = util::split_args(val) else {

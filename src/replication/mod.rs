@@ -72,6 +72,7 @@ pub struct Replica {
     pub capa_eof: bool,            // REPLCONF capa eof
     pub capa_psync2: bool,         // REPLCONF capa psync2
     pub req: u8,                   // REPLCONF rdb-filter-only (master::SLAVE_REQ_*)
+    pub rdb_only: bool,            // REPLCONF rdb-only: fed no stream, closed after the RDB
     pub psync_initial_offset: i64, // master_repl_offset when its snapshot was taken
     pub ack_off: i64,              // REPLCONF ACK offset
     pub ack_time: i64,             // when the last ACK (or the sync) happened, seconds
@@ -374,6 +375,10 @@ impl Server {
         while i < self.repl.slaves.len() {
             let r = &mut self.repl.slaves[i];
             i += 1;
+            // Redis: canFeedReplicaReplBuffer — not a replica that only wants the RDB.
+            if r.rdb_only {
+                continue;
+            }
             match r.state {
                 SlaveState::WaitBgsaveStart => {}
                 SlaveState::WaitBgsaveEnd => r.pending.extend_from_slice(bytes),
