@@ -158,7 +158,14 @@ impl Backlog {
 pub struct PropOp {
     pub db: usize,
     pub argv: Vec<Vec<u8>>,
+    /// Where it goes: PROPAGATE_AOF | PROPAGATE_REPL (a script's
+    /// redis.set_repl narrows it).
+    pub target: u8,
 }
+
+/// Redis: PROPAGATE_AOF, PROPAGATE_REPL.
+pub const PROPAGATE_AOF: u8 = 1;
+pub const PROPAGATE_REPL: u8 = 2;
 
 /// Replication state on the `Server`. Redis: the repl_* fields of redisServer.
 pub struct ReplState {
@@ -296,7 +303,11 @@ impl Server {
     /// Redis: alsoPropagate — queue a command for the end of the current call.
     pub fn also_propagate(&mut self, db: usize, argv: Vec<Vec<u8>>) {
         if self.should_propagate() {
-            self.repl.also_propagate.push(PropOp { db, argv });
+            self.repl.also_propagate.push(PropOp {
+                db,
+                argv,
+                target: PROPAGATE_AOF | PROPAGATE_REPL,
+            });
         }
     }
 
@@ -321,24 +332,25 @@ impl Server {
             return;
         }
         let transaction = ops.len() > 1 && !no_multi;
+        let all = PROPAGATE_AOF | PROPAGATE_REPL;
         if transaction {
-            self.propagate_now(ops[0].db, &[b"MULTI".to_vec()]);
+            self.propagate_now(ops[0].db, &[b"MULTI".to_vec()], all);
         }
         for op in &ops {
-            self.propagate_now(op.db, &op.argv);
+            self.propagate_now(op.db, &op.argv, op.target);
         }
         if transaction {
             let db = ops[ops.len() - 1].db;
-            self.propagate_now(db, &[b"EXEC".to_vec()]);
+            self.propagate_now(db, &[b"EXEC".to_vec()], all);
         }
     }
 
     /// Redis: propagateNow — one command to the AOF and to the replicas.
-    fn propagate_now(&mut self, db: usize, argv: &[Vec<u8>]) {
-        if self.aof.is_on() {
+    fn propagate_now(&mut self, db: usize, argv: &[Vec<u8>], target: u8) {
+        if self.aof.is_on() && target & PROPAGATE_AOF != 0 {
             crate::aof::feed(self, db, argv);
         }
-        if self.should_propagate_repl() {
+        if self.should_propagate_repl() && target & PROPAGATE_REPL != 0 {
             self.feed_slaves(db as i64, argv);
         }
     }

@@ -373,6 +373,11 @@ pub fn fcall_get_command_flags(s: &Server, argv: &[Vec<u8>], cmd_flags: u64) -> 
 
 /// Redis: fcallCommandGeneric.
 fn fcall_generic(s: &mut Server, c: &mut Client, argv: &[Vec<u8>], ro: bool) {
+    // Redis: monitors see FCALL before the commands the function runs (the
+    // command is flagged skip_monitor, so call() does not show it).
+    if !s.monitors.is_empty() {
+        crate::networking::monitor::feed_monitors(s, c, c.db, argv);
+    }
     let name = String::from_utf8_lossy(&argv[1]).into_owned();
     let Some((func, flags)) = s
         .scripting

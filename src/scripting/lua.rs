@@ -578,10 +578,11 @@ pub fn call_function(
             let Some(argv) = argv else {
                 return raise("Lua redis lib command arguments must be strings or integers");
             };
-            if script::lookup(ctx.s, &argv).is_none() {
+            let Some(idx) = script::lookup(ctx.s, &argv) else {
                 return raise("Invalid command passed to redis.acl_check_cmd()");
-            }
-            Ok(true)
+            };
+            // Redis: ACLCheckAllUserCommandPerm for the script's caller.
+            Ok(crate::acl::check_command(ctx.s, ctx.fake.user, idx, &argv).is_ok())
         })?;
         let busy = scope.create_function(|_, ()| {
             let mut ctx = cell.borrow_mut();

@@ -13,8 +13,7 @@
 //! are propagated by the nested `call()`s (wrapped in MULTI/EXEC when more
 //! than one), and EVAL itself never is (`prevent_propagation`).
 //! Divergences: no Lua debugger (SCRIPT DEBUG YES/SYNC/NO answer OK, and
-//! scripts then run without it), no ACL (redis.acl_check_cmd only checks the command exists),
-//! SCRIPT FLUSH ASYNC frees the old interpreter on the spot.
+//! scripts then run without it), SCRIPT FLUSH ASYNC frees the old interpreter on the spot.
 
 pub mod convert;
 pub mod functions;

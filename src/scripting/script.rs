@@ -48,7 +48,7 @@ pub const SCRIPT_READ_ONLY: u32 = 1 << 5;
 pub const SCRIPT_ALLOW_OOM: u32 = 1 << 6;
 pub const SCRIPT_EVAL_MODE: u32 = 1 << 7;
 
-pub const PROPAGATE_REPL: u8 = 2;
+pub use crate::replication::{PROPAGATE_AOF, PROPAGATE_REPL};
 
 pub const SLOW_EVAL_ERR: &str =
     "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
@@ -386,9 +386,21 @@ pub fn script_call(s: &mut Server, fake: &mut Client, argv: &[Vec<u8>]) -> Resul
     fake.lastcmd = Some(idx);
     let queued = s.repl.also_propagate.len();
     s.call(fake, idx, argv);
+    // Redis: the script's redis.set_repl target goes with what the command
+    // queued for propagation.
     let repl = s.scripting.run.as_ref().map(|r| r.repl_flags).unwrap_or(3);
-    if repl & PROPAGATE_REPL == 0 {
-        s.repl.also_propagate.truncate(queued);
+    if repl != PROPAGATE_AOF | PROPAGATE_REPL {
+        for op in &mut s.repl.also_propagate[queued..] {
+            op.target &= repl;
+        }
+        let mut i = queued;
+        while i < s.repl.also_propagate.len() {
+            if s.repl.also_propagate[i].target == 0 {
+                s.repl.also_propagate.remove(i);
+            } else {
+                i += 1;
+            }
+        }
     }
     Ok(())
 }

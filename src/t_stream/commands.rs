@@ -135,7 +135,11 @@ pub fn parse_add_trim_args(
         c.add_reply_error("syntax error, XTRIM must be called with a trimming strategy");
         return None;
     }
-    if limit_given {
+    if c.must_obey() {
+        // Redis: what the master or the AOF sends was rewritten to an exact
+        // trim (rewrite_trim); LIMIT no longer applies.
+        a.trim.limit = 0;
+    } else if limit_given {
         if !a.trim.approx {
             c.add_reply_error("syntax error, LIMIT cannot be used without the special ~ option");
             return None;
@@ -340,6 +344,14 @@ fn parse_xread(
         let moreargs = argc - i - 1;
         let o = &argv[i];
         if o.eq_ignore_ascii_case(b"block") && moreargs > 0 {
+            // Redis: BLOCK makes no sense inside a script.
+            if c.flags & crate::networking::client::CLIENT_SCRIPT != 0 {
+                c.add_reply_error(&format!(
+                    "{} command is not allowed with BLOCK option from scripts",
+                    String::from_utf8_lossy(&argv[0])
+                ));
+                return None;
+            }
             i += 1;
             let t = get_long_or_reply(c, &argv[i], Some(shared::TIMEOUT_NOT_INTEGER))?;
             if t < 0 {
