@@ -273,6 +273,12 @@ pub fn process_input_buffer(s: &mut Server, slot: usize) {
             if c.qb_pos >= c.querybuf.len() || c.bpop.is_some() {
                 break;
             }
+            // Redis: while a busy script runs, the master's stream only
+            // accumulates (it would get -BUSY otherwise); reset_run has it
+            // processed once the script is over.
+            if master && s.scripting.run.is_some() {
+                break;
+            }
             let auth_req = s.auth_required(c);
             let start = c.qb_pos;
             let parsed = parse::parse_command(c, s.config.proto_max_bulk_len, auth_req);

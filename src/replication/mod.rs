@@ -190,6 +190,7 @@ pub struct ReplState {
     pub loaded_repl: Option<(String, i64)>, // its repl-id and repl-offset
     pub waiting_acks: Vec<(u64, usize)>, // clients blocked in WAIT
     pub failover: failover::Failover,    // a FAILOVER in progress
+    pub reprocess_master: Option<usize>, // the master's buffered input runs in before_sleep
     pub get_ack_from_slaves: bool,       // send REPLCONF GETACK in before_sleep
 }
 
@@ -217,6 +218,7 @@ impl Default for ReplState {
             loaded_repl: None,
             waiting_acks: Vec::new(),
             failover: Default::default(),
+            reprocess_master: None,
             get_ack_from_slaves: false,
         }
     }

@@ -175,6 +175,11 @@ pub fn prepare_for_run(
 pub fn reset_run(s: &mut Server, caller: &mut Client) {
     s.scripting.run = None;
     crate::replication::prevent_propagation(caller);
+    // Redis: queueClientForReprocessing(server.master) — what the master sent
+    // during the script waits in its query buffer.
+    if let Some((_, slot)) = s.repl.link.client {
+        s.repl.reprocess_master = Some(slot);
+    }
 }
 
 /// Looks a command up as processCommand does (container + subcommand).

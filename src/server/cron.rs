@@ -24,6 +24,11 @@ impl Server {
         if self.blocking.has_ready_keys() {
             crate::blocked::handle_clients_blocked_on_keys(self);
         }
+        if let Some(slot) = self.repl.reprocess_master.take() {
+            if self.clients.get(slot).is_some() {
+                networking::process_input_buffer(self, slot);
+            }
+        }
         // Redis: updateFailoverStatus — the acks just read may complete the wait.
         crate::replication::failover::update_status(self);
         if self.repl.get_ack_from_slaves || !self.repl.waiting_acks.is_empty() {
