@@ -405,7 +405,10 @@ impl Client {
         // An error to our master, a replica or the AOF loader means the
         // datasets may diverge: account_errors logs it (Redis: the second
         // half of afterErrorReply).
-        if (self.flags & (CLIENT_MASTER | CLIENT_SLAVE) != 0
+        // (A monitor is flagged SLAVE too, but is no replica: getClientType.)
+        let replica = self.flags & CLIENT_SLAVE != 0 && self.flags & CLIENT_MONITOR == 0;
+        if (self.flags & CLIENT_MASTER != 0
+            || replica
             || self.id == crate::aof::load::CLIENT_ID_AOF)
             && self.critical_errors.len() < 128
         {
