@@ -18,20 +18,7 @@ fn attach(port: u16) -> TcpStream {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(b"SYNC\r\n").unwrap();
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    loop {
-        s.read_exact(&mut b).unwrap();
-        if b[0] == b'\n' {
-            if line.is_empty() {
-                continue; // keepalive newline
-            }
-            break;
-        }
-        if b[0] != b'\r' {
-            line.push(b[0]);
-        }
-    }
+    let line = read_line(&mut s);
     assert_eq!(line[0], b'$', "{}", String::from_utf8_lossy(&line));
     let n: usize = std::str::from_utf8(&line[1..]).unwrap().parse().unwrap();
     let mut payload = vec![0u8; n];
